@@ -1,0 +1,58 @@
+# Esquisse : deux commandes depuis une machine neuve.
+#   make run   installe ce qu'il faut puis lance l'application sur les ateliers de démonstration
+#   make test  installe ce qu'il faut puis lance toute la suite de tests (navigateur compris)
+# L'installation est idempotente : déjà faite, elle ne prend que quelques secondes.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+VENDOR := static/vendor
+PORT ?= 8501
+
+.PHONY: run test setup systeme lint bench propre requirements
+
+run: setup
+	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+test: setup systeme
+	$(PY) -m pytest
+
+setup: $(VENV)/.installe $(VENDOR)/.installe
+
+$(VENV)/.installe: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+# Streamlit refuse les liens symboliques : les fichiers sont copiés dans le dossier servi.
+$(VENDOR)/.installe: node_modules/.package-lock.json
+	rm -rf $(VENDOR)
+	mkdir -p $(VENDOR)
+	cp -R node_modules/leaflet/dist $(VENDOR)/leaflet
+	cp -R node_modules/leaflet-draw/dist $(VENDOR)/leaflet-draw
+	@touch $@
+
+# Paquets Debian des tests : chromium (navigateur), gdal-bin (ogrinfo), poppler-utils (pdftoppm).
+systeme:
+	@scripts/paquets_systeme.sh chromium:chromium gdal-bin:ogrinfo poppler-utils:pdftoppm
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: setup systeme
+	$(PY) bench/carte.py
+
+propre:
+	rm -rf $(VENV) node_modules $(VENDOR) static/cache .pytest_cache
+
+# Régénère requirements.txt (toutes les versions figées) depuis requirements.in.
+requirements:
+	rm -rf .venv-gel && $(PYTHON) -m venv .venv-gel
+	.venv-gel/bin/pip install --quiet -r requirements.in
+	(echo "# Généré depuis requirements.in par \`make requirements\` : ne pas éditer à la main."; .venv-gel/bin/pip freeze) > requirements.txt
+	rm -rf .venv-gel

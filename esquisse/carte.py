@@ -1,0 +1,176 @@
+"""Construction de la carte folium, sans réseau.
+
+La carte de base ne dépend que de ses paramètres : mêmes paramètres, même code généré.
+Elle est donc mise en cache, et streamlit-folium ne la renvoie pas au navigateur tant
+qu'elle ne change pas. Les couches de référence n'y figurent que par l'adresse de leur
+fichier préparé (voir :mod:`esquisse.affichage`). Leaflet et ses extensions viennent du
+dossier statique de l'application (installés depuis le registre npm), jamais d'un CDN.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import folium
+from branca.element import Element, Figure
+from folium.elements import JSCSSMixin
+from jinja2 import Template
+
+from esquisse.affichage import CoucheAffichee, empreinte_fichier, preparer_couche
+from esquisse.ateliers import GENRES_COUCHES, Atelier
+from esquisse.couches import charger_couche
+from esquisse.fonds import FOND_DEFAUT, FONDS
+from esquisse.territoire import perimetre
+
+PREFIXE_STATIQUE = "/app/static"
+ASSETS_TIERS = {
+    "leaflet": ("vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css"),
+}
+
+
+@dataclass(frozen=True)
+class ParametresCarte:
+    couches: tuple[CoucheAffichee, ...]
+    emprise: tuple[float, float, float, float]  # lon min, lat min, lon max, lat max
+    attribution: str = ""
+    prefixe: str = PREFIXE_STATIQUE
+    zoom_etiquettes: int = 11
+    controle_replie: bool = False
+
+
+class CouchesEsquisse(JSCSSMixin):
+    """Appelle Esquisse.initialiser : couches de référence, fonds, étiquettes."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            Esquisse.initialiser({{ this._parent.get_name() }}, {{ this.config|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, config: dict, prefixe: str):
+        super().__init__()
+        self._name = "CouchesEsquisse"
+        self.config = config
+        # Liens propres à l'instance : jamais de modification au niveau de la classe.
+        self.default_js = [("esquisse_carte", f"{prefixe}/esquisse/carte.js")]
+        self.default_css = [("esquisse_carte_css", f"{prefixe}/esquisse/carte.css")]
+
+
+def _config_js(p: ParametresCarte) -> dict:
+    return {
+        "prefixe": p.prefixe,
+        "zoom_etiquettes": p.zoom_etiquettes,
+        "controle_replie": p.controle_replie,
+        "attribution": p.attribution,
+        "emprise": list(p.emprise),
+        "fond_defaut": FOND_DEFAUT,
+        "fonds": [
+            {"id": f.id, "nom": f.nom, "url": f.url, "attribution": f.attribution, "zoom_max": f.zoom_max}
+            for f in FONDS
+        ],
+        "couches": [
+            {
+                "id": c.id,
+                "nom": c.presentation.nom,
+                "chemin": c.chemin,
+                "style": c.presentation.style,
+                "visible": c.presentation.visible,
+                "champs": [{"nom": ch.nom, "libelle": ch.libelle, "format": ch.format} for ch in c.presentation.champs],
+                "etiquette": c.presentation.etiquette,
+                "avertissement": c.presentation.avertissement,
+            }
+            for c in p.couches
+        ],
+    }
+
+
+def _ids_stables(racine: Element) -> None:
+    """Remplace les identifiants aléatoires de folium par des identifiants stables."""
+    compteur = 0
+
+    def visiter(el: Element) -> None:
+        nonlocal compteur
+        el._id = f"e{compteur}"
+        compteur += 1
+        for enfant in list(el._children.values()):
+            visiter(enfant)
+
+    visiter(racine)
+
+
+def carte_vide(prefixe: str = PREFIXE_STATIQUE) -> folium.Map:
+    """Une carte Leaflet sans couche ni fond : la base de comparaison des mesures."""
+    carte = folium.Map(location=(46.6, 2.4), zoom_start=6, tiles=None, control_scale=True)
+    js, css = ASSETS_TIERS["leaflet"]
+    carte.default_js = [("leaflet", f"{prefixe}/{js}")]
+    carte.default_css = [("leaflet_css", f"{prefixe}/{css}")]
+    _ids_stables(carte.get_root())
+    return carte
+
+
+@functools.lru_cache(maxsize=16)
+def _carte_en_cache(p: ParametresCarte) -> folium.Map:
+    x0, y0, x1, y1 = p.emprise
+    carte = folium.Map(
+        location=((y0 + y1) / 2, (x0 + x1) / 2),
+        zoom_start=9,
+        tiles=None,
+        zoom_snap=0.25,
+        zoom_delta=0.5,
+        wheel_px_per_zoom_level=120,
+    )
+    js, css = ASSETS_TIERS["leaflet"]
+    carte.default_js = [("leaflet", f"{p.prefixe}/{js}")]
+    carte.default_css = [("leaflet_css", f"{p.prefixe}/{css}")]
+    CouchesEsquisse(_config_js(p), p.prefixe).add_to(carte)
+    figure = carte.get_root()
+    assert isinstance(figure, Figure)
+    _ids_stables(figure)
+    return carte
+
+
+def construire_carte(p: ParametresCarte) -> folium.Map:
+    """Carte de base pour ``p``. Chaque appel reçoit sa propre copie (streamlit-folium la modifie)."""
+    return copy.deepcopy(_carte_en_cache(p))
+
+
+@functools.lru_cache(maxsize=16)
+def _perimetre_prepare(communes: tuple[str, int, int], codes: tuple[str, ...], nom: str, dossier_cache: Path):
+    gdf = perimetre(charger_couche(communes[0], "communes"), codes, nom)
+    return preparer_couche("perimetre", gdf, (communes, codes, nom), dossier_cache)
+
+
+def parametres_atelier(
+    atelier: Atelier,
+    dossier_cache: Path,
+    prefixe: str = PREFIXE_STATIQUE,
+    zoom_etiquettes: int = 11,
+) -> ParametresCarte:
+    """Paramètres de la carte d'un atelier : ses couches préparées, son périmètre, son emprise.
+
+    Lève :class:`~esquisse.erreurs.SchemaInvalide` si une couche est illisible ou mal formée.
+    """
+    couches = []
+    for genre in GENRES_COUCHES:
+        if genre not in atelier.couches:
+            continue
+        chemin = atelier.chemin_couche(genre)
+        couches.append(preparer_couche(genre, atelier.couche(genre), empreinte_fichier(chemin), dossier_cache))
+    emprise = couches[0].emprise if couches else (-5.2, 41.3, 9.6, 51.1)
+    if atelier.perimetre and "communes" in atelier.couches:
+        communes = empreinte_fichier(atelier.chemin_couche("communes"))
+        couche = _perimetre_prepare(communes, atelier.perimetre.communes, atelier.perimetre.nom, dossier_cache)
+        couches.append(couche)
+        emprise = couche.emprise
+    return ParametresCarte(
+        couches=tuple(couches),
+        emprise=emprise,
+        attribution=atelier.attribution,
+        prefixe=prefixe,
+        zoom_etiquettes=zoom_etiquettes,
+    )

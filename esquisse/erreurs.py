@@ -1,0 +1,25 @@
+"""Erreurs d'Esquisse.
+
+Chaque erreur porte un message en français, prêt à être montré à l'utilisateur, qui nomme
+la valeur fautive et, quand c'est utile, les valeurs admises. Les classes héritent aussi
+d'une exception native (``ValueError``, ``LookupError``…) pour que le code appelant
+puisse les attraper sans connaître Esquisse.
+"""
+
+from __future__ import annotations
+
+
+class EsquisseErreur(Exception):
+    """Erreur attendue : le message est destiné à l'utilisateur."""
+
+
+class SchemaInvalide(EsquisseErreur, ValueError):
+    """Une couche ou un fichier ne respecte pas le schéma attendu."""
+
+
+class DonneeInvalide(EsquisseErreur, ValueError):
+    """Une valeur saisie ou lue est invalide."""
+
+
+class Introuvable(EsquisseErreur, LookupError):
+    """Un atelier, une séance, une hypothèse ou une version n'existe pas."""

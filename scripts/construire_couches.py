@@ -1,0 +1,98 @@
+"""Construit les couches de référence des territoires de démonstration.
+
+Lit les données ouvertes de ``../shared/data/territoires`` (voir ``couches/SOURCES.md``)
+et écrit ``couches/<territoire>/*.geojson``. Le script est rejouable : il réécrit
+les mêmes fichiers à partir des mêmes entrées.
+
+    .venv/bin/python scripts/construire_couches.py [--source ../shared/data/territoires]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import geopandas as gpd
+
+RACINE = Path(__file__).resolve().parents[1]
+SOURCE_DEFAUT = RACINE.parent / "shared" / "data" / "territoires"
+
+CHAMPS_COMMUNES = [
+    "code_insee",
+    "nom",
+    "dep",
+    "reg",
+    "population",
+    "epci_siren",
+    "epci_nom",
+    "epci_type",
+    "scot_porteur_siren",
+    "scot_porteur_nom",
+    "scot_porteur_type",
+    "geom_src",
+]
+CHAMPS_EPCI = ["epci_siren", "epci_nom", "epci_type", "deps", "n_communes", "population"]
+CHAMPS_SCOT = [
+    "scot_porteur_siren",
+    "scot_porteur_nom",
+    "scot_porteur_type",
+    "deps",
+    "n_communes",
+    "population",
+]
+
+
+def _ecrire(gdf: gpd.GeoDataFrame, chemin: Path) -> None:
+    chemin.parent.mkdir(parents=True, exist_ok=True)
+    gdf = gdf.to_crs(4326)
+    texte = gdf.to_json(drop_id=True, ensure_ascii=False)
+    # Une entité par ligne : des fichiers lisibles et des différences git courtes.
+    donnees = json.loads(texte)
+    lignes = [json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in donnees["features"]]
+    chemin.write_text(
+        '{"type":"FeatureCollection","features":[\n' + ",\n".join(lignes) + "\n]}\n",
+        encoding="utf-8",
+    )
+    print(f"{chemin.relative_to(RACINE)} : {len(gdf)} entités")
+
+
+def _scot_du_national(source: Path, sirens: set[str]) -> gpd.GeoDataFrame:
+    national = gpd.read_file(f"/vsigzip/{source / 'national' / 'scot_porteurs_fr_derived.geojson.gz'}")
+    choisis = national[national["scot_porteur_siren"].isin(sirens)]
+    return choisis[[*CHAMPS_SCOT, "geometry"]].sort_values("scot_porteur_siren")
+
+
+def construire(source: Path) -> None:
+    # Bassée-Montois et ses voisins
+    communes = gpd.read_file(source / "communes_bassee_montois_area.geojson")
+    communes = communes[[*CHAMPS_COMMUNES, "role", "geometry"]].sort_values("code_insee")
+    epci = gpd.read_file(source / "epci_bassee_montois_area.geojson")
+    epci = epci[[*CHAMPS_EPCI, "role", "geometry"]].sort_values("epci_siren")
+    scot = _scot_du_national(source, set(communes["scot_porteur_siren"].dropna()))
+    dossier = RACINE / "couches" / "bassee-montois"
+    _ecrire(communes, dossier / "communes.geojson")
+    _ecrire(epci, dossier / "epci.geojson")
+    _ecrire(scot, dossier / "scot.geojson")
+
+    # Gers + Haute-Garonne, avec le Pays Portes de Gascogne et Toulouse Métropole
+    communes = gpd.read_file(source / "communes_32_31.geojson")
+    champs = [*CHAMPS_COMMUNES, "in_pays_portes_de_gascogne", "in_toulouse_metropole"]
+    communes = communes[[*champs, "geometry"]].sort_values("code_insee")
+    epci = gpd.read_file(source / "epci_32_31.geojson")
+    epci = epci[[*CHAMPS_EPCI, "in_pays_portes_de_gascogne", "geometry"]].sort_values("epci_siren")
+    scot = gpd.read_file(source / "scot_32_31_derived.geojson")
+    scot = scot[[*CHAMPS_SCOT, "geometry"]].sort_values("scot_porteur_siren")
+    territoires = gpd.read_file(source / "territoires_ppg_toulouse.geojson")
+    territoires = territoires[["nom", "territoire", "n_communes", "population", "geometry"]]
+    dossier = RACINE / "couches" / "gascogne-toulouse"
+    _ecrire(communes, dossier / "communes.geojson")
+    _ecrire(epci, dossier / "epci.geojson")
+    _ecrire(scot, dossier / "scot.geojson")
+    _ecrire(territoires, dossier / "territoires.geojson")
+
+
+if __name__ == "__main__":
+    parseur = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parseur.add_argument("--source", type=Path, default=SOURCE_DEFAUT)
+    construire(parseur.parse_args().source)

@@ -1,0 +1,246 @@
+/*
+ * Esquisse : couches de référence, fonds de carte et étiquettes dans la carte Leaflet.
+ *
+ * La carte générée par folium appelle Esquisse.initialiser(carte, config). Les couches
+ * sont téléchargées depuis le dossier statique de l'application (jamais d'un CDN) et
+ * dessinées sur un même canevas, dans l'ordre communes < EPCI < SCoT < périmètre.
+ * Tout texte venant des données passe par textContent : rien n'est interprété comme HTML.
+ */
+(function () {
+  "use strict";
+
+  var Esquisse = (window.Esquisse = window.Esquisse || {});
+  var nombreFr = new Intl.NumberFormat("fr-FR");
+  var TUILE_VIDE = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7";
+  var ETIQUETTES_MAX = 400;
+
+  function element(balise, classe, texte) {
+    var el = document.createElement(balise);
+    if (classe) el.className = classe;
+    if (texte !== undefined && texte !== null) el.textContent = String(texte);
+    return el;
+  }
+  Esquisse.element = element;
+
+  function valeurAffichee(valeur, format) {
+    if (valeur === null || valeur === undefined || valeur === "") return "—";
+    if (format === "nombre" && typeof valeur === "number") return nombreFr.format(valeur);
+    return String(valeur);
+  }
+
+  function infobulle(config) {
+    return function (couche) {
+      var props = (couche.feature && couche.feature.properties) || {};
+      var boite = element("div", "esq-infobulle");
+      config.champs.forEach(function (champ, i) {
+        var ligne = element("div", i === 0 ? "esq-infobulle-titre" : "esq-infobulle-ligne");
+        if (i > 0) ligne.appendChild(element("span", "esq-infobulle-libelle", champ.libelle + " : "));
+        ligne.appendChild(element("span", "esq-infobulle-valeur", valeurAffichee(props[champ.nom], champ.format)));
+        boite.appendChild(ligne);
+      });
+      if (config.avertissement) boite.appendChild(element("div", "esq-infobulle-note", config.avertissement));
+      return boite;
+    };
+  }
+
+  function avis(carte, texte) {
+    if (!carte._esqAvis) {
+      var Controle = L.Control.extend({
+        onAdd: function () {
+          var div = element("div", "esq-avis leaflet-bar");
+          div.setAttribute("role", "status");
+          return div;
+        },
+      });
+      carte._esqAvis = new Controle({ position: "bottomleft" }).addTo(carte);
+    }
+    var conteneur = carte._esqAvis.getContainer();
+    if (!texte) {
+      conteneur.style.display = "none";
+      return;
+    }
+    conteneur.textContent = texte;
+    conteneur.style.display = "";
+  }
+  Esquisse.avis = avis;
+
+  function installerFonds(carte, config) {
+    var fonds = {};
+    var parId = {};
+    var compteErreurs = 0;
+    config.fonds.forEach(function (fond) {
+      var couche;
+      if (fond.url) {
+        couche = L.tileLayer(fond.url, {
+          attribution: fond.attribution,
+          maxZoom: fond.zoom_max,
+          errorTileUrl: TUILE_VIDE,
+          crossOrigin: true,
+        });
+        couche.on("tileerror", function () {
+          compteErreurs += 1;
+          if (compteErreurs === 1 || compteErreurs % 20 === 0) {
+            avis(carte, "Fond « " + fond.nom + " » indisponible (pas de réseau ?) : la carte reste utilisable sans fond.");
+          }
+        });
+        couche.on("tileload", function (e) {
+          // La tuile de remplacement d'une tuile en échec déclenche aussi « tileload ».
+          if (e.tile && e.tile.src === TUILE_VIDE) return;
+          if (compteErreurs) {
+            compteErreurs = 0;
+            avis(carte, null);
+          }
+        });
+      } else {
+        couche = L.layerGroup();
+      }
+      fonds[fond.nom] = couche;
+      parId[fond.id] = couche;
+    });
+    var choisi = config.fond_defaut;
+    try {
+      var memorise = window.localStorage.getItem("esquisse.fond");
+      if (memorise && parId[memorise]) choisi = memorise;
+    } catch (e) {
+      /* stockage local indisponible : on garde le fond par défaut */
+    }
+    parId[choisi].addTo(carte);
+    carte.on("baselayerchange", function (e) {
+      compteErreurs = 0;
+      avis(carte, null);
+      Object.keys(parId).forEach(function (id) {
+        if (parId[id] === e.layer) {
+          try {
+            window.localStorage.setItem("esquisse.fond", id);
+          } catch (err) {
+            /* rien à faire */
+          }
+        }
+      });
+    });
+    return fonds;
+  }
+
+  function installerEtiquettes(carte, donnees, config, coucheSource, zoomMin) {
+    var groupe = L.layerGroup();
+    var points = donnees.features
+      .filter(function (f) {
+        return f.properties._etiquette && f.properties[config.etiquette];
+      })
+      .map(function (f) {
+        return {
+          latlng: L.latLng(f.properties._etiquette[1], f.properties._etiquette[0]),
+          texte: String(f.properties[config.etiquette]),
+        };
+      });
+    function maj() {
+      groupe.clearLayers();
+      if (carte.getZoom() < zoomMin || !carte.hasLayer(coucheSource)) {
+        if (carte.hasLayer(groupe)) carte.removeLayer(groupe);
+        return;
+      }
+      var vue = carte.getBounds().pad(0.1);
+      var n = 0;
+      for (var i = 0; i < points.length && n < ETIQUETTES_MAX; i++) {
+        if (!vue.contains(points[i].latlng)) continue;
+        var contenu = element("span", null, points[i].texte);
+        groupe.addLayer(
+          L.marker(points[i].latlng, {
+            icon: L.divIcon({ className: "esq-etiquette", html: contenu, iconSize: null }),
+            interactive: false,
+            keyboard: false,
+            pane: "esqEtiquettes",
+          })
+        );
+        n += 1;
+      }
+      if (!carte.hasLayer(groupe)) groupe.addTo(carte);
+    }
+    carte.on("moveend zoomend overlayadd overlayremove", maj);
+    maj();
+    return groupe;
+  }
+
+  Esquisse.couches = {};
+
+  Esquisse.initialiser = function (carte, config) {
+    Esquisse.carte = carte;
+    Esquisse.config = config;
+    L.Icon.Default.imagePath = config.prefixe + "/vendor/leaflet/images/";
+    carte.attributionControl.setPrefix(false);
+    if (config.attribution) carte.attributionControl.addAttribution(config.attribution);
+    L.control.scale({ imperial: false, position: "bottomleft" }).addTo(carte);
+    var e = config.emprise;
+    var emprise = L.latLngBounds([e[1], e[0]], [e[3], e[2]]);
+    // La taille de l'iframe n'est connue qu'après sa création : recadrer quand elle change.
+    var cadrageInitial = true;
+    function cadrer() {
+      carte.invalidateSize({ pan: false });
+      if (cadrageInitial) carte.fitBounds(emprise, { padding: [12, 12], animate: false });
+    }
+    carte.once("mousedown touchstart wheel keydown", function () {
+      cadrageInitial = false;
+    });
+    if (window.ResizeObserver) new ResizeObserver(cadrer).observe(carte.getContainer());
+    cadrer();
+    var fonds = installerFonds(carte, config);
+    var controle = L.control.layers(fonds, {}, { collapsed: config.controle_replie, position: "topright" }).addTo(carte);
+    Esquisse.controleCouches = controle;
+    carte.createPane("esqEtiquettes").style.zIndex = 450;
+    // Un seul canevas pour toutes les couches de référence : l'ordre de dessin suit la
+    // configuration, et le survol atteint la couche la plus haute sous le pointeur.
+    carte.createPane("esqReference").style.zIndex = 350;
+    var rendu = L.canvas({ pane: "esqReference", padding: 0.5, tolerance: 4 });
+
+    var chargements = config.couches.map(function (c) {
+      return fetch(config.prefixe + "/" + c.chemin, { credentials: "same-origin" })
+        .then(function (reponse) {
+          if (!reponse.ok) throw new Error("HTTP " + reponse.status);
+          return reponse.json();
+        })
+        .then(function (donnees) {
+          var couche = L.geoJSON(donnees, {
+            renderer: rendu,
+            pane: "esqReference",
+            style: function () {
+              return c.style;
+            },
+            interactive: c.champs.length > 0,
+            bubblingMouseEvents: false,
+          });
+          if (c.champs.length) couche.bindTooltip(infobulle(c), { sticky: true, direction: "top", opacity: 0.95 });
+          return { config: c, couche: couche, donnees: donnees };
+        });
+    });
+
+    var ordre = [];
+    function reordonner() {
+      ordre.forEach(function (couche) {
+        if (carte.hasLayer(couche)) couche.bringToFront();
+      });
+    }
+    carte.on("overlayadd", reordonner);
+
+    Promise.allSettled(chargements).then(function (resultats) {
+      var echecs = [];
+      resultats.forEach(function (r, i) {
+        var c = config.couches[i];
+        if (r.status !== "fulfilled") {
+          echecs.push(c.nom);
+          return;
+        }
+        var couche = r.value.couche;
+        Esquisse.couches[c.id] = couche;
+        ordre.push(couche);
+        if (c.visible) couche.addTo(carte);
+        controle.addOverlay(couche, c.nom);
+        if (c.etiquette) installerEtiquettes(carte, r.value.donnees, c, couche, config.zoom_etiquettes);
+      });
+      if (echecs.length) avis(carte, "Couche(s) non chargée(s) : " + echecs.join(", ") + ". Rechargez la page.");
+      Esquisse.pret = true;
+      window.esquissePretA = Date.now();
+      document.body.setAttribute("data-esquisse-pret", echecs.length ? "partiel" : "oui");
+      carte.fire("esquisse:pret");
+    });
+  };
+})();

@@ -1,0 +1,173 @@
+"""Outils partagés par les tests et les mesures (bench/) : serveur Streamlit réel et Chromium de Debian."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+RACINE = Path(__file__).resolve().parents[1]
+PARTAGE = RACINE.parent / "shared" / "data" / "territoires"
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGUMENTS_CHROMIUM = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+IFRAME_CARTE = 'iframe[title="streamlit_folium.st_folium"]'
+
+
+def port_libre() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Serveur:
+    url: str
+    projets: Path
+    processus: subprocess.Popen
+    journal: Path
+
+
+def demarrer_serveur(
+    projets: Path,
+    journal: Path,
+    script: Path = RACINE / "app.py",
+    env_sup: dict[str, str] | None = None,
+) -> Serveur:
+    """Lance ``streamlit run`` sur un port libre et attend qu'il réponde."""
+    port = port_libre()
+    env = {**os.environ, "ESQUISSE_PROJETS": str(projets), **(env_sup or {})}
+    sortie = journal.open("wb")
+    processus = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(script),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--server.fileWatcherType",
+            "none",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=script.parent,
+        env=env,
+        stdout=sortie,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    limite = time.monotonic() + 60
+    while time.monotonic() < limite:
+        if processus.poll() is not None:
+            raise RuntimeError(f"Streamlit s'est arrêté :\n{journal.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return Serveur(url, projets, processus, journal)
+        except OSError:
+            time.sleep(0.3)
+    processus.kill()
+    raise RuntimeError(f"Streamlit ne répond pas :\n{journal.read_text(errors='replace')}")
+
+
+def arreter_serveur(serveur: Serveur) -> None:
+    serveur.processus.terminate()
+    try:
+        serveur.processus.wait(10)
+    except subprocess.TimeoutExpired:
+        serveur.processus.kill()
+
+
+@dataclass
+class Reseau:
+    """Ce que la page a demandé : requêtes bloquées (hors du serveur local) et échecs."""
+
+    bloquees: list[str] = field(default_factory=list)
+    echecs: list[str] = field(default_factory=list)
+
+
+def local(url: str) -> bool:
+    return urlparse(url).hostname in {"127.0.0.1", "localhost"} or url.startswith(("data:", "blob:", "about:"))
+
+
+def lancer_chromium(playwright):
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError("Chromium (paquet Debian « chromium ») est introuvable : lancez `make test`.")
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=ARGUMENTS_CHROMIUM)
+
+
+def contexte_hors_ligne(navigateur, largeur=1920, hauteur=1080, **options):
+    """Un contexte où toute requête hors du serveur local est bloquée et notée."""
+    contexte = navigateur.new_context(viewport={"width": largeur, "height": hauteur}, locale="fr-FR", **options)
+    reseau = Reseau()
+
+    def router(route):
+        url = route.request.url
+        if local(url):
+            route.continue_()
+        else:
+            reseau.bloquees.append(url)
+            route.abort("internetdisconnected")
+
+    contexte.route("**/*", router)
+
+    def noter_echec(requete):
+        if local(requete.url):
+            reseau.echecs.append(f"{requete.failure} {requete.url}")
+
+    def noter_reponse(reponse):
+        if local(reponse.url) and reponse.status >= 400:
+            reseau.echecs.append(f"HTTP {reponse.status} {reponse.url}")
+
+    contexte.on("requestfailed", noter_echec)
+    contexte.on("response", noter_reponse)
+    return contexte, reseau
+
+
+# Au chargement d'une page autre que l'accueil (ex. /carte), le client Streamlit cherche
+# l'adresse de base du serveur en sondant d'abord /carte/_stcore/… (404), puis /_stcore/….
+# Ces deux sondes ne sont pas des ressources de l'application.
+SONDE_STREAMLIT = re.compile(r"^HTTP 404 http://[^/]+/[^/_][^/]*/_stcore/(health|host-config)$")
+
+
+def echecs_application(reseau: Reseau) -> list[str]:
+    return [e for e in reseau.echecs if not SONDE_STREAMLIT.match(e)]
+
+
+def cadre_carte(page, rang: int = 0):
+    cadres = [f for f in page.frames if "streamlit_folium" in f.url]
+    if len(cadres) <= rang:
+        raise AssertionError("iframe de la carte introuvable")
+    return cadres[rang]
+
+
+def attendre_carte(page, delai_ms: int = 30000, rang: int = 0):
+    """Attend que la carte ait chargé ses couches ; renvoie le cadre de son iframe."""
+    page.wait_for_selector(IFRAME_CARTE, timeout=delai_ms)
+    page.frame_locator(IFRAME_CARTE).nth(rang).locator("body[data-esquisse-pret]").wait_for(
+        state="attached", timeout=delai_ms
+    )
+    return cadre_carte(page, rang)
