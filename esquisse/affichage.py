@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +21,7 @@ import pandas as pd
 import shapely
 
 from esquisse.couches import AVERTISSEMENT_SCOT
+from esquisse.fichiers import ecrire_atomiquement
 from esquisse.reglages import RACINE
 
 FORMAT = 1  # à incrémenter quand le contenu des fichiers préparés change
@@ -173,21 +172,6 @@ def contenu_affichage(gdf: gpd.GeoDataFrame, presentation: Presentation) -> dict
             proprietes["_etiquette"] = [float(etiquettes[i][0]), float(etiquettes[i][1])]
         entites.append({"type": "Feature", "properties": proprietes, "geometry": json.loads(shapely.to_geojson(geom))})
     return {"type": "FeatureCollection", "features": entites}
-
-
-def ecrire_atomiquement(chemin: Path, contenu: bytes) -> None:
-    """Écrit ``contenu`` dans ``chemin`` sans jamais laisser de fichier partiel."""
-    chemin.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporaire = tempfile.mkstemp(prefix=".tmp-", dir=chemin.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(contenu)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporaire, chemin)
-    except BaseException:
-        Path(temporaire).unlink(missing_ok=True)
-        raise
 
 
 def preparer_couche(

@@ -10,8 +10,10 @@ référence sont désignées par une référence :
 
 from __future__ import annotations
 
+import copy
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,10 +21,12 @@ import geopandas as gpd
 
 from esquisse.couches import charger_couche
 from esquisse.erreurs import DonneeInvalide, Introuvable, SchemaInvalide
+from esquisse.fichiers import ecrire_json, verrou
 from esquisse.reglages import RACINE
 
 DOSSIER_CATALOGUE = RACINE / "couches"
 FICHIER_ATELIER = "atelier.json"
+FICHIER_VERROU = ".verrou-atelier"
 _IDENTIFIANT = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 # Ordre d'affichage des couches : les plus fines dessous.
@@ -85,7 +89,7 @@ def resoudre_reference(reference: str, dossier_atelier: Path) -> Path:
     return chemin
 
 
-def _lire_atelier(dossier: Path) -> Atelier:
+def _lire_json(dossier: Path) -> dict:
     fichier = dossier / FICHIER_ATELIER
     try:
         donnees = json.loads(fichier.read_text(encoding="utf-8"))
@@ -93,7 +97,18 @@ def _lire_atelier(dossier: Path) -> Atelier:
         raise Introuvable(f"Aucun atelier dans le dossier « {dossier.name} ».") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SchemaInvalide(f"Le fichier {fichier} est illisible : {exc}") from exc
-    if not isinstance(donnees, dict) or not donnees.get("nom"):
+    if not isinstance(donnees, dict):
+        raise SchemaInvalide(f"Le fichier {fichier} doit contenir un objet JSON.")
+    return donnees
+
+
+def _lire_atelier(dossier: Path) -> Atelier:
+    return _depuis_json(dossier, _lire_json(dossier))
+
+
+def _depuis_json(dossier: Path, donnees: dict) -> Atelier:
+    fichier = dossier / FICHIER_ATELIER
+    if not donnees.get("nom"):
         raise SchemaInvalide(f"Le fichier {fichier} doit contenir au moins un « nom ».")
     couches = donnees.get("couches") or {}
     inconnus = set(couches) - set(GENRES_COUCHES)
@@ -138,3 +153,21 @@ def charger_atelier(dossier_projets: Path, identifiant: str) -> Atelier:
     if not (dossier / FICHIER_ATELIER).is_file():
         raise Introuvable(f"Atelier introuvable : « {identifiant} ».")
     return _lire_atelier(dossier)
+
+
+def modifier_atelier(dossier_projets: Path, identifiant: str, modification: Callable[[dict], None]) -> Atelier:
+    """Modifie ``atelier.json`` sous verrou, et l'écrit d'un coup s'il reste valide.
+
+    ``modification`` reçoit le contenu JSON de l'atelier et le modifie en place. Si le
+    résultat est invalide, l'erreur est levée et le fichier n'est pas touché.
+    """
+    verifier_identifiant(identifiant)
+    dossier = dossier_projets / identifiant
+    with verrou(dossier / FICHIER_VERROU):
+        donnees = _lire_json(dossier)
+        nouvelles = copy.deepcopy(donnees)
+        modification(nouvelles)
+        atelier = _depuis_json(dossier, nouvelles)  # valide avant d'écrire
+        if nouvelles != donnees:
+            ecrire_json(dossier / FICHIER_ATELIER, nouvelles)
+    return atelier

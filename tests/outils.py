@@ -15,7 +15,20 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 RACINE = Path(__file__).resolve().parents[1]
-PARTAGE = RACINE.parent / "shared" / "data" / "territoires"
+
+
+def _donnees_partagees() -> Path:
+    """Données ouvertes de référence (fichiers nationaux) : ``ESQUISSE_DONNEES_PARTAGEES``,
+    sinon ``../shared/data/territoires`` à côté du dépôt."""
+    if os.environ.get("ESQUISSE_DONNEES_PARTAGEES"):
+        return Path(os.environ["ESQUISSE_DONNEES_PARTAGEES"])
+    for candidat in (RACINE.parent / "shared" / "data" / "territoires", Path("/work/shared/data/territoires")):
+        if candidat.is_dir():
+            return candidat
+    return RACINE.parent / "shared" / "data" / "territoires"
+
+
+PARTAGE = _donnees_partagees()
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGUMENTS_CHROMIUM = [

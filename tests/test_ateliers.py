@@ -7,7 +7,7 @@ import json
 import pytest
 
 from esquisse.affichage import DOSSIER_STATIQUE
-from esquisse.ateliers import charger_atelier, lister_ateliers, resoudre_reference
+from esquisse.ateliers import charger_atelier, lister_ateliers, modifier_atelier, resoudre_reference
 from esquisse.carte import parametres_atelier
 from esquisse.erreurs import DonneeInvalide, Introuvable, SchemaInvalide
 from esquisse.territoire import epsg_metrique
@@ -84,3 +84,25 @@ def test_projection_metrique():
     assert epsg_metrique(2.35, 48.85) == 2154
     assert epsg_metrique(55.45, -21.1) == 2975
     assert epsg_metrique(-61.5, 16.2) == 5490
+
+
+def test_modifier_atelier(projets):
+    def renommer(d):
+        d["theme"] = "Nouveau thème"
+
+    atelier = modifier_atelier(projets, "bassee-montois", renommer)
+    assert atelier.theme == "Nouveau thème"
+    assert charger_atelier(projets, "bassee-montois").theme == "Nouveau thème"
+
+
+def test_modification_invalide_ne_touche_rien(projets):
+    chemin = projets / "bassee-montois" / "atelier.json"
+    avant = chemin.read_bytes()
+
+    def casser(d):
+        d["nom"] = ""
+
+    with pytest.raises(SchemaInvalide):
+        modifier_atelier(projets, "bassee-montois", casser)
+    assert chemin.read_bytes() == avant
+    assert not list(chemin.parent.glob(".tmp-*"))

@@ -1,0 +1,97 @@
+"""Écritures sûres : fichier temporaire, fsync, renommage ; verrous entre processus.
+
+Aucune écriture d'Esquisse ne laisse de fichier partiel : un arrêt brutal au milieu laisse
+l'ancien contenu intact (et au pire un fichier temporaire ``.tmp-*``, ignoré et nettoyé).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+PREFIXE_TEMPORAIRE = ".tmp-"
+
+
+def _synchroniser_dossier(dossier: Path) -> None:
+    fd = os.open(dossier, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _temporaire(chemin: Path, contenu: bytes) -> str:
+    chemin.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporaire = tempfile.mkstemp(prefix=PREFIXE_TEMPORAIRE, dir=chemin.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(contenu)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        Path(temporaire).unlink(missing_ok=True)
+        raise
+    return temporaire
+
+
+def ecrire_atomiquement(chemin: Path, contenu: bytes) -> None:
+    """Remplace ``chemin`` par ``contenu`` d'un seul coup (rename atomique)."""
+    temporaire = _temporaire(chemin, contenu)
+    try:
+        os.replace(temporaire, chemin)
+    except BaseException:
+        Path(temporaire).unlink(missing_ok=True)
+        raise
+    _synchroniser_dossier(chemin.parent)
+
+
+def creer_sans_ecraser(chemin: Path, contenu: bytes) -> bool:
+    """Crée ``chemin`` avec ``contenu`` s'il n'existe pas encore, d'un seul coup.
+
+    Renvoie ``False``, sans rien modifier, si le fichier existe déjà : ``link`` échoue alors
+    de façon atomique, même entre processus. Un fichier n'est donc jamais remplacé.
+    """
+    temporaire = _temporaire(chemin, contenu)
+    try:
+        os.link(temporaire, chemin)
+    except FileExistsError:
+        return False
+    finally:
+        Path(temporaire).unlink(missing_ok=True)
+    _synchroniser_dossier(chemin.parent)
+    return True
+
+
+def ecrire_json(chemin: Path, donnees, *, creer_seulement: bool = False) -> bool:
+    texte = json.dumps(donnees, ensure_ascii=False, indent=1) + "\n"
+    if creer_seulement:
+        return creer_sans_ecraser(chemin, texte.encode("utf-8"))
+    ecrire_atomiquement(chemin, texte.encode("utf-8"))
+    return True
+
+
+@contextlib.contextmanager
+def verrou(chemin: Path) -> Iterator[None]:
+    """Verrou exclusif entre processus (``flock``), libéré même si le processus est tué."""
+    chemin.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(chemin, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def nettoyer_temporaires(dossier: Path) -> int:
+    """Supprime les fichiers temporaires laissés par un arrêt brutal ; renvoie leur nombre."""
+    n = 0
+    for f in dossier.glob(f"{PREFIXE_TEMPORAIRE}*"):
+        f.unlink(missing_ok=True)
+        n += 1
+    return n
