@@ -22,6 +22,7 @@ import geopandas as gpd
 from esquisse.couches import charger_couche
 from esquisse.erreurs import DonneeInvalide, Introuvable, SchemaInvalide
 from esquisse.fichiers import ecrire_json, verrou
+from esquisse.legende import LEGENDE_DEFAUT, Categorie, valider_legende
 from esquisse.reglages import RACINE
 
 DOSSIER_CATALOGUE = RACINE / "couches"
@@ -51,6 +52,7 @@ class Atelier:
     perimetre: Perimetre | None = None
     sources: tuple[str, ...] = ()
     attribution: str = ""
+    legende: tuple[Categorie, ...] = LEGENDE_DEFAUT
 
     def chemin_couche(self, genre: str) -> Path:
         """Fichier de la couche ``genre`` de l'atelier."""
@@ -132,7 +134,15 @@ def _depuis_json(dossier: Path, donnees: dict) -> Atelier:
         perimetre=perimetre,
         sources=tuple(donnees.get("sources") or ()),
         attribution=str(donnees.get("attribution") or ""),
+        legende=_legende(donnees),
     )
+
+
+def _legende(donnees: dict) -> tuple[Categorie, ...]:
+    try:
+        return valider_legende(donnees.get("legende"))
+    except DonneeInvalide as exc:
+        raise SchemaInvalide(f"Légende de l'atelier « {donnees.get('nom')} » : {exc}") from exc
 
 
 def lister_ateliers(dossier_projets: Path) -> list[Atelier]:

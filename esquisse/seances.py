@@ -1,0 +1,281 @@
+"""Séances d'un atelier et hypothèses de chaque séance.
+
+Rangement, lisible dans un explorateur de fichiers et dans QGIS ::
+
+    projets/<atelier>/seances/<séance>/seance.json
+    projets/<atelier>/seances/<séance>/hypotheses/<hypothèse>/hypothese.json
+    projets/<atelier>/seances/<séance>/hypotheses/<hypothèse>/versions/v000001.geojson
+    projets/<atelier>/seances/<séance>/hypotheses/<hypothèse>/historique.jsonl
+
+Les identifiants des dossiers sont tirés du titre à la création et ne changent plus, même si
+le titre change.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from esquisse.erreurs import DonneeInvalide, Introuvable, SchemaInvalide
+from esquisse.fichiers import ecrire_json, verrou
+from esquisse.geojson import ROLES
+from esquisse.versions import Depot, maintenant
+
+TYPES_SEANCE = {
+    "visite": "Visite de terrain",
+    "atelier-1": "Atelier 1 — connaissance du territoire",
+    "atelier-2": "Atelier 2 — hypothèses de stratégie",
+    "atelier-3": "Atelier 3 — validation de la stratégie",
+    "rencontre-intermediaire": "Rencontre intermédiaire",
+    "seminaire-final": "Séminaire final",
+}
+STATUTS = {
+    "proposee": "Proposée",
+    "debattue": "Débattue",
+    "retenue": "Retenue",
+    "abandonnee": "Abandonnée",
+}
+DOSSIER_SEANCES = "seances"
+FICHIER_SEANCE = "seance.json"
+FICHIER_HYPOTHESE = "hypothese.json"
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+
+
+def slug(texte: str, longueur: int = 48) -> str:
+    """Identifiant ASCII lisible tiré d'un texte (« Hypothèse A : l'eau » → « hypothese-a-l-eau »)."""
+    sans_accents = unicodedata.normalize("NFKD", texte).encode("ascii", "ignore").decode("ascii")
+    resultat = re.sub(r"[^a-z0-9]+", "-", sans_accents.lower()).strip("-")[:longueur].strip("-")
+    return resultat or "sans-titre"
+
+
+def _unique(dossier: Path, base: str) -> str:
+    candidat, n = base, 2
+    while (dossier / candidat).exists():
+        candidat, n = f"{base}-{n}", n + 1
+    return candidat
+
+
+def _verifier_slug(identifiant: str, quoi: str) -> str:
+    if not isinstance(identifiant, str) or not _SLUG.match(identifiant):
+        raise DonneeInvalide(f"Identifiant de {quoi} invalide : « {identifiant} ».")
+    return identifiant
+
+
+def _lire(chemin: Path) -> dict:
+    try:
+        return json.loads(chemin.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise Introuvable(f"Introuvable : {chemin.parent.name}.") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SchemaInvalide(f"Fichier illisible : {chemin} ({exc}).") from exc
+
+
+def _texte(valeur, nom: str, maximum: int, obligatoire: bool = False) -> str:
+    texte = str(valeur or "").strip()
+    if obligatoire and not texte:
+        raise DonneeInvalide(f"Le champ « {nom} » est obligatoire.")
+    if len(texte) > maximum:
+        raise DonneeInvalide(f"Le champ « {nom} » dépasse {maximum} caractères.")
+    return texte
+
+
+@dataclass(frozen=True)
+class Seance:
+    id: str
+    dossier: Path
+    type: str
+    date: str  # AAAA-MM-JJ
+    titre: str
+    cree_le: str = ""
+
+    @property
+    def libelle_type(self) -> str:
+        return TYPES_SEANCE.get(self.type, self.type)
+
+    @property
+    def libelle(self) -> str:
+        return f"{self.titre} ({_date_fr(self.date)})"
+
+
+@dataclass(frozen=True)
+class Hypothese:
+    id: str
+    seance: str
+    dossier: Path
+    titre: str
+    description: str = ""
+    statut: str = "proposee"
+    origine: dict | None = None  # {"seance", "hypothese", "version"} si reprise d'une séance antérieure
+    statuts: tuple[dict, ...] = ()  # historique des statuts : {"statut", "le", "par"}
+    cree_le: str = ""
+
+    @property
+    def libelle_statut(self) -> str:
+        return STATUTS.get(self.statut, self.statut)
+
+    def depot(self, atelier: str = "") -> Depot:
+        return Depot(self.dossier, {"atelier": atelier, "seance": self.seance, "hypothese": self.id})
+
+
+def _date_fr(iso: str) -> str:
+    mois = ["janv.", "févr.", "mars", "avril", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
+    try:
+        d = date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{d.day} {mois[d.month - 1]} {d.year}"
+
+
+def _seance_depuis(dossier: Path) -> Seance:
+    d = _lire(dossier / FICHIER_SEANCE)
+    return Seance(dossier.name, dossier, d.get("type", ""), d.get("date", ""), d.get("titre", ""), d.get("cree_le", ""))
+
+
+def lister_seances(dossier_atelier: Path) -> list[Seance]:
+    """Séances de l'atelier, par date puis par création."""
+    racine = dossier_atelier / DOSSIER_SEANCES
+    if not racine.is_dir():
+        return []
+    seances = [_seance_depuis(d) for d in racine.iterdir() if (d / FICHIER_SEANCE).is_file() and _SLUG.match(d.name)]
+    return sorted(seances, key=lambda s: (s.date, s.cree_le, s.id))
+
+
+def seance(dossier_atelier: Path, identifiant: str) -> Seance:
+    _verifier_slug(identifiant, "séance")
+    return _seance_depuis(dossier_atelier / DOSSIER_SEANCES / identifiant)
+
+
+def creer_seance(dossier_atelier: Path, type_: str, date_iso: str, titre: str = "") -> Seance:
+    if type_ not in TYPES_SEANCE:
+        admis = ", ".join(TYPES_SEANCE.values())
+        raise DonneeInvalide(f"Type de séance inconnu : « {type_} ». Types admis : {admis}.")
+    try:
+        jour = date.fromisoformat(str(date_iso))
+    except ValueError:
+        raise DonneeInvalide(f"Date de séance invalide : « {date_iso} » (attendu : AAAA-MM-JJ).") from None
+    titre = _texte(titre, "titre", 120) or TYPES_SEANCE[type_].split(" — ")[0]
+    racine = dossier_atelier / DOSSIER_SEANCES
+    racine.mkdir(parents=True, exist_ok=True)
+    with verrou(racine / ".verrou-seances"):
+        identifiant = _unique(racine, slug(f"{jour.isoformat()}-{type_}"))
+        dossier = racine / identifiant
+        dossier.mkdir()
+        donnees = {"type": type_, "date": jour.isoformat(), "titre": titre, "cree_le": maintenant()}
+        ecrire_json(dossier / FICHIER_SEANCE, donnees)
+    return _seance_depuis(dossier)
+
+
+def _hypothese_depuis(dossier: Path, seance_id: str) -> Hypothese:
+    d = _lire(dossier / FICHIER_HYPOTHESE)
+    return Hypothese(
+        id=dossier.name,
+        seance=seance_id,
+        dossier=dossier,
+        titre=d.get("titre", ""),
+        description=d.get("description", ""),
+        statut=d.get("statut", "proposee"),
+        origine=d.get("origine"),
+        statuts=tuple(d.get("statuts") or ()),
+        cree_le=d.get("cree_le", ""),
+    )
+
+
+def lister_hypotheses(s: Seance) -> list[Hypothese]:
+    racine = s.dossier / "hypotheses"
+    if not racine.is_dir():
+        return []
+    dossiers = [d for d in racine.iterdir() if (d / FICHIER_HYPOTHESE).is_file() and _SLUG.match(d.name)]
+    hyps = [_hypothese_depuis(d, s.id) for d in dossiers]
+    return sorted(hyps, key=lambda h: (h.cree_le, h.id))
+
+
+def hypothese(s: Seance, identifiant: str) -> Hypothese:
+    _verifier_slug(identifiant, "hypothèse")
+    return _hypothese_depuis(s.dossier / "hypotheses" / identifiant, s.id)
+
+
+def _verifier_statut(statut: str) -> str:
+    if statut not in STATUTS:
+        raise DonneeInvalide(f"Statut inconnu : « {statut} ». Statuts admis : {', '.join(STATUTS.values())}.")
+    return statut
+
+
+def _verifier_auteur(auteur: str, role: str) -> tuple[str, str]:
+    auteur = _texte(auteur, "auteur", 100)
+    if role and role not in ROLES:
+        raise DonneeInvalide(f"Rôle inconnu : « {role} ». Rôles admis : {', '.join(ROLES.values())}.")
+    return auteur, role
+
+
+def creer_hypothese(
+    s: Seance,
+    titre: str,
+    description: str = "",
+    auteur: str = "",
+    role: str = "",
+    reprise_de: Hypothese | None = None,
+    version: int | None = None,
+    atelier: str = "",
+) -> Hypothese:
+    """Crée une hypothèse ; ``reprise_de`` la reprend d'une séance antérieure, en gardant sa filiation.
+
+    Une hypothèse reprise commence avec les entités (mêmes identifiants) de la version
+    ``version`` (la dernière par défaut) de l'hypothèse d'origine.
+    """
+    titre = _texte(titre, "titre", 120, obligatoire=True)
+    description = _texte(description, "description", 4000)
+    auteur, role = _verifier_auteur(auteur, role)
+    origine = None
+    entites: tuple[dict, ...] = ()
+    if reprise_de is not None:
+        depot_origine = reprise_de.depot()
+        numero = version or depot_origine.numero_courant()
+        if numero:
+            entites = depot_origine.lire(numero).entites
+        origine = {"seance": reprise_de.seance, "hypothese": reprise_de.id, "version": numero or None}
+    racine = s.dossier / "hypotheses"
+    racine.mkdir(parents=True, exist_ok=True)
+    with verrou(racine / ".verrou-hypotheses"):
+        identifiant = _unique(racine, slug(titre))
+        dossier = racine / identifiant
+        dossier.mkdir()
+        le = maintenant()
+        donnees = {
+            "titre": titre,
+            "description": description,
+            "statut": "proposee",
+            "origine": origine,
+            "statuts": [{"statut": "proposee", "le": le, "par": auteur}],
+            "cree_le": le,
+        }
+        ecrire_json(dossier / FICHIER_HYPOTHESE, donnees)
+    h = _hypothese_depuis(dossier, s.id)
+    if entites:
+        message = f"Reprise de « {reprise_de.titre} » (séance {reprise_de.seance}, version {origine['version']})"
+        h.depot(atelier).initialiser(entites, auteur, role, message)
+    return h
+
+
+def modifier_hypothese(
+    h: Hypothese,
+    auteur: str = "",
+    titre: str | None = None,
+    description: str | None = None,
+    statut: str | None = None,
+) -> Hypothese:
+    """Change le titre, la description ou le statut ; chaque changement de statut est daté."""
+    with verrou(h.dossier / ".verrou-hypothese"):
+        donnees = _lire(h.dossier / FICHIER_HYPOTHESE)
+        if titre is not None:
+            donnees["titre"] = _texte(titre, "titre", 120, obligatoire=True)
+        if description is not None:
+            donnees["description"] = _texte(description, "description", 4000)
+        if statut is not None and _verifier_statut(statut) != donnees.get("statut"):
+            donnees["statut"] = statut
+            donnees.setdefault("statuts", []).append({"statut": statut, "le": maintenant(), "par": auteur})
+        ecrire_json(h.dossier / FICHIER_HYPOTHESE, donnees)
+    return _hypothese_depuis(h.dossier, h.seance)

@@ -1,0 +1,94 @@
+"""Processus d'enregistrement pour les tests de concurrence et d'arrêt brutal.
+
+    python -m tests.travailleur_versions <dossier> <nom> <nombre> <sortie.json> [--lourd] [--tuer-a POINT]
+
+``--tuer-a`` simule un arrêt brutal (SIGKILL du processus lui-même) au dernier
+enregistrement, à un point précis : ``avant-lien`` (fichier temporaire écrit, version pas
+encore créée), ``apres-lien`` (version créée, pas encore indexée), ``index-partiel``
+(ligne d'historique à moitié écrite).
+
+Chaque enregistrement ajoute une entité nouvelle et modifie le titre d'une entité partagée ;
+la sortie décrit, pour chaque enregistrement, la version écrite, les entités ajoutées et les
+conflits rapportés.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import sys
+from pathlib import Path
+
+from esquisse import fichiers, versions
+from esquisse.versions import Changement, Depot
+
+
+def se_tuer() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def piege(point: str) -> None:
+    """Installe l'arrêt brutal au point demandé."""
+    if point == "avant-lien":
+        fichiers.os.link = lambda *a, **k: se_tuer()
+    elif point == "apres-lien":
+        Depot._indexer = lambda self, meta: se_tuer()
+    elif point == "index-partiel":
+        ecrire = os.write
+
+        def moitie(fd, octets):
+            ecrire(fd, octets[: len(octets) // 2])
+            se_tuer()
+
+        versions.os.write = moitie
+    else:
+        raise SystemExit(f"point inconnu : {point}")
+
+
+def polygone(cx: float, cy: float, n: int) -> dict:
+    anneau = [[cx + 0.01 * math.cos(2 * math.pi * k / n), cy + 0.01 * math.sin(2 * math.pi * k / n)] for k in range(n)]
+    return {"type": "Polygon", "coordinates": [[*anneau, anneau[0]]]}
+
+
+def main() -> None:
+    dossier, nom, nombre, sortie = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
+    lourd = "--lourd" in sys.argv
+    point = sys.argv[sys.argv.index("--tuer-a") + 1] if "--tuer-a" in sys.argv else None
+    depot = Depot(dossier, {"atelier": "test"})
+    journal = []
+    for k in range(nombre):
+        if point and k == nombre - 1:
+            piege(point)
+        numero = depot.numero_courant()
+        changements = [
+            Changement(
+                f"{nom}-{k}",
+                None,
+                {
+                    "type": "Feature",
+                    "geometry": polygone(2 + k * 0.001, 48, 400 if lourd else 8),
+                    "properties": {"titre": f"{nom} {k}", "categorie": "projet", "auteur": nom},
+                },
+            )
+        ]
+        partagees = depot.entites(numero)
+        if "commune" in partagees:
+            e = partagees["commune"]
+            changements.append(
+                Changement("commune", numero, {**e, "properties": {**e["properties"], "titre": f"{nom} {k}"}})
+            )
+        resultat = depot.enregistrer(changements, auteur=nom, role="elu")
+        journal.append(
+            {
+                "version": resultat.version.numero if resultat.version else None,
+                "ajoutee": f"{nom}-{k}",
+                "conflits": [c.id for c in resultat.conflits],
+            }
+        )
+        sortie.write_text(json.dumps(journal))
+
+
+if __name__ == "__main__":
+    main()
