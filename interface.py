@@ -7,13 +7,21 @@ passe que par les accesseurs de ce module.
 
 from __future__ import annotations
 
+import html
+import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import streamlit as st
 
 from esquisse.ateliers import Atelier, charger_atelier, lister_ateliers
+from esquisse.edition import Annotation
 from esquisse.erreurs import EsquisseErreur
+from esquisse.fusion import Conflit
+from esquisse.geojson import ROLES
+from esquisse.legende import Categorie
 from esquisse.reglages import RACINE, reglage
+from esquisse.seances import Hypothese, Seance, hypothese, lister_hypotheses, lister_seances, seance
 
 CLE_ATELIER = "atelier"
 ICONE = RACINE / "static" / "esquisse" / "icone.png"
@@ -21,7 +29,10 @@ ICONE = RACINE / "static" / "esquisse" / "icone.png"
 # (script, libellé, icône, demande un atelier ouvert)
 PAGES: tuple[tuple[str, str, str, bool], ...] = (
     ("app.py", "Ateliers", ":material/home:", False),
-    ("pages/carte.py", "Carte", ":material/map:", True),
+    ("pages/carte.py", "Carte et esquisses", ":material/draw:", True),
+    ("pages/seances.py", "Séances et hypothèses", ":material/event:", True),
+    ("pages/historique.py", "Historique", ":material/history:", True),
+    ("pages/legende.py", "Légende", ":material/palette:", True),
 )
 
 
@@ -77,8 +88,8 @@ def page(titre: str) -> None:
         for script, libelle, icone, avec_atelier in PAGES:
             if avec_atelier and not identifiant:
                 continue
-            parametres = {CLE_ATELIER: identifiant} if identifiant else None
-            st.page_link(script, label=libelle, icon=icone, query_params=parametres)
+            parametres = {k: v for k, v in st.query_params.items() if k in CLES_ADRESSE} if avec_atelier else None
+            st.page_link(script, label=libelle, icon=icone, query_params=parametres or None)
 
 
 def exiger_atelier() -> Atelier:
@@ -89,3 +100,152 @@ def exiger_atelier() -> Atelier:
         st.page_link("app.py", label="Aller à la liste des ateliers", icon=":material/home:")
         st.stop()
     return atelier
+
+
+# -- séance et hypothèse choisies (dans l'adresse : on peut la partager avec une tablette) ----
+
+CLES_ADRESSE = (CLE_ATELIER, "seance", "hypothese")
+
+
+def choisir_seance(atelier: Atelier, cle: str = "choix-seance") -> Seance | None:
+    """Sélecteur de séance (la dernière par défaut), mémorisé dans l'adresse."""
+    seances = lister_seances(atelier.dossier)
+    if not seances:
+        return None
+    par_id = {s.id: s for s in seances}
+    voulue = st.query_params.get("seance")
+    defaut = voulue if voulue in par_id else seances[-1].id
+    choisie = st.selectbox(
+        "Séance",
+        list(par_id),
+        index=list(par_id).index(defaut),
+        format_func=lambda i: par_id[i].libelle,
+        key=f"{cle}-{atelier.id}",
+    )
+    if st.query_params.get("seance") != choisie:
+        st.query_params["seance"] = choisie
+        st.query_params.pop("hypothese", None)
+    return par_id[choisie]
+
+
+def choisir_hypothese(s: Seance, cle: str = "choix-hypothese") -> Hypothese | None:
+    hyps = lister_hypotheses(s)
+    if not hyps:
+        return None
+    par_id = {h.id: h for h in hyps}
+    voulue = st.query_params.get("hypothese")
+    defaut = voulue if voulue in par_id else hyps[0].id
+    choisie = st.selectbox(
+        "Hypothèse",
+        list(par_id),
+        index=list(par_id).index(defaut),
+        format_func=lambda i: f"{par_id[i].titre} — {par_id[i].libelle_statut}",
+        key=f"{cle}-{s.id}",
+    )
+    if st.query_params.get("hypothese") != choisie:
+        st.query_params["hypothese"] = choisie
+    return par_id[choisie]
+
+
+def seance_et_hypothese_de_l_adresse(atelier: Atelier) -> tuple[Seance | None, Hypothese | None]:
+    """Séance et hypothèse désignées par l'adresse, sans widget (ex. mode projection)."""
+    try:
+        s = seance(atelier.dossier, st.query_params.get("seance", ""))
+    except EsquisseErreur:
+        return None, None
+    try:
+        return s, hypothese(s, st.query_params.get("hypothese", ""))
+    except EsquisseErreur:
+        return s, None
+
+
+# -- qui dessine ------------------------------------------------------------------------------
+
+
+def auteur() -> tuple[str, str]:
+    """Nom et rôle de la personne qui dessine sur ce poste (saisis une fois par session)."""
+    return st.session_state.get("auteur_nom") or "Anonyme", st.session_state.get("auteur_role", "elu")
+
+
+def saisir_auteur() -> None:
+    st.text_input("Votre nom", key="auteur_nom", placeholder="ex. Marie Dupont", max_chars=100)
+    st.selectbox("Votre rôle", list(ROLES), format_func=ROLES.get, key="auteur_role")
+
+
+def poste() -> str:
+    """Identifiant de ce poste (session du navigateur), pour ses brouillons."""
+    return st.session_state.setdefault("poste", uuid.uuid4().hex[:12])
+
+
+# -- état d'édition d'une hypothèse, par session -------------------------------------------------
+
+
+@dataclass
+class EtatEdition:
+    annotations: dict[str, Annotation] = field(default_factory=dict)
+    acquittes: dict[str, int] = field(default_factory=dict)
+    abandonner: list[str] = field(default_factory=list)
+    conflits: list[Conflit] = field(default_factory=list)
+    dessins: list = field(default_factory=list)  # derniers changements locaux reçus de la carte
+    selection: str | None = None  # entité en cours d'annotation
+    message: str = ""
+    vu: int = 0  # dernière version affichée
+
+
+def etat_edition(atelier: Atelier, h: Hypothese) -> EtatEdition:
+    cle = f"edition::{atelier.id}::{h.seance}::{h.id}"
+    if cle not in st.session_state:
+        st.session_state[cle] = EtatEdition()
+    return st.session_state[cle]
+
+
+def categorie_courante(atelier: Atelier) -> str:
+    cle = f"categorie::{atelier.id}"
+    ids = [c.id for c in atelier.legende]
+    if st.session_state.get(cle) not in ids:
+        st.session_state[cle] = ids[0]
+    return st.session_state[cle]
+
+
+# -- affichage sûr ---------------------------------------------------------------------------
+
+
+def echapper(texte: str) -> str:
+    """Texte saisi par un utilisateur, rendu inoffensif pour du HTML."""
+    return html.escape(str(texte or ""), quote=True)
+
+
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]<>()#+-.!|~$:"})
+
+
+def md(texte) -> str:
+    """Texte saisi par un utilisateur, à insérer dans du Markdown Streamlit sans être interprété."""
+    return str(texte or "").translate(_MARKDOWN)
+
+
+def _symbole(c: Categorie, taille: int) -> str:
+    couleur = echapper(c.couleur)
+    boite = f"display:inline-block;width:{taille + 8}px"
+    if c.geometrie == "point":
+        rond = f"width:{taille}px;height:{taille}px;border-radius:50%;background:{couleur}"
+        return f"<span style='display:inline-block;{rond};border:2px solid #fff;box-shadow:0 0 0 1px #999'></span>"
+    if c.geometrie == "zone":
+        return f"<span style='{boite};height:{taille}px;background:{couleur}55;border:2px solid {couleur}'></span>"
+    if c.geometrie == "texte":
+        return f"<span style='{boite};font-style:italic;font-weight:700;color:{couleur}'>Abc</span>"
+    trait = {"tirets": "dashed", "pointilles": "dotted"}.get(c.trait, "solid")
+    fleche = f"<span style='color:{couleur}'>▶</span>" if c.trait == "fleche" else ""
+    ligne = f"border-top:{max(2, c.epaisseur)}px {trait} {couleur};vertical-align:middle"
+    return f"<span style='{boite};{ligne}'></span>{fleche}"
+
+
+def legende_html(categories, grande: bool = False) -> str:
+    """Panneau de légende (noms échappés), avec un symbole par nature de géométrie."""
+    taille = 20 if grande else 14
+    police = 18 if grande else 14
+    lignes = [
+        f"<div style='display:flex;align-items:center;gap:8px;margin:3px 0;font-size:{police}px'>"
+        f"<span style='min-width:{taille + 22}px'>{_symbole(c, taille)}</span><span>{echapper(c.nom)}</span></div>"
+        for c in categories
+    ]
+    return "<div class='esq-legende'>" + "".join(lignes) + "</div>"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import folium
-from branca.element import Element, Figure
+from branca.element import Element, Figure, MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
@@ -28,6 +28,7 @@ from esquisse.territoire import perimetre
 PREFIXE_STATIQUE = "/app/static"
 ASSETS_TIERS = {
     "leaflet": ("vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css"),
+    "leaflet-draw": ("vendor/leaflet-draw/leaflet.draw.js", "vendor/leaflet-draw/leaflet.draw.css"),
 }
 
 
@@ -39,6 +40,7 @@ class ParametresCarte:
     prefixe: str = PREFIXE_STATIQUE
     zoom_etiquettes: int = 11
     controle_replie: bool = False
+    dessin: bool = False  # outils de dessin et synchronisation des esquisses
 
 
 class CouchesEsquisse(JSCSSMixin):
@@ -59,6 +61,61 @@ class CouchesEsquisse(JSCSSMixin):
         # Liens propres à l'instance : jamais de modification au niveau de la classe.
         self.default_js = [("esquisse_carte", f"{prefixe}/esquisse/carte.js")]
         self.default_css = [("esquisse_carte_css", f"{prefixe}/esquisse/carte.css")]
+
+
+class DessinEsquisse(JSCSSMixin):
+    """Outils de dessin (Leaflet.draw, main levée, texte) et copie de travail des esquisses."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            // streamlit-folium lit window.drawnItems ; sans ce nom dans le script, il le remplacerait par [].
+            window.drawnItems = Esquisse.dessin.initialiser({{ this._parent.get_name() }}, {});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, prefixe: str):
+        super().__init__()
+        self._name = "DessinEsquisse"
+        js, css = ASSETS_TIERS["leaflet-draw"]
+        self.default_js = [
+            ("leaflet_draw", f"{prefixe}/{js}"),
+            ("esquisse_dessin", f"{prefixe}/esquisse/dessin.js"),
+        ]
+        self.default_css = [
+            ("leaflet_draw_css", f"{prefixe}/{css}"),
+            ("esquisse_dessin_css", f"{prefixe}/esquisse/dessin.css"),
+        ]
+
+
+class SynchroEsquisse(MacroElement):
+    """Transmet à la carte l'état des esquisses (version enregistrée, accusés, styles)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            Esquisse.dessin.synchroniser({{ this.etat|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, etat: dict):
+        super().__init__()
+        self._name = "SynchroEsquisse"
+        self.etat = etat
+
+
+def groupe_esquisses(etat: dict) -> folium.FeatureGroup:
+    """Le contenu dynamique de la carte, à passer à ``st_folium(feature_group_to_add=...)``.
+
+    Seul ce groupe change quand une version est enregistrée : la carte de base, elle, ne
+    change pas et n'est pas recréée (les dessins en cours et la vue sont conservés).
+    """
+    groupe = folium.FeatureGroup(name="Esquisses", control=False)
+    SynchroEsquisse(etat).add_to(groupe)
+    _ids_stables(groupe)
+    return groupe
 
 
 def _config_js(p: ParametresCarte) -> dict:
@@ -128,6 +185,8 @@ def _carte_en_cache(p: ParametresCarte) -> folium.Map:
     carte.default_js = [("leaflet", f"{p.prefixe}/{js}")]
     carte.default_css = [("leaflet_css", f"{p.prefixe}/{css}")]
     CouchesEsquisse(_config_js(p), p.prefixe).add_to(carte)
+    if p.dessin:
+        DessinEsquisse(p.prefixe).add_to(carte)
     figure = carte.get_root()
     assert isinstance(figure, Figure)
     _ids_stables(figure)
@@ -150,6 +209,7 @@ def parametres_atelier(
     dossier_cache: Path,
     prefixe: str = PREFIXE_STATIQUE,
     zoom_etiquettes: int = 11,
+    dessin: bool = False,
 ) -> ParametresCarte:
     """Paramètres de la carte d'un atelier : ses couches préparées, son périmètre, son emprise.
 
@@ -173,4 +233,5 @@ def parametres_atelier(
         attribution=atelier.attribution,
         prefixe=prefixe,
         zoom_etiquettes=zoom_etiquettes,
+        dessin=dessin,
     )

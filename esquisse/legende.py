@@ -116,3 +116,23 @@ def categorie(categories: tuple[Categorie, ...], identifiant: str) -> Categorie:
             return c
     admises = ", ".join(c.id for c in categories)
     raise DonneeInvalide(f"Catégorie inconnue : « {identifiant} ». Catégories de la légende : {admises}.")
+
+
+def categorie_ou_inconnue(categories: tuple[Categorie, ...], identifiant: str | None) -> Categorie:
+    """La catégorie ``identifiant``, ou une catégorie neutre si la légende ne la connaît plus."""
+    for c in categories:
+        if c.id == identifiant:
+            return c
+    return Categorie(identifiant or "inconnue", f"Catégorie inconnue ({identifiant})", "ligne_ou_zone", "#607d8b")
+
+
+def verifier_retraits(anciennes: tuple[Categorie, ...], nouvelles: tuple[Categorie, ...], utilisees: set[str]) -> None:
+    """Refuse de retirer de la légende une catégorie encore utilisée par une esquisse."""
+    retirees = {c.id for c in anciennes} - {c.id for c in nouvelles}
+    encore = sorted(retirees & utilisees)
+    if encore:
+        noms = ", ".join(f"« {c.nom} »" for c in anciennes if c.id in encore)
+        raise DonneeInvalide(
+            f"Catégorie(s) encore utilisée(s) par des esquisses : {noms}. "
+            "Changez d'abord la catégorie de ces esquisses, ou renommez la catégorie sans changer son identifiant."
+        )

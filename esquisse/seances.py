@@ -279,3 +279,15 @@ def modifier_hypothese(
             donnees.setdefault("statuts", []).append({"statut": statut, "le": maintenant(), "par": auteur})
         ecrire_json(h.dossier / FICHIER_HYPOTHESE, donnees)
     return _hypothese_depuis(h.dossier, h.seance)
+
+
+def categories_utilisees(dossier_atelier: Path) -> set[str]:
+    """Catégories employées dans la dernière version de chaque hypothèse de l'atelier."""
+    utilisees: set[str] = set()
+    for s in lister_seances(dossier_atelier):
+        for h in lister_hypotheses(s):
+            depot = h.depot()
+            numero = depot.numero_courant()
+            for e in depot.entites(numero).values():
+                utilisees.add(e["properties"].get("categorie"))
+    return utilisees

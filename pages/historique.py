@@ -1,0 +1,86 @@
+"""Historique d'une hypothèse : toutes ses versions, l'aperçu de chacune, la restauration."""
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from esquisse.carte import construire_carte, groupe_esquisses, parametres_atelier
+from esquisse.edition import etat_navigateur
+from esquisse.erreurs import EsquisseErreur
+from esquisse.geojson import ROLES
+from esquisse.reglages import reglage
+from interface import (
+    auteur,
+    choisir_hypothese,
+    choisir_seance,
+    dossier_cache,
+    exiger_atelier,
+    md,
+    page,
+    prefixe_statique,
+)
+
+page("Historique")
+atelier = exiger_atelier()
+titre, choix_seance, choix_hypothese = st.columns([4, 3, 3], vertical_alignment="bottom")
+titre.subheader("Historique des versions")
+with choix_seance:
+    seance = choisir_seance(atelier, "historique-seance")
+with choix_hypothese:
+    hyp = choisir_hypothese(seance, "historique-hypothese") if seance else None
+if hyp is None:
+    st.info("Aucune hypothèse : l'historique apparaîtra après le premier enregistrement.")
+    st.stop()
+
+depot = hyp.depot(atelier.id)
+historique = depot.historique()
+if not historique:
+    st.info("Cette hypothèse n'a encore aucune version enregistrée.")
+    st.stop()
+
+tableau = pd.DataFrame(
+    {
+        "Version": [m.numero for m in historique],
+        "Date (UTC)": [m.le.replace("T", " ")[:19] for m in historique],
+        "Auteur": [m.auteur for m in historique],
+        "Rôle": [ROLES.get(m.role, m.role) for m in historique],
+        "Message": [m.message for m in historique],
+        "Esquisses": [m.nb_entites for m in historique],
+    }
+).iloc[::-1]
+st.dataframe(tableau, hide_index=True, width="stretch", height=min(38 + 35 * len(tableau), 320))
+
+numeros = [m.numero for m in historique]
+numero = st.select_slider("Version à afficher", numeros, value=numeros[-1])
+meta = historique[numero - 1]
+st.caption(
+    f"Version {meta.numero} — {md(meta.message)} — par {md(meta.auteur)}"
+    + (f" — restauration de la version {meta.restauree_de}" if meta.restauree_de else "")
+)
+
+try:
+    parametres = parametres_atelier(
+        atelier, dossier_cache(), prefixe_statique(), reglage("ESQUISSE_ZOOM_ETIQUETTES"), dessin=True
+    )
+except EsquisseErreur as exc:
+    st.error(str(exc))
+    st.stop()
+st_folium(
+    construire_carte(parametres),
+    key=f"historique-{atelier.id}-{hyp.seance}-{hyp.id}",
+    height=560,
+    use_container_width=True,
+    returned_objects=[],
+    feature_group_to_add=groupe_esquisses(etat_navigateur(depot.lire(numero), atelier.legende)),
+)
+
+if numero != numeros[-1]:
+    nom, role = auteur()
+    if st.button(f"Restaurer la version {numero} (crée une nouvelle version)", type="primary"):
+        try:
+            nouvelle = depot.restaurer(numero, nom, role)
+        except EsquisseErreur as exc:
+            st.error(str(exc))
+        else:
+            st.success(f"Version {nouvelle.numero} créée à partir de la version {numero}.")
+            st.rerun()

@@ -1,0 +1,75 @@
+"""Légende de l'atelier : les catégories d'esquisse, leur géométrie, leur couleur et leur trait."""
+
+import pandas as pd
+import streamlit as st
+
+from esquisse.ateliers import modifier_atelier
+from esquisse.erreurs import EsquisseErreur
+from esquisse.legende import GEOMETRIES, LEGENDE_DEFAUT, TRAITS, legende_json, valider_legende, verifier_retraits
+from esquisse.seances import categories_utilisees, slug
+from interface import dossier_projets, exiger_atelier, legende_html, page
+
+page("Légende")
+atelier = exiger_atelier()
+st.subheader("Légende de l'atelier")
+st.caption(
+    "Chaque esquisse appartient à une catégorie de la légende. Modifiez les noms, couleurs et traits ; "
+    "ajoutez une ligne pour une nouvelle catégorie. Une catégorie utilisée par une esquisse ne peut pas être retirée."
+)
+
+gauche, droite = st.columns([3, 2])
+with gauche:
+    tableau = pd.DataFrame(legende_json(atelier.legende))
+    edite = st.data_editor(
+        tableau,
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
+        key=f"legende-{atelier.id}",
+        column_order=["nom", "geometrie", "couleur", "trait", "epaisseur", "id"],
+        column_config={
+            "nom": st.column_config.TextColumn("Nom", required=True, max_chars=80),
+            "geometrie": st.column_config.SelectboxColumn(
+                "Géométrie", options=list(GEOMETRIES), required=True, default="zone"
+            ),
+            "couleur": st.column_config.TextColumn(
+                "Couleur (#rrggbb)", required=True, validate=r"^#[0-9a-fA-F]{6}$", default="#607d8b"
+            ),
+            "trait": st.column_config.SelectboxColumn("Trait", options=list(TRAITS), default="continu"),
+            "epaisseur": st.column_config.NumberColumn("Épaisseur", min_value=1, max_value=12, step=1, default=3),
+            "id": st.column_config.TextColumn("Identifiant", help="Laissez vide : il est tiré du nom."),
+        },
+    )
+    un, deux = st.columns(2)
+    enregistrer = un.button("Enregistrer la légende", type="primary")
+    defaut = deux.button("Revenir à la légende par défaut")
+
+if enregistrer or defaut:
+    if defaut:
+        lignes = legende_json(LEGENDE_DEFAUT)
+    else:
+        lignes = []
+        for ligne in edite.to_dict("records"):
+            ligne = {k: (None if pd.isna(v) else v) for k, v in ligne.items()}
+            if not ligne.get("nom"):
+                continue
+            ligne["id"] = ligne.get("id") or slug(str(ligne["nom"]), 40)
+            lignes.append(ligne)
+    try:
+        nouvelle = valider_legende(lignes)
+        verifier_retraits(atelier.legende, nouvelle, categories_utilisees(atelier.dossier))
+
+        def remplacer(donnees):
+            donnees["legende"] = legende_json(nouvelle)
+
+        atelier = modifier_atelier(dossier_projets(), atelier.id, remplacer)
+    except EsquisseErreur as exc:
+        st.error(f"Légende non enregistrée : {exc}")
+    else:
+        st.session_state.pop(f"legende-{atelier.id}", None)
+        st.success("Légende enregistrée.")
+        st.rerun()
+
+with droite:
+    st.markdown("**Aperçu**")
+    st.html(legende_html(atelier.legende, grande=True))

@@ -1,0 +1,620 @@
+/*
+ * Esquisse : dessiner sur la carte, et partager ce qui est enregistré.
+ *
+ * Le navigateur garde une « copie de travail » de l'hypothèse dans window.drawnItems :
+ * les entités enregistrées (reçues du serveur) et les dessins locaux pas encore enregistrés.
+ * Python n'en reçoit que les changements locaux (streamlit-folium lit drawnItems.toGeoJSON()) :
+ * ajouts, modifications, suppressions, chacun avec la version d'où il part (esq_base) et un
+ * compteur local (esq_local). Python enregistre, puis renvoie par Esquisse.dessin.synchroniser()
+ * la nouvelle version et l'accusé de réception des changements enregistrés.
+ *
+ * Tout texte saisi par un utilisateur est affiché avec textContent : jamais interprété en HTML.
+ */
+(function () {
+  "use strict";
+
+  var Esquisse = (window.Esquisse = window.Esquisse || {});
+  var D = (Esquisse.dessin = {});
+  var element = function (balise, classe, texte) {
+    var el = document.createElement(balise);
+    if (classe) el.className = classe;
+    if (texte !== undefined && texte !== null) el.textContent = String(texte);
+    return el;
+  };
+
+  var etat = {
+    carte: null,
+    groupe: null,
+    rendu: null,
+    version: 0,
+    couches: {}, // id -> couche Leaflet (dans drawnItems)
+    meta: {}, // id -> {base, local, modifie, categorie}
+    tombes: {}, // id -> {base, local} : suppressions locales pas encore enregistrées
+    serveur: {}, // id -> chaîne JSON de l'entité telle que reçue du serveur
+    legende: {},
+    ordreLegende: [],
+    categorie: null,
+    enAttente: {},
+    modeActif: false,
+    differe: null,
+    fleches: {},
+  };
+  D.etat = etat;
+
+  // -- utilitaires -------------------------------------------------------------------------
+
+  function nouvelId() {
+    var octets = new Uint8Array(10);
+    window.crypto.getRandomValues(octets); // disponible même hors contexte sécurisé (tablette en http)
+    return (
+      "e" +
+      Array.prototype.map
+        .call(octets, function (o) {
+          return ("0" + o.toString(16)).slice(-2);
+        })
+        .join("")
+    );
+  }
+
+  var GEOMETRIES = {
+    point: ["point"],
+    texte: ["texte"],
+    ligne: ["ligne"],
+    zone: ["zone"],
+    ligne_ou_zone: ["ligne", "zone"],
+  };
+
+  function genre(couche, typeDessin) {
+    if (typeDessin === "texte" || (couche instanceof L.Marker && couche.options.icon instanceof L.DivIcon)) return "texte";
+    if (couche instanceof L.CircleMarker || couche instanceof L.Marker) return "point";
+    if (couche instanceof L.Polygon) return "zone";
+    return "ligne";
+  }
+
+  function compatible(idCategorie, g) {
+    var c = etat.legende[idCategorie];
+    return !!c && (GEOMETRIES[c.geometrie] || []).indexOf(g) >= 0;
+  }
+
+  function categoriePour(g) {
+    if (compatible(etat.categorie, g)) return etat.categorie;
+    // D'abord une catégorie propre à ce genre de géométrie, puis une catégorie mixte.
+    for (var passe = 0; passe < 2; passe++) {
+      for (var i = 0; i < etat.ordreLegende.length; i++) {
+        var id = etat.ordreLegende[i];
+        var exacte = (etat.legende[id].geometrie || "") === g;
+        if (compatible(id, g) && (passe === 1 || exacte)) return id;
+      }
+    }
+    return null;
+  }
+
+  var TIRETS = { tirets: "12 9", pointilles: "1 9" };
+
+  function style(idCategorie, g) {
+    var c = etat.legende[idCategorie] || { couleur: "#37474f", epaisseur: 3, trait: "continu" };
+    var s = {
+      color: c.couleur,
+      weight: c.epaisseur,
+      opacity: 0.95,
+      fillColor: c.couleur,
+      fillOpacity: g === "zone" ? 0.28 : 0,
+      dashArray: TIRETS[c.trait] || null,
+      lineCap: "round",
+      lineJoin: "round",
+    };
+    if (g === "point") {
+      s.radius = 7 + c.epaisseur;
+      s.fillOpacity = 0.9;
+      s.color = "#ffffff";
+      s.weight = 2;
+      s.dashArray = null;
+    }
+    return s;
+  }
+
+  function iconeTexte(titre, couleur, enAttente) {
+    var span = element("span", "esq-texte" + (enAttente ? " esq-non-enregistre" : ""), titre || "Texte");
+    if (couleur) span.style.color = couleur;
+    return L.divIcon({ className: "esq-texte-icone", html: span, iconSize: null });
+  }
+
+  // Flèche au bout des lignes de trait « flèche » : un marqueur SVG par couleur.
+  function marqueurFleche(couleur) {
+    var svg = etat.rendu && etat.rendu._container;
+    if (!svg) return null;
+    var id = "esq-fleche-" + couleur.replace("#", "");
+    if (!etat.fleches[id]) {
+      var ns = "http://www.w3.org/2000/svg";
+      var defs = svg.querySelector("defs") || svg.insertBefore(document.createElementNS(ns, "defs"), svg.firstChild);
+      var m = document.createElementNS(ns, "marker");
+      m.setAttribute("id", id);
+      m.setAttribute("viewBox", "0 0 10 10");
+      m.setAttribute("refX", "6");
+      m.setAttribute("refY", "5");
+      m.setAttribute("markerWidth", "4");
+      m.setAttribute("markerHeight", "4");
+      m.setAttribute("orient", "auto-start-reverse");
+      var p = document.createElementNS(ns, "path");
+      p.setAttribute("d", "M 0 0 L 10 5 L 0 10 z");
+      p.setAttribute("fill", couleur);
+      m.appendChild(p);
+      defs.appendChild(m);
+      etat.fleches[id] = true;
+    }
+    return "url(#" + id + ")";
+  }
+
+  function appliquerStyle(couche) {
+    var id = couche.esqId;
+    var m = etat.meta[id] || {};
+    var attente = etat.enAttente[id] || {};
+    var cat = attente.categorie || m.categorie;
+    var g = genre(couche);
+    var enAttente = !!m.modifie;
+    if (g === "texte") {
+      var c = etat.legende[cat] || {};
+      couche.setIcon(iconeTexte(attente.titre || m.titre, c.couleur, enAttente));
+      return;
+    }
+    couche.setStyle(style(cat, g));
+    var chemin = couche._path;
+    if (chemin) {
+      chemin.classList.toggle("esq-non-enregistre", enAttente);
+      var c2 = etat.legende[cat];
+      if (c2 && c2.trait === "fleche" && g === "ligne") chemin.setAttribute("marker-end", marqueurFleche(c2.couleur));
+      else chemin.removeAttribute("marker-end");
+    }
+  }
+
+  function detailsEntite(f) {
+    var p = f.properties || {};
+    var boite = element("div", "esq-fiche");
+    var c = etat.legende[p.categorie];
+    boite.appendChild(element("div", "esq-fiche-titre", p.titre || (c ? c.nom : "Esquisse")));
+    if (c) boite.appendChild(element("div", "esq-fiche-categorie", c.nom));
+    if (p.commentaire) boite.appendChild(element("div", "esq-fiche-commentaire", p.commentaire));
+    if (p.auteur) boite.appendChild(element("div", "esq-fiche-auteur", p.auteur + (p.role_libelle ? " (" + p.role_libelle + ")" : "")));
+    if (p.territoires) boite.appendChild(element("div", "esq-fiche-territoires", p.territoires));
+    return boite;
+  }
+
+  function relier(couche, f) {
+    var p = f.properties || {};
+    couche.unbindTooltip();
+    couche.unbindPopup();
+    if (genre(couche) !== "texte") {
+      var titre = p.titre || (etat.legende[p.categorie] || {}).nom;
+      if (titre) couche.bindTooltip(element("span", null, titre), { sticky: true, direction: "top" });
+    }
+    couche.bindPopup(detailsEntite(f), { maxWidth: 340 });
+  }
+
+  // -- couches ----------------------------------------------------------------------------
+
+  function coucheDepuis(f) {
+    var p = f.properties || {};
+    var c = etat.legende[p.categorie] || {};
+    var couche;
+    if (f.geometry.type === "Point") {
+      var ll = L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
+      if (c.geometrie === "texte") couche = L.marker(ll, { icon: iconeTexte(p.titre, c.couleur, false), pane: "esqDessinsTextes" });
+      else couche = L.circleMarker(ll, L.extend({ renderer: etat.rendu, pane: "esqDessins" }, style(p.categorie, "point")));
+    } else {
+      couche = L.GeoJSON.geometryToLayer(f, { renderer: etat.rendu, pane: "esqDessins" });
+    }
+    couche.esqId = f.id;
+    return couche;
+  }
+
+  function poser(id, couche, meta) {
+    couche.esqId = id;
+    couche.feature = { type: "Feature", id: id, properties: { esq_id: id } };
+    etat.couches[id] = couche;
+    etat.meta[id] = meta;
+    etat.groupe.addLayer(couche);
+    majProprietes(id);
+    appliquerStyle(couche);
+  }
+
+  function retirer(id) {
+    var couche = etat.couches[id];
+    if (couche) etat.groupe.removeLayer(couche);
+    delete etat.couches[id];
+    delete etat.meta[id];
+  }
+
+  function majProprietes(id) {
+    var m = etat.meta[id];
+    var couche = etat.couches[id];
+    if (!m || !couche) return;
+    couche.feature.properties = { esq_id: id, esq_base: m.base, esq_local: m.local, esq_categorie: m.categorie };
+  }
+
+  function changements() {
+    var liste = [];
+    Object.keys(etat.meta).forEach(function (id) {
+      var m = etat.meta[id];
+      if (!m.modifie) return;
+      var g = etat.couches[id].toGeoJSON(6);
+      liste.push({
+        type: "Feature",
+        id: id,
+        geometry: g.geometry,
+        properties: { esq_id: id, esq_base: m.base, esq_local: m.local, esq_categorie: m.categorie, esq_genre: genre(etat.couches[id]) },
+      });
+    });
+    Object.keys(etat.tombes).forEach(function (id) {
+      var t = etat.tombes[id];
+      liste.push({
+        type: "Feature",
+        id: id,
+        geometry: null,
+        properties: { esq_id: id, esq_base: t.base, esq_local: t.local, esq_supprime: true },
+      });
+    });
+    return liste;
+  }
+  D.changements = changements;
+
+  // -- événements de dessin -----------------------------------------------------------------
+
+  function surCreation(e) {
+    var couche = e.layer;
+    var g = genre(couche, e.layerType);
+    var id = nouvelId();
+    var cat = g === "texte" ? categoriePour("texte") : categoriePour(g);
+    if (g === "texte") couche.options.pane = "esqDessinsTextes";
+    else if (couche.options) {
+      couche.options.renderer = etat.rendu;
+      couche.options.pane = "esqDessins";
+    }
+    poser(id, couche, { base: null, local: 1, modifie: true, categorie: cat });
+    relier(couche, { properties: { categorie: cat } });
+  }
+
+  function surModification(e) {
+    e.layers.eachLayer(function (couche) {
+      var m = etat.meta[couche.esqId];
+      if (!m) return;
+      m.local += 1;
+      m.modifie = true;
+      majProprietes(couche.esqId);
+      appliquerStyle(couche);
+    });
+  }
+
+  function surSuppression(e) {
+    e.layers.eachLayer(function (couche) {
+      var id = couche.esqId;
+      var m = etat.meta[id];
+      if (!m) return;
+      if (m.base !== null && m.base !== undefined) etat.tombes[id] = { base: m.base, local: m.local + 1 };
+      delete etat.couches[id];
+      delete etat.meta[id];
+    });
+  }
+
+  // -- main levée -------------------------------------------------------------------------
+
+  function installerMainLevee(carte) {
+    var conteneur = carte.getContainer();
+    var actif = false;
+    var points = null;
+    var trace = null;
+    var bouton;
+
+    function coordonnees(ev) {
+      return carte.mouseEventToLatLng(ev);
+    }
+    function debut(ev) {
+      if (!actif || (ev.target.closest && ev.target.closest(".leaflet-control"))) return;
+      if (ev.pointerType === "mouse" && ev.button !== 0) return;
+      ev.preventDefault();
+      ev.stopPropagation();
+      try {
+        conteneur.setPointerCapture(ev.pointerId);
+      } catch (err) {
+        /* pointeur déjà relâché */
+      }
+      points = [coordonnees(ev)];
+      var c = etat.legende[categoriePour("ligne")] || {};
+      trace = L.polyline(points, { color: c.couleur || "#37474f", weight: c.epaisseur || 3, interactive: false }).addTo(carte);
+    }
+    function bouge(ev) {
+      if (!points) return;
+      ev.preventDefault();
+      var ll = coordonnees(ev);
+      points.push(ll);
+      trace.addLatLng(ll);
+    }
+    function fin() {
+      if (!points) return;
+      var releves = points;
+      points = null;
+      carte.removeLayer(trace);
+      var pixels = releves.map(function (ll) {
+        return carte.latLngToLayerPoint(ll);
+      });
+      // Simplification (Douglas-Peucker en pixels) : un trait de quelques centaines de
+      // points devient quelques dizaines de sommets, fidèles au geste à l'échelle affichée.
+      var tolerance = 2.5;
+      var simplifies = L.LineUtil.simplify(pixels, tolerance);
+      while (simplifies.length > 300) {
+        tolerance *= 1.5;
+        simplifies = L.LineUtil.simplify(pixels, tolerance);
+      }
+      if (simplifies.length < 2 || simplifies[0].distanceTo(simplifies[simplifies.length - 1]) + longueur(simplifies) < 8) return;
+      var ferme = simplifies.length >= 4 && simplifies[0].distanceTo(simplifies[simplifies.length - 1]) < 30;
+      if (ferme) simplifies.pop();
+      var lls = simplifies.map(function (p) {
+        return carte.layerPointToLatLng(p);
+      });
+      var couche = ferme ? L.polygon(lls) : L.polyline(lls);
+      carte.fire(L.Draw.Event.CREATED, { layer: couche, layerType: ferme ? "polygon" : "polyline" });
+    }
+    function longueur(pts) {
+      var l = 0;
+      for (var i = 1; i < pts.length; i++) l += pts[i].distanceTo(pts[i - 1]);
+      return l;
+    }
+    function basculer(valeur) {
+      actif = valeur === undefined ? !actif : valeur;
+      bouton.classList.toggle("esq-actif", actif);
+      bouton.setAttribute("aria-pressed", actif ? "true" : "false");
+      conteneur.classList.toggle("esq-main-levee", actif);
+      if (actif) {
+        carte.dragging.disable();
+        carte.doubleClickZoom.disable();
+        conteneur.style.touchAction = "none";
+      } else {
+        carte.dragging.enable();
+        carte.doubleClickZoom.enable();
+        conteneur.style.touchAction = "";
+      }
+    }
+    D.mainLevee = basculer;
+    conteneur.addEventListener("pointerdown", debut, true);
+    conteneur.addEventListener("pointermove", bouge, true);
+    conteneur.addEventListener("pointerup", fin, true);
+    conteneur.addEventListener("pointercancel", fin, true);
+
+    var Controle = L.Control.extend({
+      onAdd: function () {
+        var div = element("div", "leaflet-bar esq-outils");
+        bouton = element("a", "esq-outil esq-outil-main-levee", "✍");
+        bouton.href = "#";
+        bouton.title = "Main levée : tracez une ligne ; une boucle refermée devient une zone";
+        bouton.setAttribute("role", "button");
+        bouton.setAttribute("aria-label", "Dessin à main levée");
+        L.DomEvent.on(bouton, "click", function (ev) {
+          L.DomEvent.stop(ev);
+          basculer();
+        });
+        var texte = element("a", "esq-outil esq-outil-texte", "T");
+        texte.href = "#";
+        texte.title = "Texte : cliquez sur la carte pour poser une étiquette";
+        texte.setAttribute("role", "button");
+        texte.setAttribute("aria-label", "Poser un texte");
+        L.DomEvent.on(texte, "click", function (ev) {
+          L.DomEvent.stop(ev);
+          basculer(false);
+          texte.classList.add("esq-actif");
+          carte.getContainer().classList.add("esq-pose-texte");
+          carte.once("click", function (e) {
+            texte.classList.remove("esq-actif");
+            carte.getContainer().classList.remove("esq-pose-texte");
+            var couche = L.marker(e.latlng, { icon: iconeTexte("Texte", null, true) });
+            carte.fire(L.Draw.Event.CREATED, { layer: couche, layerType: "texte" });
+          });
+        });
+        div.appendChild(bouton);
+        div.appendChild(texte);
+        L.DomEvent.disableClickPropagation(div);
+        return div;
+      },
+    });
+    new Controle({ position: "topleft" }).addTo(carte);
+    carte.on(L.Draw.Event.DRAWSTART, function () {
+      basculer(false);
+    });
+  }
+
+  // -- français pour Leaflet.draw ------------------------------------------------------------
+
+  function franciser() {
+    var t = L.drawLocal;
+    t.draw.toolbar.actions = { title: "Annuler le dessin", text: "Annuler" };
+    t.draw.toolbar.finish = { title: "Terminer le dessin", text: "Terminer" };
+    t.draw.toolbar.undo = { title: "Effacer le dernier point", text: "Effacer le dernier point" };
+    t.draw.toolbar.buttons = {
+      polyline: "Ligne",
+      polygon: "Zone",
+      rectangle: "Rectangle",
+      circle: "Cercle",
+      marker: "Repère",
+      circlemarker: "Point",
+    };
+    t.draw.handlers.circlemarker.tooltip.start = "Cliquez sur la carte pour placer le point.";
+    t.draw.handlers.marker.tooltip.start = "Cliquez sur la carte pour placer le repère.";
+    t.draw.handlers.polygon.tooltip = {
+      start: "Cliquez pour commencer la zone.",
+      cont: "Cliquez pour continuer la zone.",
+      end: "Cliquez sur le premier point pour fermer la zone.",
+    };
+    t.draw.handlers.polyline.error = "Les côtés ne doivent pas se croiser.";
+    t.draw.handlers.polyline.tooltip = {
+      start: "Cliquez pour commencer la ligne.",
+      cont: "Cliquez pour continuer la ligne.",
+      end: "Cliquez sur le dernier point pour finir la ligne.",
+    };
+    t.draw.handlers.rectangle.tooltip.start = "Cliquez et faites glisser pour tracer le rectangle.";
+    t.draw.handlers.simpleshape.tooltip.end = "Relâchez pour terminer.";
+    t.edit.toolbar.actions = {
+      save: { title: "Valider les modifications (à enregistrer ensuite)", text: "Valider" },
+      cancel: { title: "Annuler les modifications", text: "Annuler" },
+      clearAll: { title: "Tout effacer", text: "Tout effacer" },
+    };
+    t.edit.toolbar.buttons = {
+      edit: "Modifier les formes",
+      editDisabled: "Rien à modifier",
+      remove: "Supprimer",
+      removeDisabled: "Rien à supprimer",
+    };
+    t.edit.handlers.edit.tooltip = {
+      text: "Déplacez les sommets pour modifier les formes.",
+      subtext: "« Annuler » rétablit les formes d'avant.",
+    };
+    t.edit.handlers.remove.tooltip = { text: "Touchez une esquisse pour la supprimer." };
+  }
+
+  // -- initialisation et synchronisation -------------------------------------------------------
+
+  D.initialiser = function (carte, config) {
+    etat.carte = carte;
+    franciser();
+    carte.createPane("esqDessins").style.zIndex = 420;
+    carte.createPane("esqDessinsTextes").style.zIndex = 640;
+    etat.rendu = L.svg({ pane: "esqDessins", padding: 0.5 });
+    carte.addLayer(etat.rendu);
+    var groupe = L.featureGroup().addTo(carte);
+    // streamlit-folium lit window.drawnItems.toGeoJSON() : on ne lui donne que les changements.
+    groupe.toGeoJSON = function () {
+      return { type: "FeatureCollection", features: changements() };
+    };
+    window.drawnItems = etat.groupe = groupe;
+    var s = { shapeOptions: { color: "#37474f", weight: 3 }, showArea: false, showLength: false };
+    var controle = new L.Control.Draw({
+      position: "topleft",
+      draw: {
+        polygon: L.extend({ allowIntersection: true }, s),
+        rectangle: s,
+        polyline: s,
+        circlemarker: { radius: 10, color: "#ffffff", weight: 2, fillColor: "#37474f", fillOpacity: 0.9 },
+        marker: false,
+        circle: false,
+      },
+      edit: { featureGroup: groupe, edit: { selectedPathOptions: { maintainColor: true, dashArray: "6 6" } } },
+    });
+    carte.addControl(controle);
+    installerMainLevee(carte);
+    carte.on(L.Draw.Event.CREATED, surCreation);
+    carte.on(L.Draw.Event.EDITED, surModification);
+    carte.on(L.Draw.Event.DELETED, surSuppression);
+    carte.on("draw:editstart draw:deletestart", function () {
+      etat.modeActif = true;
+    });
+    carte.on("draw:editstop draw:deletestop", function () {
+      etat.modeActif = false;
+      if (etat.differe) {
+        var d = etat.differe;
+        etat.differe = null;
+        D.synchroniser(d);
+      }
+    });
+    document.body.setAttribute("data-esquisse-dessin", "pret");
+    return groupe;
+  };
+
+  D.synchroniser = function (donnees) {
+    if (!etat.groupe) return;
+    if (etat.modeActif) {
+      // Ne pas changer les formes sous les doigts de quelqu'un qui les modifie.
+      etat.differe = donnees;
+      return;
+    }
+    etat.legende = {};
+    etat.ordreLegende = [];
+    (donnees.legende || []).forEach(function (c) {
+      etat.legende[c.id] = c;
+      etat.ordreLegende.push(c.id);
+    });
+    etat.categorie = donnees.categorie || null;
+    etat.enAttente = donnees.en_attente || {};
+
+    // Accusés de réception : ces changements locaux sont enregistrés.
+    var acquittes = donnees.acquittes || {};
+    Object.keys(acquittes).forEach(function (id) {
+      var m = etat.meta[id];
+      if (m && m.modifie && m.local === acquittes[id]) m.modifie = false;
+      var t = etat.tombes[id];
+      if (t && t.local === acquittes[id]) delete etat.tombes[id];
+    });
+    // Changements locaux abandonnés (conflit tranché en faveur de l'autre version).
+    (donnees.abandonner || []).forEach(function (id) {
+      if (etat.meta[id]) etat.meta[id].modifie = false;
+      if (etat.meta[id] && etat.meta[id].base === null) retirer(id);
+      delete etat.tombes[id];
+    });
+
+    var version = donnees.version || 0;
+    var recus = {};
+    (donnees.entites || []).forEach(function (f) {
+      recus[f.id] = true;
+      var texte = JSON.stringify(f);
+      var m = etat.meta[f.id];
+      if (etat.tombes[f.id]) {
+        etat.serveur[f.id] = texte;
+        return;
+      }
+      if (m && m.modifie) {
+        etat.serveur[f.id] = texte;
+        relier(etat.couches[f.id], f);
+        return;
+      }
+      if (m && etat.serveur[f.id] === texte) {
+        m.base = version;
+        m.titre = (f.properties || {}).titre;
+        m.categorie = (f.properties || {}).categorie;
+        majProprietes(f.id);
+        appliquerStyle(etat.couches[f.id]);
+        return;
+      }
+      if (m) retirer(f.id);
+      var props = f.properties || {};
+      poser(f.id, coucheDepuis(f), { base: version, local: 0, modifie: false, categorie: props.categorie, titre: props.titre });
+      relier(etat.couches[f.id], f);
+      etat.serveur[f.id] = texte;
+    });
+    // Entités enregistrées puis supprimées ailleurs, sans changement local : on les retire.
+    Object.keys(etat.meta).forEach(function (id) {
+      var m = etat.meta[id];
+      if (!m.modifie && !recus[id]) {
+        retirer(id);
+        delete etat.serveur[id];
+      }
+    });
+    Object.keys(etat.tombes).forEach(function (id) {
+      if (!recus[id]) delete etat.tombes[id]; // déjà supprimée dans la version reçue
+    });
+    // Changements locaux gardés par Python (après un rechargement de la carte) : on les rétablit.
+    (donnees.restaurer || []).forEach(function (f) {
+      var p = f.properties || {};
+      if (p.esq_supprime) {
+        if (!etat.tombes[f.id] && recus[f.id]) {
+          etat.tombes[f.id] = { base: p.esq_base, local: p.esq_local };
+          retirer(f.id);
+        }
+        return;
+      }
+      if (etat.meta[f.id] && etat.meta[f.id].modifie) return;
+      if (etat.meta[f.id]) retirer(f.id);
+      var couche;
+      if (f.geometry.type === "Point" && p.esq_genre === "texte") couche = L.marker([f.geometry.coordinates[1], f.geometry.coordinates[0]], { icon: iconeTexte("Texte", null, true), pane: "esqDessinsTextes" });
+      else couche = coucheDepuis({ id: f.id, geometry: f.geometry, properties: { categorie: p.esq_categorie } });
+      poser(f.id, couche, { base: p.esq_base === undefined ? null : p.esq_base, local: p.esq_local || 1, modifie: true, categorie: p.esq_categorie });
+    });
+    // Styles et fiches des dessins en attente (catégorie et titre choisis dans le formulaire).
+    Object.keys(etat.meta).forEach(function (id) {
+      var m = etat.meta[id];
+      if (!m.modifie) return;
+      var a = etat.enAttente[id];
+      if (a && a.categorie) m.categorie = a.categorie;
+      majProprietes(id);
+      appliquerStyle(etat.couches[id]);
+      if (a) relier(etat.couches[id], { properties: a });
+    });
+    etat.version = version;
+    document.body.setAttribute("data-esquisse-version", String(version));
+  };
+})();
