@@ -206,7 +206,6 @@
               return c.style;
             },
             interactive: c.champs.length > 0,
-            bubblingMouseEvents: false,
           });
           if (c.champs.length) couche.bindTooltip(infobulle(c), { sticky: true, direction: "top", opacity: 0.95 });
           return { config: c, couche: couche, donnees: donnees };
