@@ -340,7 +340,7 @@ def panneau(numero, entites, attente, dessins):
     )
 
 
-@st.fragment(run_every="2s")
+@st.fragment(run_every="1s")
 def veille():
     """Les enregistrements des autres postes apparaissent sans recharger la page."""
     brouillons.signe_de_vie(atelier.dossier, hyp, poste())

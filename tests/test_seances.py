@@ -21,7 +21,11 @@ from esquisse.versions import Changement
 
 @pytest.fixture
 def dossier(projets):
-    return projets / "bassee-montois"
+    """Un atelier sans séance (les ateliers de démonstration en ont déjà)."""
+    vierge = projets / "atelier-vierge"
+    vierge.mkdir()
+    (vierge / "atelier.json").write_bytes((projets / "bassee-montois" / "atelier.json").read_bytes())
+    return vierge
 
 
 def test_slug():

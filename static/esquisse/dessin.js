@@ -200,7 +200,7 @@
     if (f.geometry.type === "Point") {
       var ll = L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
       if (c.geometrie === "texte") couche = L.marker(ll, { icon: iconeTexte(p.titre, c.couleur, false), pane: "esqDessinsTextes" });
-      else couche = L.circleMarker(ll, L.extend({ renderer: etat.rendu, pane: "esqDessins" }, style(p.categorie, "point")));
+      else couche = L.circleMarker(ll, L.extend({ renderer: etat.renduPoints, pane: "esqDessinsPoints" }, style(p.categorie, "point")));
     } else {
       couche = L.GeoJSON.geometryToLayer(f, { renderer: etat.rendu, pane: "esqDessins" });
     }
@@ -266,7 +266,10 @@
     var id = nouvelId();
     var cat = g === "texte" ? categoriePour("texte") : categoriePour(g);
     if (g === "texte") couche.options.pane = "esqDessinsTextes";
-    else if (couche.options) {
+    else if (g === "point") {
+      couche.options.renderer = etat.renduPoints;
+      couche.options.pane = "esqDessinsPoints";
+    } else if (couche.options) {
       couche.options.renderer = etat.rendu;
       couche.options.pane = "esqDessins";
     }
@@ -476,9 +479,12 @@
     etat.carte = carte;
     franciser();
     carte.createPane("esqDessins").style.zIndex = 420;
+    carte.createPane("esqDessinsPoints").style.zIndex = 430;
     carte.createPane("esqDessinsTextes").style.zIndex = 640;
     etat.rendu = L.svg({ pane: "esqDessins", padding: 0.5 });
+    etat.renduPoints = L.svg({ pane: "esqDessinsPoints", padding: 0.5 });
     carte.addLayer(etat.rendu);
+    carte.addLayer(etat.renduPoints);
     var groupe = L.featureGroup().addTo(carte);
     // streamlit-folium lit window.drawnItems.toGeoJSON() : on ne lui donne que les changements.
     groupe.toGeoJSON = function () {
