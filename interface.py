@@ -29,10 +29,13 @@ ICONE = RACINE / "static" / "esquisse" / "icone.png"
 # (script, libellé, icône, demande un atelier ouvert)
 PAGES: tuple[tuple[str, str, str, bool], ...] = (
     ("app.py", "Ateliers", ":material/home:", False),
+    ("pages/atelier.py", "Atelier", ":material/tune:", True),
     ("pages/carte.py", "Carte et esquisses", ":material/draw:", True),
     ("pages/seances.py", "Séances et hypothèses", ":material/event:", True),
     ("pages/historique.py", "Historique", ":material/history:", True),
     ("pages/legende.py", "Légende", ":material/palette:", True),
+    ("pages/feuille_de_route.py", "Feuille de route", ":material/checklist:", True),
+    ("pages/chronologie.py", "Chronologie", ":material/timeline:", True),
 )
 
 
@@ -251,3 +254,38 @@ def legende_html(categories, grande: bool = False) -> str:
         for c in categories
     ]
     return "<div class='esq-legende'>" + "".join(lignes) + "</div>"
+
+
+# -- messages après une action (montrés au prochain affichage) -------------------------------------
+
+CLE_MESSAGES = "messages-a-montrer"
+
+
+def annoncer_succes(texte: str) -> None:
+    """Un message de réussite à montrer après ``st.rerun()`` ou ``st.switch_page()``."""
+    st.session_state.setdefault(CLE_MESSAGES, []).append(texte)
+
+
+def montrer_annonces() -> None:
+    for texte in st.session_state.pop(CLE_MESSAGES, []):
+        st.success(texte)
+
+
+# -- feuille de route en cours de modification ------------------------------------------------------
+
+
+def feuille_en_edition(atelier: Atelier, lue):
+    """La feuille de route d'où partent les tableaux de cette session.
+
+    Elle reste la même tant que la session ne l'a pas enregistrée ou rechargée : un
+    enregistrement venu d'un autre poste ne remplace pas en silence les tableaux en cours ;
+    il est signalé, et l'enregistrement de cette session est alors refusé.
+    """
+    cle = f"feuille::{atelier.id}"
+    if cle not in st.session_state:
+        st.session_state[cle] = lue
+    return st.session_state[cle]
+
+
+def oublier_feuille_en_edition(atelier: Atelier) -> None:
+    st.session_state.pop(f"feuille::{atelier.id}", None)
