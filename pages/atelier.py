@@ -111,6 +111,7 @@ with participants:
             hide_index=True,
             width="stretch",
             key=f"participants-{atelier.id}",
+            placeholder="",
             column_config={
                 "nom": st.column_config.TextColumn("Nom", required=True, max_chars=100),
                 "structure": st.column_config.TextColumn("Structure", max_chars=120, width="medium"),
@@ -121,7 +122,8 @@ with participants:
         )
         if st.form_submit_button("Enregistrer les participants", type="primary"):
             lignes = [{k: (None if pd.isna(v) else v) for k, v in ligne.items()} for ligne in edite.to_dict("records")]
-            lignes = [ligne for ligne in lignes if any(ligne.values())]
+            # Une ligne ajoutée puis laissée vide (seul son rôle par défaut est rempli) est ignorée.
+            lignes = [ligne for ligne in lignes if ligne.get("nom") or ligne.get("structure")]
             try:
                 modifier_participants(dossier_projets(), atelier.id, lignes)
             except EsquisseErreur as exc:

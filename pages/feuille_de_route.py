@@ -163,6 +163,7 @@ elif vue == "Tableau":
             hide_index=True,
             width="stretch",
             key=f"fdr-orientations-{atelier.id}-{base.revision}",
+            placeholder="",
             column_order=["titre", "description", "actions"],
             column_config={
                 "titre": st.column_config.TextColumn("Orientation", required=True, max_chars=200, width="large"),
@@ -179,6 +180,7 @@ elif vue == "Tableau":
             hide_index=True,
             width="stretch",
             key=f"fdr-actions-{atelier.id}-{base.revision}",
+            placeholder="",
             column_order=colonnes[1:],
             column_config={
                 "orientation": st.column_config.SelectboxColumn(
@@ -233,14 +235,13 @@ elif vue == "Tableau":
 # -- carte ------------------------------------------------------------------------------------
 elif vue == "Carte":
     titres_orientations = {o.id: o.titre for o in lue.orientations}
-    gauche, droite = st.columns([3, 1])
-    with droite:
-        orientation = st.selectbox(
-            "Orientation",
-            [None, *titres_orientations],
-            format_func=lambda i: "Toutes les orientations" if i is None else titres_orientations[i],
-            key=f"fdr-carte-orientation-{atelier.id}",
-        )
+    filtre, resume_carte = st.columns([2, 3], vertical_alignment="bottom")
+    orientation = filtre.selectbox(
+        "Orientation",
+        [None, *titres_orientations],
+        format_func=lambda i: "Toutes les orientations" if i is None else titres_orientations[i],
+        key=f"fdr-carte-orientation-{atelier.id}",
+    )
     contenu = fdr.carte(hyp, lue, orientation)
     try:
         parametres = parametres_atelier(
@@ -249,30 +250,24 @@ elif vue == "Carte":
     except EsquisseErreur as exc:
         st.error(str(exc))
         st.stop()
-    with droite:
-        n = len(contenu.version.entites) if contenu.version else 0
-        st.caption(
-            f"{n} esquisse(s) liée(s) à {contenu.nb_actions} action(s). Touchez une esquisse pour voir ses actions."
-        )
-        if not n:
-            st.info("Aucune esquisse liée : choisissez les esquisses de chaque action dans la vue « Tableau ».")
-        for o in lue.orientations:
-            if orientation not in (None, o.id):
-                continue
-            st.markdown(f"**{md(o.titre)}**")
-            for a in o.actions:
-                st.markdown(f"- {md(a.titre)} · {md(a.libelle_statut.lower())}")
-    with gauche:
-        st_folium(
-            construire_carte(parametres),
-            key=f"fdr-carte-{atelier.id}",
-            height=620,
-            use_container_width=True,
-            returned_objects=[],
-            feature_group_to_add=groupe_esquisses(
-                etat_navigateur(contenu.version, atelier.legende, fiches=contenu.fiches)
-            ),
-        )
+    n = len(contenu.version.entites) if contenu.version else 0
+    resume_carte.caption(
+        f"{n} esquisse(s) liée(s) à {contenu.nb_actions} action(s). Touchez une esquisse pour voir ses actions."
+    )
+    if not n:
+        st.info("Aucune esquisse liée : choisissez les esquisses de chaque action dans la vue « Tableau ».")
+    st_folium(
+        construire_carte(parametres),
+        key=f"fdr-carte-{atelier.id}",
+        height=620,
+        use_container_width=True,
+        returned_objects=[],
+        feature_group_to_add=groupe_esquisses(etat_navigateur(contenu.version, atelier.legende, fiches=contenu.fiches)),
+    )
+    montrees = [o for o in lue.orientations if orientation in (None, o.id)]
+    for colonne, o in zip(st.columns(max(len(montrees), 1)), montrees, strict=False):
+        colonne.markdown(f"**{md(o.titre)}**")
+        colonne.markdown("\n".join(f"- {md(a.titre)} · {md(a.libelle_statut.lower())}" for a in o.actions) or "—")
 
 # -- export et import -------------------------------------------------------------------------
 else:
