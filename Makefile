@@ -48,6 +48,7 @@ bench: setup systeme
 	$(PY) bench/carte.py
 	$(PY) bench/versions.py
 	$(PY) bench/esquisses.py
+	$(PY) bench/feuille_de_route.py
 
 propre:
 	rm -rf $(VENV) node_modules $(VENDOR) static/cache .pytest_cache

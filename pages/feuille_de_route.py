@@ -121,7 +121,7 @@ if vue == "Lecture":
             colonne.metric(fdr.STATUTS[statut], n)
         if lue.modifie_le:
             st.caption(
-                f"Révision {lue.revision}, enregistrée le {lue.modifie_le[:10]}"
+                f"Révision {lue.revision}, enregistrée le {fdr.date_fr(lue.modifie_le[:10])}"
                 + (f" par {md(lue.modifie_par)}" if lue.modifie_par else "")
             )
     for o in lue.orientations:
@@ -151,6 +151,8 @@ if vue == "Lecture":
 elif vue == "Tableau":
     porteurs, outils = fdr.suggestions(base, tuple(p.structure for p in atelier.participants if p.structure))
     titres_orientations = {o.id: o.titre for o in base.orientations}
+    # Les esquisses de l'hypothèse de référence, et celles déjà liées qui n'y sont plus (signalées).
+    options_esquisses = list(dict.fromkeys([*libelles_esquisses, *(i for _, a in base.actions for i in a.entites)]))
     st.caption(
         "Modifiez les cellules, ajoutez une ligne en bas d'un tableau, sélectionnez des lignes pour les retirer, "
         "puis enregistrez. Une nouvelle orientation devient choisissable pour les actions après l'enregistrement."
@@ -194,7 +196,7 @@ elif vue == "Tableau":
                 "description": st.column_config.TextColumn("Description", max_chars=4000, width="medium"),
                 "entites": st.column_config.MultiselectColumn(
                     "Esquisses liées",
-                    options=list(libelles_esquisses) + [i for _, a in base.actions for i in a.entites],
+                    options=options_esquisses,
                     format_func=lambda i: libelles_esquisses.get(i, f"introuvable ({i})"),
                     width="medium",
                 ),
@@ -275,18 +277,20 @@ else:
     un, deux = st.columns(2)
     un.download_button(
         "Télécharger en CSV",
-        fdr.exporter_csv(lue, titres_esquisses),
+        lambda: fdr.exporter_csv(lue, titres_esquisses),  # produit au clic seulement
         file_name=f"feuille-de-route-{atelier.id}.csv",
         mime="text/csv",
+        on_click="ignore",
         icon=":material/download:",
         width="stretch",
         disabled=not lue.orientations,
     )
     deux.download_button(
         "Télécharger en XLSX (tableur)",
-        fdr.exporter_xlsx(lue, titres_esquisses, atelier.nom, reference),
+        lambda: fdr.exporter_xlsx(lue, titres_esquisses, atelier.nom, reference),
         file_name=f"feuille-de-route-{atelier.id}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        on_click="ignore",
         icon=":material/download:",
         width="stretch",
         disabled=not lue.orientations,

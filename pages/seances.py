@@ -44,7 +44,10 @@ with st.expander("Nouvelle séance", expanded=not seances), st.form("nouvelle-se
             annoncer_succes(f"Séance « {md(s.titre)} » créée.")
             st.rerun()
 
-archivees = [s for s in lister_seances(atelier.dossier, archivees=True) if s.archivee]
+toutes = lister_seances(atelier.dossier, archivees=True)
+archivees = [s for s in toutes if s.archivee]
+titres_seances = {s.id: s.titre for s in toutes}
+titres = {(s.id, h.id): h.titre for s in toutes for h in lister_hypotheses(s)}
 
 if not seances:
     st.info("Aucune séance pour l'instant : créez la première (par exemple la visite de terrain).")
@@ -97,7 +100,9 @@ for e in reversed(entrees):
             c1, c2, c3 = st.columns([5, 2, 2], vertical_alignment="center")
             origine = ""
             if h.origine:
-                origine = f" · reprise de « {md(h.origine['hypothese'])} » ({md(h.origine['seance'])})"
+                source = titres.get((h.origine.get("seance"), h.origine.get("hypothese")))
+                seance_source = titres_seances.get(h.origine.get("seance"), h.origine.get("seance"))
+                origine = f" · reprise de « {md(source or h.origine.get('hypothese'))} » ({md(seance_source)})"
             c1.markdown(f"{md(h.titre)}{origine}")
             if h.description:
                 c1.caption(md(h.description))

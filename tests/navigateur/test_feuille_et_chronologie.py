@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import uuid
 from dataclasses import replace
 
 import pytest
+from openpyxl import load_workbook
 
 from esquisse import feuille_de_route as fdr
 from esquisse.ateliers import creer_atelier
@@ -181,3 +184,29 @@ def test_textes_saisis_jamais_interpretes(serveur, hors_ligne):
     capture(page, "xss-feuille-de-route")
     assert alertes == []
     assert json.loads((atelier.dossier / "atelier.json").read_text(encoding="utf-8"))["theme"] == XSS
+
+
+def test_telecharger_le_xlsx_et_le_csv(serveur, hors_ligne, tmp_path):
+    """Les boutons de téléchargement livrent des fichiers que relisent openpyxl et un lecteur CSV."""
+    feuille = fdr.lire(serveur.projets / ATELIER)
+    contexte, reseau = hors_ligne(accept_downloads=True)
+    page = contexte.new_page()
+    page.goto(f"{serveur.url}/feuille_de_route?atelier={ATELIER}")
+    page.get_by_text(feuille.orientations[0].titre).first.wait_for()
+    vue(page, "Exporter et importer")
+    with page.expect_download() as telechargement:
+        page.get_by_role("button", name="Télécharger en XLSX (tableur)").click()
+    assert telechargement.value.suggested_filename == f"feuille-de-route-{ATELIER}.xlsx"
+    chemin = tmp_path / "feuille.xlsx"
+    telechargement.value.save_as(chemin)
+    rangees = list(load_workbook(chemin)["Feuille de route"].iter_rows(values_only=True))
+    assert rangees[0][:3] == ("Orientation", "Description de l'orientation", "Action")
+    assert [r[2] for r in rangees[1:]] == [a.titre for _, a in feuille.actions]
+    with page.expect_download() as telechargement:
+        page.get_by_role("button", name="Télécharger en CSV").click()
+    chemin = tmp_path / "feuille.csv"
+    telechargement.value.save_as(chemin)
+    lignes = list(csv.DictReader(io.StringIO(chemin.read_text(encoding="utf-8-sig")), delimiter=";"))
+    assert [ligne["Identifiant de l'action"] for ligne in lignes] == [a.id for _, a in feuille.actions]
+    capture(page, "feuille-de-route-export")
+    assert echecs_application(reseau) == [] and reseau.bloquees == []
