@@ -1,0 +1,247 @@
+"""Ce que disent les esquisses d'une version : le tableau des annotations, commun à tous les exports.
+
+Pour chaque esquisse : son numéro sur la carte, sa catégorie (nom tiré de la légende), son
+titre, son commentaire, son auteur, les communes qu'elle concerne, sa surface (ha) ou sa
+longueur (km). Tout est calculé dans la projection métrique de l'atelier (Lambert-93 en
+métropole), avec les couches de référence projetées une fois et gardées en cache.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from esquisse.ateliers import GENRES_COUCHES, Atelier
+from esquisse.couches import charger_couche
+from esquisse.erreurs import DonneeInvalide, Introuvable
+from esquisse.geojson import ROLES
+from esquisse.legende import Categorie, categorie_ou_inconnue
+from esquisse.seances import Hypothese, Seance, hypothese, seance
+from esquisse.territoire import epsg_pour, perimetre
+from esquisse.versions import Version
+
+GENRES_GEOMETRIE = {
+    "Point": "point",
+    "LineString": "ligne",
+    "MultiLineString": "ligne",
+    "Polygon": "zone",
+    "MultiPolygon": "zone",
+}
+COLONNES = (
+    "n",
+    "id",
+    "categorie",
+    "categorie_nom",
+    "titre",
+    "commentaire",
+    "auteur",
+    "role",
+    "cree_le",
+    "modifie_le",
+    "genre",
+    "surface_ha",
+    "longueur_km",
+    "n_communes",
+    "communes",
+    "codes_insee",
+)
+
+
+@dataclass(frozen=True)
+class References:
+    """Les couches de référence d'un atelier, dans sa projection métrique."""
+
+    epsg: int
+    couches: dict[str, gpd.GeoDataFrame] = field(hash=False, compare=False)
+    perimetre: gpd.GeoDataFrame | None = field(default=None, hash=False, compare=False)
+
+    @property
+    def communes(self) -> gpd.GeoDataFrame | None:
+        return self.couches.get("communes")
+
+
+def _empreinte(chemin: Path) -> tuple[str, int, int]:
+    info = chemin.stat()
+    return str(chemin.resolve()), info.st_mtime_ns, info.st_size
+
+
+@functools.lru_cache(maxsize=16)
+def _couche_projetee(chemin: str, genre: str, _mtime: int, _taille: int, epsg: int) -> gpd.GeoDataFrame:
+    gdf = charger_couche(chemin, genre).to_crs(epsg)
+    gdf.sindex  # noqa: B018 — index spatial construit une fois, gardé avec la couche en cache
+    return gdf
+
+
+@functools.lru_cache(maxsize=16)
+def _perimetre_projete(communes: tuple[str, int, int], codes: tuple[str, ...], nom: str, epsg: int):
+    return perimetre(charger_couche(communes[0], "communes"), codes, nom).to_crs(epsg)
+
+
+def _couche(chemin: Path, genre: str, epsg: int) -> gpd.GeoDataFrame:
+    nom, mtime, taille = _empreinte(chemin)
+    return _couche_projetee(nom, genre, mtime, taille, epsg)
+
+
+def references(atelier: Atelier) -> References:
+    """Couches de l'atelier (et son territoire de projet) projetées ; partagées : ne pas les modifier."""
+    chemins = {g: atelier.chemin_couche(g) for g in GENRES_COUCHES if g in atelier.couches}
+    if not chemins:
+        raise Introuvable(f"L'atelier « {atelier.nom} » n'a aucune couche de référence.")
+    genre, chemin = next(iter(chemins.items()))
+    epsg = epsg_pour(charger_couche(chemin, genre))
+    couches = {g: _couche(c, g, epsg) for g, c in chemins.items()}
+    contour = None
+    if atelier.perimetre and "communes" in chemins:
+        p = atelier.perimetre
+        contour = _perimetre_projete(_empreinte(chemins["communes"]), p.communes, p.nom, epsg)
+    return References(epsg, couches, contour)
+
+
+def communes_concernees(geometries: gpd.GeoSeries, communes: gpd.GeoDataFrame) -> list[list[int]]:
+    """Pour chaque géométrie, les positions (dans ``communes``) des communes qu'elle concerne.
+
+    Une commune est concernée si l'intérieur de la géométrie la rencontre : longer sa limite
+    ne suffit pas. Un point posé exactement sur une limite concerne les deux communes.
+    Index spatial de la couche des communes ; les deux couches dans la même projection.
+    Une seule fonction, pour pouvoir la remplacer par un module d'attribution plus riche.
+    """
+    interieures: list[list[int]] = [[] for _ in range(len(geometries))]
+    frolees: list[list[int]] = [[] for _ in range(len(geometries))]
+    if len(geometries) == 0 or communes is None or len(communes) == 0:
+        return interieures
+    valeurs = geometries.values
+    entree, arbre = communes.sindex.query(valeurs, predicate="intersects")
+    touche = shapely.touches(valeurs[entree], communes.geometry.values[arbre])
+    for i, j, t in zip(entree.tolist(), arbre.tolist(), touche.tolist(), strict=True):
+        (frolees if t else interieures)[i].append(j)
+    return [dedans or limite for dedans, limite in zip(interieures, frolees, strict=True)]
+
+
+def _texte(valeur) -> str:
+    return "" if valeur is None else str(valeur)
+
+
+def tableau(version: Version | None, legende: tuple[Categorie, ...], refs: References) -> gpd.GeoDataFrame:
+    """Le tableau des annotations d'une version, en projection métrique, une ligne par esquisse.
+
+    Les esquisses sont rangées dans l'ordre de la légende, puis par date de création ; la
+    colonne ``n`` les numérote (1, 2, …) pour relier la carte et le tableau.
+    """
+    rang = {c.id: i for i, c in enumerate(legende)}
+    entites = sorted(
+        version.entites if version else (),
+        key=lambda e: (
+            rang.get(e["properties"].get("categorie"), len(rang)),
+            e["properties"].get("cree_le", ""),
+            e["properties"].get("titre", "").casefold(),
+        ),
+    )
+    if entites:
+        gdf = gpd.GeoDataFrame.from_features(entites, crs=4326)
+        gdf.index = pd.RangeIndex(len(gdf))
+        gdf = gdf.to_crs(refs.epsg)
+    else:
+        gdf = gpd.GeoDataFrame({"geometry": gpd.GeoSeries([], crs=4326)}, crs=4326).to_crs(refs.epsg)
+    categories = [categorie_ou_inconnue(legende, e["properties"].get("categorie")) for e in entites]
+    props = [e["properties"] for e in entites]
+    genres = [GENRES_GEOMETRIE.get(t, "zone") for t in gdf.geom_type] if entites else []
+    aires = gdf.geometry.area.to_numpy() if entites else np.array([])
+    longueurs = gdf.geometry.length.to_numpy() if entites else np.array([])
+    communes = refs.communes
+    positions = communes_concernees(gdf.geometry, communes) if communes is not None else [[] for _ in entites]
+    noms_communes, codes_communes = [], []
+    for pos in positions:
+        choisies = communes.iloc[sorted(pos)] if pos else None
+        if choisies is None:
+            noms_communes.append("")
+            codes_communes.append("")
+            continue
+        choisies = choisies.sort_values("nom", key=lambda s: s.str.casefold())
+        noms_communes.append(", ".join(choisies["nom"].astype(str)))
+        codes_communes.append(",".join(choisies["code_insee"].astype(str)))
+    donnees = {
+        "n": list(range(1, len(entites) + 1)),
+        "id": [e["id"] for e in entites],
+        "categorie": [c.id for c in categories],
+        "categorie_nom": [c.nom for c in categories],
+        "titre": [_texte(p.get("titre")) for p in props],
+        "commentaire": [_texte(p.get("commentaire")) for p in props],
+        "auteur": [_texte(p.get("auteur")) for p in props],
+        "role": [ROLES.get(p.get("role"), _texte(p.get("role"))) for p in props],
+        "cree_le": [_texte(p.get("cree_le")) for p in props],
+        "modifie_le": [_texte(p.get("modifie_le")) for p in props],
+        "genre": genres,
+        "surface_ha": [round(float(a) / 1e4, 2) if g == "zone" else None for a, g in zip(aires, genres, strict=True)],
+        "longueur_km": [
+            round(float(lg) / 1e3, 2) if g == "ligne" else None for lg, g in zip(longueurs, genres, strict=True)
+        ],
+        "n_communes": [len(p) for p in positions],
+        "communes": noms_communes,
+        "codes_insee": codes_communes,
+    }
+    resultat = gpd.GeoDataFrame(
+        {c: pd.Series(donnees[c], dtype=_type(c)) for c in COLONNES}, geometry=gdf.geometry.values, crs=refs.epsg
+    )
+    resultat.attrs["categories"] = {c.id: c for c in categories}
+    return resultat
+
+
+def _type(colonne: str) -> str:
+    if colonne in {"n", "n_communes"}:
+        return "int64"
+    if colonne in {"surface_ha", "longueur_km"}:
+        return "float64"
+    return "object"
+
+
+def mesure(ligne) -> str:
+    """« 12,5 ha », « 3,2 km » ou « — » pour un point, à la française."""
+    if ligne["genre"] == "zone" and pd.notna(ligne["surface_ha"]):
+        return f"{_nombre(ligne['surface_ha'])} ha"
+    if ligne["genre"] == "ligne" and pd.notna(ligne["longueur_km"]):
+        return f"{_nombre(ligne['longueur_km'])} km"
+    return "—"
+
+
+def _nombre(valeur: float) -> str:
+    decimales = 0 if abs(valeur) >= 100 else 1
+    texte = f"{valeur:,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
+    return texte
+
+
+# -- choisir une hypothèse et sa version --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Choix:
+    """Une hypothèse d'une séance, à une version donnée."""
+
+    seance: Seance
+    hypothese: Hypothese
+    version: Version
+
+    @property
+    def numero(self) -> int:
+        return self.version.meta.numero
+
+
+def choisir(atelier: Atelier, seance_id: str, hypothese_id: str, numero: int | None = None) -> Choix:
+    """L'hypothèse ``hypothese_id`` de la séance ``seance_id``, à sa version ``numero`` (la dernière par défaut)."""
+    s = seance(atelier.dossier, seance_id)
+    h = hypothese(s, hypothese_id)
+    depot = h.depot(atelier.id)
+    courant = depot.numero_courant()
+    if not courant:
+        raise DonneeInvalide(f"L'hypothèse « {h.titre} » n'a encore aucune version enregistrée : rien à exporter.")
+    numero = courant if numero is None else numero
+    if not isinstance(numero, int) or not 1 <= numero <= courant:
+        raise DonneeInvalide(
+            f"Version « {numero} » inconnue pour l'hypothèse « {h.titre} » : versions de 1 à {courant}."
+        )
+    return Choix(s, h, depot.lire(numero))
