@@ -85,14 +85,18 @@ def seance_avec_hypotheses(
     titre: str = "",
     graine: int = 1,
 ) -> tuple[Seance, list[Hypothese]]:
-    """Une séance et ses hypothèses (titre → nombre d'esquisses), enregistrées en deux versions chacune."""
+    """Une séance et ses hypothèses (titre → nombre d'esquisses), enregistrées en deux versions chacune.
+
+    Une hypothèse à 0 esquisse n'a aucune version ; à 1 esquisse, une seule version.
+    """
     s = creer_seance(atelier.dossier, type_, date, titre)
     hyps = []
     for k, (titre_h, n) in enumerate(hypotheses.items()):
         h = creer_hypothese(s, titre_h, f"Description de « {titre_h} ».", *AUTEURS[1], atelier=atelier.id)
         entites = entites_au_hasard(atelier, n, graine + k, prefixe=f"h{k}e")
         moitie = max(1, n // 2)
-        enregistrer(h, atelier, entites[:moitie])
+        if entites[:moitie]:
+            enregistrer(h, atelier, entites[:moitie])
         if entites[moitie:]:
             enregistrer(h, atelier, entites[moitie:], AUTEURS[2])
         hyps.append(h)
