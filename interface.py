@@ -309,12 +309,17 @@ def executer(libelle: str, tache: Callable[[Callable[[float, str], None]], T]) -
     return resultat
 
 
+def taille_lisible(octets: int) -> str:
+    """« 820 Ko », « 2,3 Mo » : une taille de fichier à la française."""
+    if octets < 1_000_000:
+        return f"{max(1, round(octets / 1000))} Ko"
+    return f"{octets / 1e6:.1f} Mo".replace(".", ",")
+
+
 def bouton_telechargement(chemin: Path, libelle: str, cle: str) -> None:
     """Bouton de téléchargement d'un fichier exporté (lu seulement au clic)."""
-    taille = chemin.stat().st_size
-    mo = f"{taille / 1e6:.1f}".replace(".", ",")
     st.download_button(
-        f"{libelle} — {mo} Mo" if taille >= 1e5 else libelle,
+        f"{libelle} — {taille_lisible(chemin.stat().st_size)}",
         data=lambda: chemin.read_bytes(),
         file_name=chemin.name,
         mime=TYPES_MIME.get(chemin.suffix, "application/octet-stream"),

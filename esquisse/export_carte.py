@@ -45,7 +45,7 @@ from esquisse.legende import Categorie
 
 Progression = Callable[[float, str], None]
 
-FORMATS = {"pdf": "PDF vectoriel", "svg": "SVG vectoriel", "png": "PNG (image haute définition)"}
+FORMATS = {"pdf": "PDF (vectoriel)", "svg": "SVG (vectoriel)", "png": "PNG (image)"}
 PAPIERS = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
 ORIENTATIONS = {"paysage": "Paysage", "portrait": "Portrait"}
 DPI_ADMIS = (200, 300)
@@ -763,6 +763,6 @@ def exporter_carte(
     avancer(0.55, f"Écriture du fichier {mp.format.upper()}…")
     chemin = enregistrer_figure(fig, dossier / nom_fichier(atelier, choix, mp), mp.format, mp.dpi)
     avancer(0.9, "Aperçu…")
-    apercu = image(fig, "png", 60)
+    apercu = image(fig, "png", 90)
     avancer(1.0, "Carte prête.")
     return CarteExportee(chemin, apercu)

@@ -49,20 +49,24 @@ with carte:
     else:
         par_numero = {m.numero: m for m in historique}
         with st.form(f"export-carte-{seance.id}-{hyp.id}"):
-            un, deux, trois, quatre = st.columns([3, 2, 2, 2])
+            un, deux, trois = st.columns([4, 3, 3])
             numero = un.selectbox(
                 "Version",
                 list(reversed(par_numero)),
                 format_func=lambda n: f"Version {n} — {par_numero[n].message}",
             )
-            format_ = deux.radio("Format", list(FORMATS), format_func=FORMATS.get)
-            papier = trois.radio("Papier", list(PAPIERS), horizontal=True)
-            orientation = trois.radio("Orientation", list(ORIENTATIONS), format_func=ORIENTATIONS.get, horizontal=True)
-            dpi = quatre.radio("Résolution (PNG)", DPI_ADMIS, format_func=lambda d: f"{d} dpi", horizontal=True)
             couches = un.multiselect(
                 "Couches de référence", list(COUCHES_CARTE), default=list(COUCHES_DEFAUT), format_func=COUCHES_CARTE.get
             )
-            numeros = quatre.checkbox("Numéroter les esquisses", value=True, help="Les numéros renvoient au tableau.")
+            format_ = deux.radio("Format", list(FORMATS), format_func=FORMATS.get, horizontal=True)
+            dpi = deux.radio("Résolution (PNG)", DPI_ADMIS, format_func=lambda d: f"{d} dpi", horizontal=True)
+            papier = trois.radio("Papier", list(PAPIERS), horizontal=True)
+            orientation = trois.radio("Orientation", list(ORIENTATIONS), format_func=ORIENTATIONS.get, horizontal=True)
+            numeros = trois.checkbox(
+                "Numéroter",
+                value=True,
+                help="Numéroter les esquisses : les numéros renvoient au tableau des annotations.",
+            )
             lancer = st.form_submit_button("Préparer la carte", type="primary", icon=":material/print:")
         cle = f"export-carte::{atelier.id}::{seance.id}::{hyp.id}"
         if lancer:
@@ -81,7 +85,8 @@ with carte:
         resultat = st.session_state.get(cle)
         if resultat is not None and resultat.chemin.exists():
             bouton_telechargement(resultat.chemin, f"Télécharger {md(resultat.chemin.name)}", f"telecharger-{cle}")
-            st.image(resultat.apercu, caption=f"Aperçu de {resultat.chemin.name}", width=720)
+            apercu, _ = st.columns([2, 1])
+            apercu.image(resultat.apercu, caption="Aperçu (basse définition)", width="stretch")
 
 with sig:
     lignes = []
@@ -92,7 +97,7 @@ with sig:
                 lignes.append(
                     {
                         "exporter": s.id == seance.id,
-                        "seance": s.titre,
+                        "seance": s.libelle,
                         "hypothese": h.titre,
                         "statut": h.libelle_statut,
                         "version": derniere,

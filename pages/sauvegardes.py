@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from esquisse.dates import date_heure
 from esquisse.erreurs import EsquisseErreur
 from esquisse.reglages import reglage
 from esquisse.sauvegarde import exporter_archive, identifiant_libre, importer_archive, lire_archive
@@ -14,6 +15,7 @@ from interface import (
     identifiant_atelier,
     md,
     page,
+    taille_lisible,
 )
 
 page("Sauvegardes")
@@ -69,10 +71,9 @@ if envoi is not None:
     except EsquisseErreur as exc:
         st.error(str(exc))
         st.stop()
-    mo = f"{manifeste.taille / 1e6:.1f}".replace(".", ",")
     st.markdown(
-        f"**{md(manifeste.nom)}** — {len(manifeste.fichiers)} fichiers, {mo} Mo une fois décompressée"
-        + (f", archive du {md(manifeste.cree_le[:10])}" if manifeste.cree_le else "")
+        f"**{md(manifeste.nom)}** — {len(manifeste.fichiers)} fichiers, {taille_lisible(manifeste.taille)} "
+        "une fois décompressée" + (f", archive du {date_heure(manifeste.cree_le)}" if manifeste.cree_le else "")
     )
     pris = (dossier_projets() / manifeste.atelier).exists()
     if pris:
