@@ -13,8 +13,10 @@ plusieurs sessions peuvent exporter en même temps.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import textwrap
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -733,10 +735,17 @@ def _metadonnees(format: str) -> dict:
     return {"Software": "Esquisse"}
 
 
+# Les réglages de matplotlib (rcParams) sont globaux : deux exports simultanés (deux sessions)
+# ne doivent pas changer ceux de l'autre pendant son écriture.
+_VERROU_REGLAGES = threading.Lock()
+
+
+@contextlib.contextmanager
 def _reglages_export(textes_en_traces: bool = False):
     # Polices TrueType incorporées (PDF) et texte resté texte (SVG) : modifiables dans un logiciel de dessin.
     svg = "path" if textes_en_traces else "none"
-    return matplotlib.rc_context({"pdf.fonttype": 42, "svg.fonttype": svg, "svg.hashsalt": "esquisse"})
+    with _VERROU_REGLAGES, matplotlib.rc_context({"pdf.fonttype": 42, "svg.fonttype": svg, "svg.hashsalt": "esquisse"}):
+        yield
 
 
 def nom_fichier(atelier: Atelier, choix: Choix, mp: MiseEnPage) -> str:
