@@ -47,6 +47,8 @@ lint: setup
 bench: setup systeme
 	$(PY) bench/carte.py
 	$(PY) bench/exports.py
+	$(PY) bench/versions.py
+	$(PY) bench/esquisses.py
 
 propre:
 	rm -rf $(VENV) node_modules $(VENDOR) static/cache .pytest_cache
