@@ -324,10 +324,15 @@ def ecrire_docx(c: Carnet, destination: Path) -> Path:
         doc.add_heading(RUBRIQUES[cle], 2)
         _docx_liste(doc, getattr(c.releve, cle), "Aucun.")
 
+    # Comme dans le PDF : chaque hypothèse commence une page, sa carte avec son titre.
+    if c.parties:
+        doc.add_page_break()
     doc.add_heading("Hypothèses", 1)
     if not c.parties:
         doc.add_paragraph("Aucune hypothèse pour cette séance.")
-    for p in c.parties:
+    for k, p in enumerate(c.parties):
+        if k:
+            doc.add_page_break()
         doc.add_heading(f"{p.hypothese.titre} — {p.hypothese.libelle_statut}", 2)
         if p.hypothese.description:
             doc.add_paragraph(p.hypothese.description)
@@ -493,14 +498,14 @@ def ecrire_pdf(c: Carnet, destination: Path) -> Path:
             pdf.start_section(texte, level=niveau - 1)
         pdf.set_font("DejaVu", "B", taille)
         pdf.set_text_color(*((31, 56, 100) if niveau else (20, 20, 20)))
-        pdf.multi_cell(0, taille * 0.5, texte, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, taille * 0.5, texte, align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.set_text_color(0)
         pdf.ln(1.5)
 
     def paragraphe(texte: str, style: str = "", taille: float = 10, couleur: int = 0) -> None:
         pdf.set_font("DejaVu", style, taille)
         pdf.set_text_color(couleur)
-        pdf.multi_cell(0, taille * 0.48, texte, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, taille * 0.48, texte, align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.set_text_color(0)
         pdf.ln(1.2)
 
@@ -511,7 +516,7 @@ def ecrire_pdf(c: Carnet, destination: Path) -> Path:
         for e in elements:
             pdf.set_x(pdf.l_margin + retrait)
             pdf.cell(4, 4.8, "•")
-            pdf.multi_cell(0, 4.8, e, new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 4.8, e, align="L", new_x="LMARGIN", new_y="NEXT")
             pdf.ln(0.8)
 
     titre(c.titre, 0)
@@ -532,11 +537,14 @@ def ecrire_pdf(c: Carnet, destination: Path) -> Path:
         titre(RUBRIQUES[cle], 2)
         liste(getattr(c.releve, cle), "Aucun.")
 
+    # Chaque hypothèse commence une page : sa carte et le début de son tableau restent ensemble.
+    if c.parties:
+        pdf.add_page()
     titre("Hypothèses", 1)
     if not c.parties:
         paragraphe("Aucune hypothèse pour cette séance.")
-    for p in c.parties:
-        if pdf.get_y() > 60:
+    for k, p in enumerate(c.parties):
+        if k:
             pdf.add_page()
         titre(f"{p.hypothese.titre} — {p.hypothese.libelle_statut}", 2)
         if p.hypothese.description:

@@ -275,7 +275,7 @@ def dessiner_carte(
                         clip_on=True,
                     )
             else:
-                taille = (4.5 + c.epaisseur) * k
+                taille = (5.5 + 1.5 * c.epaisseur) * k
                 ax.scatter(
                     groupe.geometry.x,
                     groupe.geometry.y,
@@ -411,7 +411,7 @@ def _symbole_categorie(c: Categorie, genres: set[str], k: float) -> Callable:
                     [x + w / 2],
                     [y + h / 2],
                     marker="o",
-                    markersize=(4.5 + c.epaisseur) * k * 0.8,
+                    markersize=(5.5 + 1.5 * c.epaisseur) * k * 0.8,
                     color=c.couleur,
                     markeredgecolor="white",
                     markeredgewidth=0.8 * k,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import date, timedelta
 
 import docx
 import pytest
@@ -13,7 +14,7 @@ from esquisse.carnet import comparer, exporter_carnet, preparer_carnet
 from esquisse.erreurs import DonneeInvalide
 from esquisse.legende import LEGENDE_DEFAUT
 from esquisse.releve import FICHIER_RELEVE, elements, enregistrer_releve, lire_releve
-from esquisse.seances import creer_hypothese, creer_seance, modifier_hypothese
+from esquisse.seances import creer_hypothese, creer_seance, lister_seances, modifier_hypothese
 from esquisse.versions import Changement
 from tests.conftest import RACINE
 from tests.documents import pages_pdf, part_couleur, part_non_blanche, pdf_en_images, pixels, texte_pdf
@@ -108,9 +109,14 @@ def deux_seances(tmp_path_factory):
     projets = tmp_path_factory.mktemp("carnet") / "projets"
     shutil.copytree(RACINE / "projets", projets)
     atelier = charger_atelier(projets, "bassee-montois")
-    _, (a, b) = seance_avec_hypotheses(atelier, {"A — La vallée": 20, "B — Le plateau": 6}, "atelier-1", "2026-01-20")
+    # Après les séances déjà présentes dans l'atelier de démonstration.
+    derniere = max((s.date for s in lister_seances(atelier.dossier)), default="2026-01-01")
+    jour1, jour2 = (date.fromisoformat(derniere) + timedelta(days=n) for n in (30, 60))
+    _, (a, b) = seance_avec_hypotheses(
+        atelier, {"A — La vallée": 20, "B — Le plateau": 6}, "atelier-1", jour1.isoformat(), "Atelier 1 à Bray"
+    )
     modifier_hypothese(b, "Paul", statut="abandonnee")
-    s2 = creer_seance(atelier.dossier, "atelier-2", "2026-03-12", "Atelier 2 à Bray-sur-Seine")
+    s2 = creer_seance(atelier.dossier, "atelier-2", jour2.isoformat(), "Atelier 2 à Bray-sur-Seine")
     a2 = creer_hypothese(
         s2, "A' — La vallée, suite", "Reprise de A", "Léa", "equipe-projet", reprise_de=a, atelier=atelier.id
     )
@@ -138,7 +144,7 @@ def deux_seances(tmp_path_factory):
 def test_contenu_du_carnet(deux_seances):
     atelier, s2, _ = deux_seances
     carnet = preparer_carnet(atelier, s2.id)
-    assert carnet.precedente is not None and carnet.precedente.titre == "Atelier 1"
+    assert carnet.precedente is not None and carnet.precedente.titre == "Atelier 1 à Bray"
     assert [p.hypothese.titre for p in carnet.parties] == ["A' — La vallée, suite", "C — Les coteaux", "D — À dessiner"]
     a2, c, d = carnet.parties
     assert "« A — La vallée », version 2" in a2.evolution.reference
@@ -182,7 +188,7 @@ def test_carnet_docx_relu_par_python_docx(deux_seances, tmp_path):
     ligne = tableau_c.rows[1].cells
     assert ligne[0].text == "1" and ligne[1].text == "Pôle / centralité" and ligne[5].text
     assert "Aucune esquisse enregistrée pour cette hypothèse." in texte
-    assert "Séance précédente : « Atelier 1 »" in texte
+    assert "Séance précédente : « Atelier 1 à Bray »" in texte
     assert "Hypothèses de la séance précédente non reprises : « B — Le plateau » (abandonnée)." in texte
     assert document.core_properties.language == "fr-FR"
     assert document.sections[0].page_width.mm == pytest.approx(210, abs=0.5)
@@ -220,6 +226,7 @@ def test_carnet_pdf_relu_par_poppler(deux_seances, tmp_path):
 
 
 def test_premiere_seance_sans_hypothese(projets, tmp_path):
+    shutil.rmtree(projets / "gascogne-toulouse" / "seances", ignore_errors=True)  # un atelier qui commence
     atelier = charger_atelier(projets, "gascogne-toulouse")
     s = creer_seance(atelier.dossier, "visite", "2026-01-05", "Visite de terrain")
     fichiers = exporter_carnet(atelier, s.id, ("docx", "pdf"), tmp_path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -99,6 +100,7 @@ def test_releve_modifie_ailleurs_rien_n_est_ecrase(donnees):
 
 
 def test_carnet_sans_seance(projets, monkeypatch):
+    shutil.rmtree(projets / "gascogne-toulouse" / "seances", ignore_errors=True)
     monkeypatch.setenv("ESQUISSE_PROJETS", str(projets))
     at = ouvrir("pages/carnet.py", atelier="gascogne-toulouse")
     assert "créez d'abord une séance" in at.info[0].value

@@ -151,7 +151,8 @@ def ajouter(nom: str, contenu: bytes = b"x", dans_le_manifeste: bool = True, mod
 def _alterer_contenu(membres, manifeste):
     i = next(k for k, (info, _) in enumerate(membres) if info.filename.endswith(".geojson"))
     info, contenu = membres[i]
-    membres[i] = (info, contenu.replace(b"Marie", b"Maria", 1))  # même taille, autre contenu
+    k = len(contenu) // 2
+    membres[i] = (info, contenu[:k] + bytes([contenu[k] ^ 1]) + contenu[k + 1 :])  # même taille, un bit changé
 
 
 def _retirer_manifeste(membres, manifeste):
