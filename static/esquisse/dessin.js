@@ -44,6 +44,14 @@
 
   // -- utilitaires -------------------------------------------------------------------------
 
+  // Compteur des changements locaux : toujours croissant, même si la carte est recréée, pour
+  // qu'un accusé de réception ne puisse jamais valoir pour un changement plus récent.
+  var dernierCompteur = Date.now();
+  function compteur() {
+    dernierCompteur = Math.max(dernierCompteur + 1, Date.now());
+    return dernierCompteur;
+  }
+
   function nouvelId() {
     var octets = new Uint8Array(10);
     window.crypto.getRandomValues(octets); // disponible même hors contexte sécurisé (tablette en http)
@@ -273,7 +281,7 @@
       couche.options.renderer = etat.rendu;
       couche.options.pane = "esqDessins";
     }
-    poser(id, couche, { base: null, local: 1, modifie: true, categorie: cat });
+    poser(id, couche, { base: null, local: compteur(), modifie: true, categorie: cat });
     relier(couche, { properties: { categorie: cat } });
   }
 
@@ -281,7 +289,7 @@
     e.layers.eachLayer(function (couche) {
       var m = etat.meta[couche.esqId];
       if (!m) return;
-      m.local += 1;
+      m.local = compteur();
       m.modifie = true;
       majProprietes(couche.esqId);
       appliquerStyle(couche);
@@ -293,7 +301,7 @@
       var id = couche.esqId;
       var m = etat.meta[id];
       if (!m) return;
-      if (m.base !== null && m.base !== undefined) etat.tombes[id] = { base: m.base, local: m.local + 1 };
+      if (m.base !== null && m.base !== undefined) etat.tombes[id] = { base: m.base, local: compteur() };
       else etat.oublies[id] = true; // dessin jamais enregistré, effacé : à ne jamais rétablir
       delete etat.couches[id];
       delete etat.meta[id];

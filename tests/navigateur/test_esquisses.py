@@ -197,3 +197,46 @@ def test_dessins_d_un_poste_ferme_repris_par_un_autre(hors_ligne, hypothese):
     assert entite["properties"]["titre"] == "Dessin jamais enregistré"
     assert not fichier.exists()
     sans_erreur_js(cadre_b)
+
+
+def test_modifier_les_sommets_puis_supprimer(hors_ligne, hypothese):
+    h, url = hypothese
+    contexte, _ = hors_ligne()
+    page, cadre = ouvrir(contexte, url)
+    dessiner_zone(page, cadre, [(0.3, 0.3), (0.5, 0.3), (0.5, 0.5), (0.3, 0.5)])
+    annoter_et_enregistrer(page, "Secteur de projet / d'enjeu", "Quartier de la gare")
+    page.get_by_text("Version 1 enregistrée").wait_for()
+    avant = shape(derniere_version(h)["features"][0]["geometry"])
+
+    # Déplacer un sommet avec l'outil « Modifier les formes », puis valider et enregistrer.
+    iframe = page.frame_locator(IFRAME_CARTE)
+    iframe.locator("a.leaflet-draw-edit-edit").click()
+    poignee = iframe.locator(".leaflet-editing-icon").first
+    poignee.wait_for()
+    boite = poignee.bounding_box()
+    x, y = boite["x"] + boite["width"] / 2, boite["y"] + boite["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - 40, y - 40, steps=8)
+    page.mouse.up()
+    iframe.get_by_role("link", name="Valider").click()
+    page.get_by_role("button", name="Enregistrer (1)").click()
+    page.get_by_text("Version 2 enregistrée").wait_for()
+    (apres,) = derniere_version(h)["features"]
+    assert apres["properties"]["titre"] == "Quartier de la gare"  # l'annotation est gardée
+    assert shape(apres["geometry"]).area > avant.area  # le sommet tiré vers l'extérieur agrandit la zone
+
+    # Supprimer l'esquisse : la version 3 ne l'a plus, la version 2 la garde.
+    iframe.locator("a.leaflet-draw-edit-remove").click()
+    centre = cadre.evaluate(
+        "(() => { const c = Object.values(Esquisse.dessin.etat.couches)[0]; "
+        "const p = Esquisse.carte.latLngToContainerPoint(c.getBounds().getCenter()); return [p.x, p.y]; })()"
+    )
+    carte = boite_carte(page)
+    page.mouse.click(carte["x"] + centre[0], carte["y"] + centre[1])
+    iframe.get_by_role("link", name="Valider").click()
+    page.get_by_role("button", name="Enregistrer (1)").click()
+    page.get_by_text("Version 3 enregistrée").wait_for()
+    assert derniere_version(h)["features"] == []
+    assert len(h.depot().lire(2).entites) == 1
+    sans_erreur_js(cadre)
