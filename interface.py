@@ -33,6 +33,8 @@ ICONE = RACINE / "static" / "esquisse" / "icone.png"
 PAGES: tuple[tuple[str, str, str, bool], ...] = (
     ("app.py", "Ateliers", ":material/home:", False),
     ("pages/carte.py", "Carte et esquisses", ":material/draw:", True),
+    ("pages/tablette.py", "Tablette (contribuer)", ":material/tablet:", True),
+    ("pages/projection.py", "Projection", ":material/cast:", True),
     ("pages/seances.py", "Séances et hypothèses", ":material/event:", True),
     ("pages/historique.py", "Historique", ":material/history:", True),
     ("pages/legende.py", "Légende", ":material/palette:", True),
@@ -88,11 +90,25 @@ def atelier_courant() -> Atelier | None:
     return atelier
 
 
-def page(titre: str) -> None:
-    """En-tête commun : titre de l'onglet, mise en page large, navigation latérale en français."""
-    st.set_page_config(page_title=f"{titre} · Esquisse", page_icon=str(ICONE), layout="wide")
-    # Moins de marge en haut : au projecteur, chaque ligne compte pour la carte.
-    st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.2rem;}</style>")
+def page(titre: str, plein_ecran: bool = False) -> None:
+    """En-tête commun : titre de l'onglet, mise en page large, navigation latérale en français.
+
+    ``plein_ecran`` replie la barre latérale et masque l'en-tête de Streamlit (projection, tablette).
+    """
+    st.set_page_config(
+        page_title=f"{titre} · Esquisse",
+        page_icon=str(ICONE),
+        layout="wide",
+        initial_sidebar_state="collapsed" if plein_ecran else "auto",
+    )
+    if plein_ecran:
+        st.html(
+            "<style>header[data-testid='stHeader']{display:none;}"
+            "[data-testid='stMainBlockContainer']{padding:0.6rem 1rem 0.2rem 1rem;}</style>"
+        )
+    else:
+        # Moins de marge en haut : au projecteur, chaque ligne compte pour la carte.
+        st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.2rem;}</style>")
     identifiant = identifiant_atelier()
     with st.sidebar:
         st.markdown("### Esquisse")
@@ -156,6 +172,29 @@ def choisir_hypothese(s: Seance, cle: str = "choix-hypothese") -> Hypothese | No
     if st.query_params.get("hypothese") != choisie:
         st.query_params["hypothese"] = choisie
     return par_id[choisie]
+
+
+def choisir_seance_et_hypothese(atelier: Atelier, cle: str, colonnes=None) -> tuple[Seance | None, Hypothese | None]:
+    """Les deux sélecteurs côte à côte (dans ``colonnes`` si elles sont données)."""
+    un, deux = colonnes if colonnes is not None else st.columns(2)
+    with un:
+        s = choisir_seance(atelier, f"{cle}-seance")
+    with deux:
+        h = choisir_hypothese(s, f"{cle}-hypothese") if s else None
+    return s, h
+
+
+def parametres_carte(atelier: Atelier, dessin: str = ""):
+    """Paramètres de la carte de l'atelier ; une couche illisible arrête la page avec un message."""
+    from esquisse.carte import parametres_atelier  # import tardif : folium n'est utile qu'aux pages de carte
+
+    try:
+        return parametres_atelier(
+            atelier, dossier_cache(), prefixe_statique(), reglage("ESQUISSE_ZOOM_ETIQUETTES"), dessin=dessin
+        )
+    except EsquisseErreur as exc:
+        st.error(str(exc))
+        st.stop()
 
 
 def seance_et_hypothese_de_l_adresse(atelier: Atelier) -> tuple[Seance | None, Hypothese | None]:
