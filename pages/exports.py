@@ -18,8 +18,7 @@ from esquisse.export_sig import FORMATS_SIG, exporter_sig
 from esquisse.seances import lister_hypotheses, lister_seances
 from interface import (
     bouton_telechargement,
-    choisir_hypothese,
-    choisir_seance,
+    choisir_seance_et_hypothese,
     dossier_exports,
     executer,
     exiger_atelier,
@@ -31,10 +30,7 @@ page("Exports")
 atelier = exiger_atelier()
 titre, choix_seance, choix_hypothese = st.columns([4, 3, 3], vertical_alignment="bottom")
 titre.subheader("Exports")
-with choix_seance:
-    seance = choisir_seance(atelier, "exports-seance")
-with choix_hypothese:
-    hyp = choisir_hypothese(seance, "exports-hypothese") if seance else None
+seance, hyp = choisir_seance_et_hypothese(atelier, "exports", (choix_seance, choix_hypothese))
 if hyp is None:
     st.info("Rien à exporter pour l'instant : créez une séance et une hypothèse, puis dessinez sur la carte.")
     st.page_link("pages/seances.py", label="Séances et hypothèses", icon=":material/event:")
