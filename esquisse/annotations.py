@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from esquisse.affichage import empreinte_fichier
 from esquisse.ateliers import GENRES_COUCHES, Atelier
 from esquisse.couches import charger_couche
 from esquisse.erreurs import DonneeInvalide, Introuvable
@@ -66,11 +67,6 @@ class References:
         return self.couches.get("communes")
 
 
-def _empreinte(chemin: Path) -> tuple[str, int, int]:
-    info = chemin.stat()
-    return str(chemin.resolve()), info.st_mtime_ns, info.st_size
-
-
 @functools.lru_cache(maxsize=16)
 def _couche_projetee(chemin: str, genre: str, _mtime: int, _taille: int, epsg: int) -> gpd.GeoDataFrame:
     gdf = charger_couche(chemin, genre).to_crs(epsg)
@@ -84,7 +80,7 @@ def _perimetre_projete(communes: tuple[str, int, int], codes: tuple[str, ...], n
 
 
 def _couche(chemin: Path, genre: str, epsg: int) -> gpd.GeoDataFrame:
-    nom, mtime, taille = _empreinte(chemin)
+    nom, mtime, taille = empreinte_fichier(chemin)
     return _couche_projetee(nom, genre, mtime, taille, epsg)
 
 
@@ -99,7 +95,7 @@ def references(atelier: Atelier) -> References:
     contour = None
     if atelier.perimetre and "communes" in chemins:
         p = atelier.perimetre
-        contour = _perimetre_projete(_empreinte(chemins["communes"]), p.communes, p.nom, epsg)
+        contour = _perimetre_projete(empreinte_fichier(chemins["communes"]), p.communes, p.nom, epsg)
     return References(epsg, couches, contour)
 
 
@@ -155,16 +151,13 @@ def tableau(version: Version | None, legende: tuple[Categorie, ...], refs: Refer
     longueurs = gdf.geometry.length.to_numpy() if entites else np.array([])
     communes = refs.communes
     positions = communes_concernees(gdf.geometry, communes) if communes is not None else [[] for _ in entites]
+    noms = communes["nom"].astype(str).to_numpy() if communes is not None else np.array([])
+    codes = communes["code_insee"].astype(str).to_numpy() if communes is not None else np.array([])
     noms_communes, codes_communes = [], []
     for pos in positions:
-        choisies = communes.iloc[sorted(pos)] if pos else None
-        if choisies is None:
-            noms_communes.append("")
-            codes_communes.append("")
-            continue
-        choisies = choisies.sort_values("nom", key=lambda s: s.str.casefold())
-        noms_communes.append(", ".join(choisies["nom"].astype(str)))
-        codes_communes.append(",".join(choisies["code_insee"].astype(str)))
+        ordre = sorted(pos, key=lambda j: noms[j].casefold())
+        noms_communes.append(", ".join(noms[j] for j in ordre))
+        codes_communes.append(",".join(codes[j] for j in ordre))
     donnees = {
         "n": list(range(1, len(entites) + 1)),
         "id": [e["id"] for e in entites],
@@ -211,8 +204,7 @@ def mesure(ligne) -> str:
 
 def _nombre(valeur: float) -> str:
     decimales = 0 if abs(valeur) >= 100 else 1
-    texte = f"{valeur:,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
-    return texte
+    return f"{valeur:,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
 
 
 # -- choisir une hypothèse et sa version --------------------------------------------------------
