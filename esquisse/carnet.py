@@ -605,11 +605,12 @@ def exporter_carnet(
     progression: Progression | None = None,
 ) -> dict[str, Path]:
     """Prépare le carnet de la séance et l'écrit dans chacun des ``formats`` ; renvoie les fichiers."""
+    if not formats:
+        raise DonneeInvalide(f"Choisissez au moins un format de carnet : {', '.join(FORMATS_CARNET)}.")
     inconnus = [f for f in formats if f not in FORMATS_CARNET]
-    if inconnus or not formats:
+    if inconnus:
         raise DonneeInvalide(
-            f"Format(s) de carnet inconnu(s) : {', '.join(inconnus) or 'aucun choisi'}. "
-            f"Formats admis : {', '.join(FORMATS_CARNET)}."
+            f"Format(s) de carnet inconnu(s) : {', '.join(inconnus)}. Formats admis : {', '.join(FORMATS_CARNET)}."
         )
     avancer = progression or (lambda _p, _m: None)
     carnet = preparer_carnet(atelier, seance_id, lambda part, message: avancer(part * 0.8, message))

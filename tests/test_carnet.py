@@ -242,6 +242,8 @@ def test_formats_et_seance_inconnus(deux_seances, tmp_path):
     atelier, s2, _ = deux_seances
     with pytest.raises(DonneeInvalide, match=r"Format\(s\) de carnet inconnu\(s\) : odt\. Formats admis : docx, pdf\."):
         exporter_carnet(atelier, s2.id, ("odt",), tmp_path)
+    with pytest.raises(DonneeInvalide, match=r"Choisissez au moins un format de carnet : docx, pdf\."):
+        exporter_carnet(atelier, s2.id, (), tmp_path)
     with pytest.raises(LookupError, match="Séance introuvable : « 2099-01-01-visite »"):
         exporter_carnet(atelier, "2099-01-01-visite", ("pdf",), tmp_path)
     assert list(tmp_path.iterdir()) == []
