@@ -5,6 +5,7 @@ from dataclasses import replace
 import streamlit as st
 from streamlit_folium import st_folium
 
+from esquisse.attribution import fiches_version
 from esquisse.carte import construire_carte, groupe_esquisses, parametres_atelier
 from esquisse.edition import (
     Annotation,
@@ -129,6 +130,7 @@ def zone_edition():
         annotations=annotations_attente,
         acquittes=etat.acquittes,
         restaurer=attente,
+        fiches=fiches_version(atelier, depot, numero),  # territoires touchés, dans l'infobulle
     )
 
     gauche, droite = st.columns([7, 3])
