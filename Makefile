@@ -48,6 +48,7 @@ lint: setup
 
 bench: setup systeme
 	$(PY) bench/carte.py
+	$(PY) bench/comparaison.py
 
 propre:
 	rm -rf $(VENV) node_modules $(VENDOR) static/cache .pytest_cache

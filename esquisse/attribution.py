@@ -45,7 +45,7 @@ NATURES = {
     "MultiPolygon": "zone",
 }
 # Nombre de communes citées en toutes lettres dans une fiche avant « … et N autres ».
-COMMUNES_CITEES = 12
+COMMUNES_CITEES = 8
 HORS_TERRITOIRE = "hors des communes de l'atelier"
 
 
@@ -66,6 +66,7 @@ def nombre(valeur: float, decimales: int | None = None) -> str:
     return texte.replace(",", "\u00a0").replace(".", ",")
 
 
+@functools.lru_cache(maxsize=8192)
 def cle_tri(texte: str) -> str:
     """Clé de tri alphabétique à la française (accents et casse ignorés)."""
     return unicodedata.normalize("NFKD", texte).encode("ascii", "ignore").decode("ascii").casefold()
@@ -135,6 +136,7 @@ class Referentiel:
     epci: tuple[Territoire | None, ...]
     scot: tuple[Territoire | None, ...]
     population: tuple[int, ...]
+    rang: tuple[int, ...] = ()  # rang de chaque commune dans l'ordre alphabétique
     territoires: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
     arbre_territoires: shapely.STRtree | None = None
     noms_territoires: tuple[str, ...] = ()
@@ -178,6 +180,8 @@ def construire_referentiel(
         _territoire(c, n) for c, n in zip(colonne("scot_porteur_siren"), colonne("scot_porteur_nom"), strict=True)
     )
     population = tuple(int(p) if _texte(p) else 0 for p in colonne("population"))
+    ordre = sorted(range(len(commune)), key=lambda k: (cle_tri(commune[k].nom), commune[k].code))
+    rang = tuple(int(r) for r in np.argsort(ordre))
     options = {}
     if territoires is not None and len(territoires):
         geoms = territoires.to_crs(projection.epsg).geometry.to_numpy()
@@ -187,7 +191,8 @@ def construire_referentiel(
             "arbre_territoires": shapely.STRtree(geoms),
             "noms_territoires": tuple(_texte(n) for n in territoires["nom"]),
         }
-    return Referentiel(projection, projetees, shapely.STRtree(projetees), commune, epci, scot, population, **options)
+    arbre = shapely.STRtree(projetees)
+    return Referentiel(projection, projetees, arbre, commune, epci, scot, population, rang, **options)
 
 
 @functools.lru_cache(maxsize=8)
@@ -342,7 +347,7 @@ def attribuer(ref: Referentiel, entites: Iterable[dict]) -> dict[str, Attributio
     bouts = dict(zip(lignes, zip(_localiser(ref, departs), _localiser(ref, arrivees), strict=True), strict=True))
     resultat = {}
     for k, e in enumerate(entites):
-        idx = sorted(communes[k], key=lambda b: cle_tri(ref.commune[b].nom))
+        idx = sorted(communes[k], key=lambda b: ref.rang[b])
         depart, arrivee = bouts.get(k, (None, None))
         resultat[e["id"]] = Attribution(
             id=e["id"],
