@@ -138,6 +138,6 @@ def donnees_differences(
         "mode": "differences",
         "titre": titre,
         "legende": legende_json(legende),
-        "etats": {k: {"nom": ETATS[k], "couleur": COULEURS_ETATS[k]} for k in ETATS},
+        "etats": [{"cle": k, "nom": ETATS[k], "couleur": COULEURS_ETATS[k]} for k in ETATS],
         "entites": fonds + fantomes + entites,
     }

@@ -39,8 +39,9 @@ if len(comparaison.sites) < 2:
         "(champ « theme » de leur fichier atelier.json)."
     )
 
-for debut in range(0, len(comparaison.sites), COLONNES):
-    for colonne, site in zip(st.columns(COLONNES), comparaison.sites[debut : debut + COLONNES], strict=False):
+largeur = min(COLONNES, len(comparaison.sites)) or 1
+for debut in range(0, len(comparaison.sites), largeur):
+    for colonne, site in zip(st.columns(largeur), comparaison.sites[debut : debut + largeur], strict=False):
         with colonne, st.container(border=True):
             st.markdown(f"**{md(site.atelier.nom)}**")
             if site.hypothese is None:

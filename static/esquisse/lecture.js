@@ -110,7 +110,7 @@
     boite.appendChild(element("div", "esq-fiche-titre", p.titre || c.nom));
     boite.appendChild(element("div", "esq-fiche-categorie", c.nom));
     if (p.etat && donnees.etats) {
-      var etat = donnees.etats[p.etat];
+      var etat = etatsParCle(donnees)[p.etat];
       var ligne = element("div", "esq-fiche-etat", etat.nom + (p.detail ? " : " + p.detail : ""));
       ligne.style.borderLeftColor = etat.couleur;
       boite.appendChild(ligne);
@@ -140,17 +140,28 @@
     carte.getContainer().appendChild(div);
   }
 
+  // Les états arrivent dans l'ordre de la légende : une liste, pas un objet (dont l'ordre serait perdu).
+  function etatsParCle(donnees) {
+    var parCle = {};
+    (donnees.etats || []).forEach(function (e) {
+      parCle[e.cle] = e;
+    });
+    return parCle;
+  }
+
   function legendeEtats(carte, donnees, presents) {
+    var etats = etatsParCle(donnees);
     var Controle = L.Control.extend({
       onAdd: function () {
         var div = element("div", "esq-legende-etats leaflet-bar");
-        Object.keys(donnees.etats).forEach(function (cle) {
+        donnees.etats.forEach(function (e) {
+          var cle = e.cle;
           var ligne = element("div", "esq-legende-ligne");
           var pastille = element("span", "esq-pastille" + (cle === "supprimee" ? " esq-pastille-tirets" : ""));
-          pastille.style.borderColor = donnees.etats[cle].couleur;
-          pastille.style.background = cle === "supprimee" ? "transparent" : donnees.etats[cle].couleur;
+          pastille.style.borderColor = e.couleur;
+          pastille.style.background = cle === "supprimee" ? "transparent" : e.couleur;
           ligne.appendChild(pastille);
-          ligne.appendChild(element("span", null, donnees.etats[cle].nom + " (" + (presents[cle] || 0) + ")"));
+          ligne.appendChild(element("span", null, e.nom + " (" + (presents[cle] || 0) + ")"));
           div.appendChild(ligne);
         });
         var ancienne = element("div", "esq-legende-ligne");
@@ -163,7 +174,7 @@
         ].forEach(function (x) {
           var ligne = element("div", "esq-legende-ligne");
           var pastille = element("span", "esq-pastille esq-pastille-surface");
-          pastille.style.background = donnees.etats[x[0]].couleur;
+          pastille.style.background = etats[x[0]].couleur;
           ligne.appendChild(pastille);
           ligne.appendChild(element("span", null, x[1]));
           div.appendChild(ligne);
@@ -203,7 +214,7 @@
       var p = f.properties || {};
       var n = nature(f.geometry);
       var c = legende[p.categorie] || NEUTRE;
-      var s = differences ? styleEtat(p, n, donnees.etats) : styleCategorie(c, n);
+      var s = differences ? styleEtat(p, n, etatsParCle(donnees)) : styleCategorie(c, n);
       var couche;
       if (n === "point" && c.geometrie === "texte" && !differences) {
         var texte = element("span", "esq-texte", p.titre || "Texte");
@@ -230,7 +241,7 @@
         if (p.etat) presents[p.etat] = (presents[p.etat] || 0) + 1;
         var titre = p.titre || c.nom;
         couche.bindTooltip(element("span", null, titre), { sticky: true, direction: "top" });
-        couche.bindPopup(fiche(p, c, donnees), { maxWidth: 360 });
+        couche.bindPopup(fiche(p, c, donnees), { maxWidth: 360, maxHeight: 340 });
       }
       var chemin = couche._path;
       if (chemin) {
