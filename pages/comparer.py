@@ -49,7 +49,10 @@ mode = st.radio("Comparer", list(MODES), format_func=MODES.get, horizontal=True,
 
 def choisir_seance(libelle: str, cle_widget: str, defaut: int):
     ids = list(par_id)
-    return st.selectbox(libelle, ids, index=defaut % len(ids), format_func=lambda i: par_id[i].libelle, key=cle_widget)
+    # Valeur par défaut posée dans l'état de session : le bouton « depuis la séance N » peut la changer.
+    if st.session_state.get(cle_widget) not in ids:
+        st.session_state[cle_widget] = ids[defaut % len(ids)]
+    return st.selectbox(libelle, ids, format_func=lambda i: par_id[i].libelle, key=cle_widget)
 
 
 def choisir_hypothese(seance_id: str, cle_widget: str, defaut: int = 0):
@@ -125,7 +128,9 @@ m[4].metric("Surface gagnée", f"{nombre(comparaison.surface_gagnee_ha)} ha", he
 m[5].metric("Surface perdue", f"{nombre(comparaison.surface_perdue_ha)} ha", help="Par les zones modifiées")
 st.caption(md(comparaison.resume))
 
-vue = st.segmented_control("Affichage", list(VUES), format_func=VUES.get, default="cote", key=f"{cle}-vue")
+if st.session_state.get(f"{cle}-vue") not in VUES:
+    st.session_state[f"{cle}-vue"] = "cote"
+vue = st.segmented_control("Affichage", list(VUES), format_func=VUES.get, key=f"{cle}-vue")
 if vue == "differences":
     st_folium(
         carte_lecture(parametres, comparaison.carte_differences()),
