@@ -193,6 +193,8 @@ class EtatEdition:
     selection: str | None = None  # entité en cours d'annotation
     message: str = ""
     vu: int = 0  # dernière version affichée
+    brouillon: str = ""  # empreinte du dernier brouillon écrit sur disque
+    valeur_carte: list | None = None  # dernière valeur de la carte déjà traitée
 
 
 def etat_edition(atelier: Atelier, h: Hypothese) -> EtatEdition:

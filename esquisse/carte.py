@@ -40,7 +40,7 @@ class ParametresCarte:
     prefixe: str = PREFIXE_STATIQUE
     zoom_etiquettes: int = 11
     controle_replie: bool = False
-    dessin: bool = False  # outils de dessin et synchronisation des esquisses
+    dessin: str = ""  # « edition » : outils de dessin ; « lecture » : esquisses affichées seulement
 
 
 class CouchesEsquisse(JSCSSMixin):
@@ -70,14 +70,15 @@ class DessinEsquisse(JSCSSMixin):
         """
         {% macro script(this, kwargs) %}
             // streamlit-folium lit window.drawnItems ; sans ce nom dans le script, il le remplacerait par [].
-            window.drawnItems = Esquisse.dessin.initialiser({{ this._parent.get_name() }}, {});
+            window.drawnItems = Esquisse.dessin.initialiser({{ this._parent.get_name() }}, {{ this.config|tojson }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, prefixe: str):
+    def __init__(self, prefixe: str, lecture_seule: bool = False):
         super().__init__()
         self._name = "DessinEsquisse"
+        self.config = {"lecture_seule": lecture_seule}
         js, css = ASSETS_TIERS["leaflet-draw"]
         self.default_js = [
             ("leaflet_draw", f"{prefixe}/{js}"),
@@ -186,7 +187,7 @@ def _carte_en_cache(p: ParametresCarte) -> folium.Map:
     carte.default_css = [("leaflet_css", f"{p.prefixe}/{css}")]
     CouchesEsquisse(_config_js(p), p.prefixe).add_to(carte)
     if p.dessin:
-        DessinEsquisse(p.prefixe).add_to(carte)
+        DessinEsquisse(p.prefixe, lecture_seule=p.dessin != "edition").add_to(carte)
     figure = carte.get_root()
     assert isinstance(figure, Figure)
     _ids_stables(figure)
@@ -209,7 +210,7 @@ def parametres_atelier(
     dossier_cache: Path,
     prefixe: str = PREFIXE_STATIQUE,
     zoom_etiquettes: int = 11,
-    dessin: bool = False,
+    dessin: str = "",
 ) -> ParametresCarte:
     """Paramètres de la carte d'un atelier : ses couches préparées, son périmètre, son emprise.
 

@@ -51,7 +51,7 @@ class LectureEsquisse(JSCSSMixin):
 
 def carte_lecture(p: ParametresCarte, donnees: dict) -> folium.Map:
     """La carte de base de l'atelier, avec des esquisses en lecture seule (contrôle des couches replié)."""
-    p = replace(p, controle_replie=True, dessin=False)
+    p = replace(p, controle_replie=True, dessin="")
     carte = construire_carte(p)
     LectureEsquisse(donnees, p.prefixe).add_to(carte)
     _ids_stables(carte.get_root())
@@ -60,7 +60,7 @@ def carte_lecture(p: ParametresCarte, donnees: dict) -> folium.Map:
 
 def carte_double(p: ParametresCarte, gauche: dict, droite: dict) -> DualMap:
     """Deux cartes côte à côte, synchronisées : déplacer ou zoomer l'une déplace l'autre."""
-    p = replace(p, controle_replie=True, dessin=False)
+    p = replace(p, controle_replie=True, dessin="")
     x0, y0, x1, y1 = p.emprise
     double = DualMap(
         location=((y0 + y1) / 2, (x0 + x1) / 2),

@@ -108,19 +108,10 @@ class Depot:
 
     def _lire_index(self) -> list[MetaVersion]:
         try:
-            brut = self._historique.read_bytes()
+            info = self._historique.stat()
         except FileNotFoundError:
             return []
-        metas = []
-        for ligne in brut.split(b"\n"):
-            if not ligne.strip():
-                continue
-            try:
-                metas.append(MetaVersion(**json.loads(ligne)))
-            except (json.JSONDecodeError, TypeError):
-                # Dernière ligne interrompue par un arrêt brutal : ignorée, réparée plus tard.
-                break
-        return metas
+        return list(_lire_index(str(self._historique), info.st_mtime_ns, info.st_size))
 
     def _meta_depuis_fichier(self, numero: int) -> MetaVersion | None:
         chemin = self._versions / nom_fichier(numero)
@@ -337,6 +328,21 @@ def resume_changements(ajoutees: int, modifiees: int, supprimees: int) -> str:
         if n:
             parties.append(f"{n} {singulier if n == 1 else pluriel}")
     return ", ".join(parties) or "Aucun changement"
+
+
+@functools.lru_cache(maxsize=64)
+def _lire_index(chemin: str, _mtime: int, _taille: int) -> tuple[MetaVersion, ...]:
+    """L'index d'historique, relu seulement quand il a changé (il ne fait que grandir)."""
+    metas = []
+    for ligne in Path(chemin).read_bytes().split(b"\n"):
+        if not ligne.strip():
+            continue
+        try:
+            metas.append(MetaVersion(**json.loads(ligne)))
+        except (json.JSONDecodeError, TypeError):
+            # Dernière ligne interrompue par un arrêt brutal : ignorée, réparée plus tard.
+            break
+    return tuple(metas)
 
 
 @functools.lru_cache(maxsize=256)

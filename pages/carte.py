@@ -5,6 +5,7 @@ from dataclasses import replace
 import streamlit as st
 from streamlit_folium import st_folium
 
+from esquisse import brouillons
 from esquisse.attribution import fiches_version
 from esquisse.carte import construire_carte, groupe_esquisses, parametres_atelier
 from esquisse.edition import (
@@ -31,6 +32,7 @@ from interface import (
     legende_html,
     md,
     page,
+    poste,
     prefixe_statique,
     saisir_auteur,
 )
@@ -52,7 +54,11 @@ with st.sidebar:
 
 try:
     parametres = parametres_atelier(
-        atelier, dossier_cache(), prefixe_statique(), reglage("ESQUISSE_ZOOM_ETIQUETTES"), dessin=hyp is not None
+        atelier,
+        dossier_cache(),
+        prefixe_statique(),
+        reglage("ESQUISSE_ZOOM_ETIQUETTES"),
+        dessin="edition" if hyp is not None else "",
     )
 except EsquisseErreur as exc:
     st.error(str(exc))
@@ -117,38 +123,20 @@ def enregistrer(dessins, message_ok: str = "") -> None:
 
 @st.fragment
 def zone_edition():
-    numero = depot.numero_courant()
-    version = depot.lire(numero) if numero else None
-    etat.vu = numero
-    entites = version.par_id() if version else {}
-    attente = en_attente(etat.dessins, etat.acquittes)
-    annotations_attente = {i: a for i, a in etat.annotations.items() if a.categorie or a.titre}
-    etat_carte = etat_navigateur(
-        version,
-        legende,
-        categorie_courante(atelier),
-        annotations=annotations_attente,
-        acquittes=etat.acquittes,
-        restaurer=attente,
-        fiches=fiches_version(atelier, depot, numero),  # territoires touchés, dans l'infobulle
-    )
-
-    gauche, droite = st.columns([7, 3])
-    with gauche:
-        retour = st_folium(
-            construire_carte(parametres),
-            key=f"carte-{atelier.id}-{hyp.seance}-{hyp.id}",
-            height=HAUTEUR,
-            use_container_width=True,
-            returned_objects=["all_drawings", "last_active_drawing"],
-            feature_group_to_add=groupe_esquisses(etat_carte),
-        )
-    retour = retour or {}
-    if retour.get("all_drawings") is not None:
+    cle_carte = f"carte-{atelier.id}-{hyp.seance}-{hyp.id}"
+    # streamlit-folium range la dernière valeur de la carte sous sa clé avant chaque exécution :
+    # on traite d'abord les dessins reçus et le formulaire, puis on affiche la carte à jour.
+    retour = st.session_state.get(cle_carte) or {}
+    # Seule une valeur nouvelle de la carte (un dessin, une modification) remplace les dessins connus.
+    if retour.get("all_drawings") is not None and retour["all_drawings"] != etat.valeur_carte:
+        etat.valeur_carte = retour["all_drawings"]
         lecture = lire_dessins(retour["all_drawings"])
         for erreur in lecture.erreurs:
             st.warning(erreur)
         etat.dessins = lecture.dessins
+    gauche, droite = st.columns([7, 3])
+    numero = depot.numero_courant()
+    entites = depot.entites(numero)
     attente = en_attente(etat.dessins, etat.acquittes)
     dessins = {d.id: d for d in attente}
     dernier = ((retour.get("last_active_drawing") or {}).get("properties") or {}).get("esq_id")
@@ -160,7 +148,65 @@ def zone_edition():
         etat.selection = nouveaux[-1] if nouveaux else None
 
     with droite:
+        proposer_brouillons()
         panneau(numero, entites, attente, dessins)
+
+    # Après le panneau (qui a pu enregistrer) : la carte montre l'état à jour.
+    numero = depot.numero_courant()
+    version = depot.lire(numero) if numero else None
+    etat.vu = numero
+    attente = en_attente(etat.dessins, etat.acquittes)
+    garder_brouillon(attente)
+    annotations_attente = {i: a for i, a in etat.annotations.items() if a.categorie or a.titre}
+    etat_carte = etat_navigateur(
+        version,
+        legende,
+        categorie_courante(atelier),
+        annotations=annotations_attente,
+        acquittes=etat.acquittes,
+        restaurer=attente,
+        fiches=fiches_version(atelier, depot, numero),  # territoires touchés, dans l'infobulle
+    )
+    with gauche:
+        st_folium(
+            construire_carte(parametres),
+            key=cle_carte,
+            height=HAUTEUR,
+            use_container_width=True,
+            returned_objects=["all_drawings", "last_active_drawing"],
+            feature_group_to_add=groupe_esquisses(etat_carte),
+        )
+
+
+def garder_brouillon(attente) -> None:
+    """Recopie sur disque les dessins pas encore enregistrés de ce poste (jamais perdus)."""
+    empreinte = repr((attente, sorted(etat.annotations.items())))
+    if empreinte != etat.brouillon:
+        nom, role = auteur()
+        brouillons.ecrire(atelier.dossier, hyp, poste(), nom, role, attente, etat.annotations)
+        etat.brouillon = empreinte
+
+
+def proposer_brouillons() -> None:
+    """Dessins laissés sans enregistrement par un poste fermé : on propose de les reprendre."""
+    for k, b in enumerate(brouillons.abandonnes(atelier.dossier, hyp, poste())):
+        minutes = max(1, round(b.age / 60))
+        st.warning(
+            f"Dessins non enregistrés de {md(b.auteur or 'Anonyme')} ({ROLES.get(b.role, b.role)}), "
+            f"laissés il y a {minutes} min : {len(b.dessins)} esquisse(s)."
+        )
+        un, deux = st.columns(2)
+        if un.button("Reprendre ces dessins", key=f"reprendre-{k}", type="primary"):
+            repris = brouillons.reprendre(b)
+            connus = {d.id for d in etat.dessins}
+            etat.dessins = etat.dessins + [d for d in repris.dessins if d.id not in connus]
+            for i, a in repris.annotations.items():
+                etat.annotations.setdefault(i, a)
+            etat.message = "Dessins repris : vérifiez-les puis enregistrez."
+            st.rerun(scope="fragment")
+        if deux.button("Les écarter", key=f"ecarter-{k}"):
+            brouillons.ecarter(b)
+            st.rerun(scope="fragment")
 
 
 def panneau(numero, entites, attente, dessins):
@@ -221,8 +267,6 @@ def panneau(numero, entites, attente, dessins):
             etat.annotations[selection] = nouvelle
             if choix:
                 st.session_state[f"categorie::{atelier.id}"] = choix
-            if d is not None:
-                st.rerun(scope="fragment")  # le style du dessin suit la catégorie choisie
     else:
         courante = categorie_courante(atelier)
         noms = noms_categories(compatibles)
@@ -235,7 +279,6 @@ def panneau(numero, entites, attente, dessins):
         )
         if choix and choix != courante:
             st.session_state[f"categorie::{atelier.id}"] = choix
-            st.rerun(scope="fragment")
         st.caption(
             "Dessinez avec les outils à gauche de la carte : zone, rectangle, ligne, point, ✍ main levée, T texte."
         )
@@ -252,7 +295,7 @@ def panneau(numero, entites, attente, dessins):
         st.caption(f"{n} changement(s) à enregistrer — " + " ; ".join(resume[:6]))
     if st.button(f"Enregistrer ({n})", type="primary", disabled=not n, width="stretch", key="enregistrer"):
         enregistrer(attente)
-        st.rerun(scope="fragment")
+        st.rerun(scope="fragment")  # l'enregistrement est fait : on réaffiche panneau et carte à jour
     if erreur := st.session_state.pop("erreur-enregistrement", None):
         st.error(f"Rien n'a été enregistré : {md(erreur)}")
     if etat.message:
@@ -299,9 +342,10 @@ def panneau(numero, entites, attente, dessins):
     )
 
 
-@st.fragment(run_every="2s")
+@st.fragment(run_every="1s")
 def veille():
     """Les enregistrements des autres postes apparaissent sans recharger la page."""
+    brouillons.signe_de_vie(atelier.dossier, hyp, poste())
     if depot.numero_courant() != etat.vu:
         st.rerun()
 

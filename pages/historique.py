@@ -61,7 +61,7 @@ st.caption(
 
 try:
     parametres = parametres_atelier(
-        atelier, dossier_cache(), prefixe_statique(), reglage("ESQUISSE_ZOOM_ETIQUETTES"), dessin=True
+        atelier, dossier_cache(), prefixe_statique(), reglage("ESQUISSE_ZOOM_ETIQUETTES"), dessin="lecture"
     )
 except EsquisseErreur as exc:
     st.error(str(exc))

@@ -7,7 +7,6 @@ du domaine (le script de démonstration), puis relues : rien ne doit être écri
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,14 +17,12 @@ from esquisse.erreurs import DonneeInvalide, Introuvable
 from esquisse.etats import Choix, hypothese_finale, lire_etat
 from esquisse.seances import creer_hypothese, creer_seance, lister_hypotheses, lister_seances, modifier_hypothese
 from esquisse.versions import Changement
-from scripts.demo_gascogne import creer_demo
+from tests.demonstration import recreer_gascogne
 
 
 @pytest.fixture
 def atelier(projets):
-    dossier = projets / "gascogne-toulouse"
-    shutil.rmtree(dossier / "seances", ignore_errors=True)  # on repart d'un atelier sans séance
-    creer_demo(dossier)
+    recreer_gascogne(projets)
     return charger_atelier(projets, "gascogne-toulouse")
 
 
@@ -49,14 +46,18 @@ def test_deux_hypotheses_d_une_seance(atelier):
     c = comparer(atelier, Choix(s.id, a.id), Choix(s.id, b.id))
     assert empreintes(atelier.dossier) == avant, "comparer ne doit rien écrire"
     etats = {d.id: d.etat for d in c.differences}
-    # Reprises de la même hypothèse de séance 1 : mêmes identifiants, donc comparables entité par entité.
-    assert etats["liaison-car"] == "ajoutee"  # seulement dans B
-    assert etats["flux-tourisme"] == "supprimee" and etats["projet-cantine"] == "supprimee"  # seulement dans A
-    assert etats["preserver-save"] == "modifiee" and etats["axe-rn124"] == "modifiee"
-    assert etats["question-foncier"] == "ajoutee"  # supprimée dans A version 3, toujours dans B
-    zone = next(d for d in c.differences if d.id == "preserver-save")
-    assert zone.surface_perdue_ha > 1000 and zone.surface_gagnee_ha == 0  # B garde la zone d'origine, plus petite
+    # Reprises de la même hypothèse de la séance 1 : mêmes identifiants, comparables entité par entité.
+    assert etats["gt-car"] == "ajoutee"  # seulement dans B
+    assert {etats[i] for i in ("gt-legumerie", "gt-flux-marche", "gt-flux-loisirs")} == {"supprimee"}
+    assert {etats[i] for i in ("gt-agri", "gt-rail", "gt-lectoure")} == {"modifiee"}
+    assert etats["gt-question"] == "ajoutee"  # retirée de A (version 3), toujours dans B
+    assert etats["gt-isle"] == "inchangee"
+    zone = next(d for d in c.differences if d.id == "gt-agri")
+    # B garde la petite zone de la séance 1 : de A à B, presque tout est perdu.
+    assert zone.surface_perdue_ha > 1000 and zone.surface_gagnee_ha < zone.surface_perdue_ha / 100
     assert c.surface_perdue_ha == pytest.approx(zone.surface_perdue_ha)
+    rail = next(d for d in c.differences if d.id == "gt-rail")
+    assert rail.forme == "" and rail.champs == ("titre",)
     tableau = c.tableau_differences()
     assert set(tableau["Changement"]) == {"Ajoutée", "Supprimée", "Modifiée"}
     assert "Légumerie intercommunale de Gimont" in set(tableau["Esquisse"])
@@ -70,17 +71,17 @@ def test_deux_versions_d_une_hypothese(atelier):
     compte = c.compte
     assert (compte["ajoutee"], compte["supprimee"], compte["modifiee"]) == (2, 0, 1)
     categories = {ligne.categorie.id: ligne for ligne in c.categories}
-    assert categories["flux"].ajoutees == 1 and categories["flux"].apres == 2 and categories["flux"].avant == 1
-    assert categories["preserver"].ha_apres > categories["preserver"].ha_avant
+    assert categories["flux"].ajoutees == 1 and categories["flux"].apres == categories["flux"].avant + 1
+    assert categories["preserver"].modifiees == 1
+    assert categories["preserver"].ha_apres > 10 * categories["preserver"].ha_avant  # la zone a été agrandie
     assert categories["projet"].ha_apres > 0 and categories["projet"].ha_avant == 0
-    # La flèche « tourisme » emmène l'hypothèse en Lomagne : des communes et des EPCI nouvellement touchés.
-    communes, epci, _ = c.evolutions
-    assert "Lectoure" in {t.nom for t in communes.nouveaux} and communes.quittes == ()
-    assert "CC de la Lomagne Gersoise" in {t.nom for t in epci.nouveaux}
+    # La zone agrandie et la navette de Samatan touchent de nouvelles communes, aucune n'est quittée.
+    communes = c.evolutions[0]
+    assert {"Monfort", "Tournefeuille"} <= {t.nom for t in communes.nouveaux} and communes.quittes == ()
     assert "version 1 sur 3" in c.a.libelle and "version 2 sur 3" in c.b.libelle
     evolutions = c.tableau_evolutions()
     assert list(evolutions["Niveau"]) == ["Communes", "EPCI", "SCoT"]
-    assert "Lectoure (32208)" in evolutions.loc[0, "Nouvellement touchés"]
+    assert "Monfort (32269)" in evolutions.loc[0, "Nouvellement touchés"]
 
 
 def test_etat_identique(atelier):
@@ -93,17 +94,18 @@ def test_etat_identique(atelier):
 def test_depuis_la_seance_1(atelier):
     s1 = lister_seances(atelier.dossier)[0]
     c = depuis_seance(atelier, s1.id)
-    assert c.a.explication == "hypothèse retenue" and c.a.hypothese.titre == "Premières intuitions"
+    assert c.a.explication == "hypothèse retenue" and c.a.hypothese.titre == "Réciprocités alimentaires et mobilités"
     assert c.b.hypothese.titre == "Stratégie validée" and c.b.seance.titre == "Atelier 3 à Auch"
     etats = {d.id: d.etat for d in c.differences}
-    assert etats["continuite-save"] == "ajoutee" and etats["question-foncier"] == "supprimee"
-    assert etats["flux-alimentation"] == "modifiee" and etats["pole-auch"] == "inchangee"
-    flux = next(d for d in c.differences if d.id == "flux-alimentation")
-    assert flux.forme == "remodelee"
+    assert etats["gt-save"] == "ajoutee" and etats["gt-question"] == "supprimee"
+    assert etats["gt-agri"] == "modifiee" and etats["gt-isle"] == "inchangee"
+    lectoure = next(d for d in c.differences if d.id == "gt-lectoure")
+    assert lectoure.forme == "deplacee" and lectoure.champs == ("titre",)
+    assert 1500 < lectoure.deplacement_m < 2500  # 0,02° de longitude et 0,01° de latitude
     carte = c.carte_differences()
     assert carte["mode"] == "differences"
     roles = {(f["id"], f["properties"].get("role")) for f in carte["entites"]}
-    assert ("preserver-save", "gagnee") in roles and ("preserver-save", "ancienne") in roles
+    assert ("gt-agri", "gagnee") in roles and ("gt-agri", "ancienne") in roles
     assert {f["properties"]["etat"] for f in carte["entites"]} == {"ajoutee", "supprimee", "modifiee", "inchangee"}
 
 
@@ -147,14 +149,14 @@ def test_rapport_territoires_liens_et_a_cheval(atelier):
     h = lister_hypotheses(s)[0]
     r = rapport_territoires(atelier, Choix(s.id, h.id))
     liens = r.tableau_liens()
-    tourisme = liens[liens["Esquisse"] == "Week-ends des Toulousains en Lomagne"].iloc[0]
-    assert tourisme["De"] == "Toulouse (Toulouse Métropole)" and tourisme["Sens"] == "→"
-    assert tourisme["Vers"] == "Lectoure (CC de la Lomagne Gersoise)"
-    assert tourisme["Catégorie"] == "Lien / flux de réciprocité"
-    assert tourisme["Commentaire"] == "Tourisme vert et patrimoine : Lectoure, Fleurance."
-    axe = liens[liens["Esquisse"] == "RN124 Auch – Toulouse"].iloc[0]
+    marche = liens[liens["Esquisse"] == "Le marché au gras de Samatan"].iloc[0]
+    assert marche["De"] == "Samatan (CC du Saves)" and marche["Sens"] == "→"
+    assert marche["Vers"] == "Toulouse (Toulouse Métropole)"
+    assert marche["Catégorie"] == "Lien / flux de réciprocité"
+    assert marche["Commentaire"] == "Une navette les jours de marché pour les Toulousains."
+    axe = liens[liens["Esquisse"] == "Ligne Auch – Toulouse"].iloc[0]
     assert axe["Sens"] == "↔"  # un axe n'a pas de sens
-    assert "Coteaux agricoles de la Save" in set(r.tableau_a_cheval()["Esquisse"])
+    assert "Circuits courts vers la métropole" in set(r.tableau_a_cheval()["Esquisse"])
     assert set(r.reliant) <= set(r.a_cheval)  # relier deux EPCI, c'est s'étendre sur plusieurs
     carte = r.carte()
     assert carte["mode"] == "territoires"
@@ -163,7 +165,7 @@ def test_rapport_territoires_liens_et_a_cheval(atelier):
     assert all(f["properties"].get("fiche") for f in carte["entites"])
     tableau = r.tableau()
     assert len(tableau) == len(r.etat.entites)
-    assert tableau.loc[tableau["Esquisse"] == "Toulouse, cœur de la métropole", "Communes"].item() == "Toulouse (31555)"
+    assert tableau.loc[tableau["Esquisse"] == "Samatan", "Communes"].item() == "Samatan (32410)"
     chiffres = r.chiffres()
     assert chiffres["Esquisses"] == str(len(r.etat.entites)) and chiffres["Zones"].endswith(" ha")
 
@@ -173,8 +175,8 @@ def test_texte_utilisateur_intact_dans_les_donnees_de_carte(atelier):
     s, hyps = ids(atelier, "Atelier 2 à Gimont")
     depot = hyps["A"].depot(atelier.id)
     piege = '<img src=x onerror="alert(1)"> & </script>'
-    e = depot.entites(3)["pole-auch"]
-    depot.enregistrer([Changement("pole-auch", 3, {**e, "properties": {**e["properties"], "titre": piege}})], "Léa")
+    e = depot.entites(3)["gt-isle"]
+    depot.enregistrer([Changement("gt-isle", 3, {**e, "properties": {**e["properties"], "titre": piege}})], "Léa")
     c = comparer(atelier, Choix(s.id, hyps["A"].id, 3), Choix(s.id, hyps["A"].id, 4))
-    (f,) = [f for f in c.carte_b()["entites"] if f["id"] == "pole-auch"]
+    (f,) = [f for f in c.carte_b()["entites"] if f["id"] == "gt-isle"]
     assert f["properties"]["titre"] == piege

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -12,7 +11,7 @@ from esquisse.ateliers import charger_atelier
 from esquisse.seances import creer_hypothese, creer_seance, modifier_hypothese
 from esquisse.sites import cle_theme, comparer_sites, themes
 from esquisse.versions import Changement
-from scripts.demo_gascogne import creer_demo
+from tests.demonstration import recreer_gascogne
 
 THEME = "Dialogue urbain-rural et réciprocité"
 
@@ -20,8 +19,7 @@ THEME = "Dialogue urbain-rural et réciprocité"
 @pytest.fixture
 def projets_theme(projets):
     """La démo de Gascogne, plus un atelier « Montois » (couches de la Bassée) qui partage son thème."""
-    shutil.rmtree(projets / "gascogne-toulouse" / "seances", ignore_errors=True)
-    creer_demo(projets / "gascogne-toulouse")
+    recreer_gascogne(projets)
     dossier = projets / "montois-provins"
     dossier.mkdir()
     donnees = json.loads((projets / "bassee-montois" / "atelier.json").read_text(encoding="utf-8"))
@@ -83,6 +81,7 @@ def test_vignettes_svg(projets_theme):
 
 
 def test_theme_sans_hypothese_retenue(projets):
+    # Dans la démo de la Bassée, aucune hypothèse n'est (encore) retenue.
     c = comparer_sites(projets, "Mieux vivre dans le périurbain")
     (site,) = c.sites
     assert site.hypothese is None and site.indicateurs["Hypothèse retenue"] == "aucune"

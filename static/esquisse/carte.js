@@ -184,7 +184,9 @@
     if (window.ResizeObserver) new ResizeObserver(cadrer).observe(carte.getContainer());
     cadrer();
     var fonds = installerFonds(carte, config);
-    var controle = L.control.layers(fonds, {}, { collapsed: config.controle_replie, position: "topright" }).addTo(carte);
+    // Replié sur les petits écrans (tablette), où il cacherait la carte.
+    var replie = config.controle_replie || carte.getSize().x < 900;
+    var controle = L.control.layers(fonds, {}, { collapsed: replie, position: "topright" }).addTo(carte);
     Esquisse.controleCouches = controle;
     carte.createPane("esqEtiquettes").style.zIndex = 450;
     // Un seul canevas pour toutes les couches de référence : l'ordre de dessin suit la
@@ -206,7 +208,6 @@
               return c.style;
             },
             interactive: c.champs.length > 0,
-            bubblingMouseEvents: false,
           });
           if (c.champs.length) couche.bindTooltip(infobulle(c), { sticky: true, direction: "top", opacity: 0.95 });
           return { config: c, couche: couche, donnees: donnees };

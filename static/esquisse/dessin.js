@@ -38,6 +38,7 @@
     modeActif: false,
     differe: null,
     fleches: {},
+    oublies: {},
   };
   D.etat = etat;
 
@@ -199,7 +200,7 @@
     if (f.geometry.type === "Point") {
       var ll = L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
       if (c.geometrie === "texte") couche = L.marker(ll, { icon: iconeTexte(p.titre, c.couleur, false), pane: "esqDessinsTextes" });
-      else couche = L.circleMarker(ll, L.extend({ renderer: etat.rendu, pane: "esqDessins" }, style(p.categorie, "point")));
+      else couche = L.circleMarker(ll, L.extend({ renderer: etat.renduPoints, pane: "esqDessinsPoints" }, style(p.categorie, "point")));
     } else {
       couche = L.GeoJSON.geometryToLayer(f, { renderer: etat.rendu, pane: "esqDessins" });
     }
@@ -265,7 +266,10 @@
     var id = nouvelId();
     var cat = g === "texte" ? categoriePour("texte") : categoriePour(g);
     if (g === "texte") couche.options.pane = "esqDessinsTextes";
-    else if (couche.options) {
+    else if (g === "point") {
+      couche.options.renderer = etat.renduPoints;
+      couche.options.pane = "esqDessinsPoints";
+    } else if (couche.options) {
       couche.options.renderer = etat.rendu;
       couche.options.pane = "esqDessins";
     }
@@ -290,6 +294,7 @@
       var m = etat.meta[id];
       if (!m) return;
       if (m.base !== null && m.base !== undefined) etat.tombes[id] = { base: m.base, local: m.local + 1 };
+      else etat.oublies[id] = true; // dessin jamais enregistré, effacé : à ne jamais rétablir
       delete etat.couches[id];
       delete etat.meta[id];
     });
@@ -474,15 +479,23 @@
     etat.carte = carte;
     franciser();
     carte.createPane("esqDessins").style.zIndex = 420;
+    carte.createPane("esqDessinsPoints").style.zIndex = 430;
     carte.createPane("esqDessinsTextes").style.zIndex = 640;
     etat.rendu = L.svg({ pane: "esqDessins", padding: 0.5 });
+    etat.renduPoints = L.svg({ pane: "esqDessinsPoints", padding: 0.5 });
     carte.addLayer(etat.rendu);
+    carte.addLayer(etat.renduPoints);
     var groupe = L.featureGroup().addTo(carte);
     // streamlit-folium lit window.drawnItems.toGeoJSON() : on ne lui donne que les changements.
     groupe.toGeoJSON = function () {
       return { type: "FeatureCollection", features: changements() };
     };
     window.drawnItems = etat.groupe = groupe;
+    etat.lectureSeule = !!(config && config.lecture_seule);
+    if (etat.lectureSeule) {
+      document.body.setAttribute("data-esquisse-dessin", "lecture");
+      return groupe;
+    }
     var s = { shapeOptions: { color: "#37474f", weight: 3 }, showArea: false, showLength: false };
     var controle = new L.Control.Draw({
       position: "topleft",
@@ -517,6 +530,16 @@
   };
 
   D.synchroniser = function (donnees) {
+    // streamlit-folium évalue ce code sans rien signaler d'une erreur : on la rend visible.
+    try {
+      synchroniser(donnees);
+    } catch (erreur) {
+      console.error("Esquisse : synchronisation impossible", erreur);
+      document.body.setAttribute("data-esquisse-erreur", String(erreur && erreur.stack ? erreur.stack : erreur));
+    }
+  };
+
+  function synchroniser(donnees) {
     if (!etat.groupe) return;
     if (etat.modeActif) {
       // Ne pas changer les formes sous les doigts de quelqu'un qui les modifie.
@@ -590,6 +613,7 @@
     // Changements locaux gardés par Python (après un rechargement de la carte) : on les rétablit.
     (donnees.restaurer || []).forEach(function (f) {
       var p = f.properties || {};
+      if (etat.oublies[f.id] || etat.tombes[f.id]) return;
       if (p.esq_supprime) {
         if (!etat.tombes[f.id] && recus[f.id]) {
           etat.tombes[f.id] = { base: p.esq_base, local: p.esq_local };
@@ -601,7 +625,7 @@
       if (etat.meta[f.id]) retirer(f.id);
       var couche;
       if (f.geometry.type === "Point" && p.esq_genre === "texte") couche = L.marker([f.geometry.coordinates[1], f.geometry.coordinates[0]], { icon: iconeTexte("Texte", null, true), pane: "esqDessinsTextes" });
-      else couche = coucheDepuis({ id: f.id, geometry: f.geometry, properties: { categorie: p.esq_categorie } });
+      else couche = coucheDepuis({ type: "Feature", id: f.id, geometry: f.geometry, properties: { categorie: p.esq_categorie } });
       poser(f.id, couche, { base: p.esq_base === undefined ? null : p.esq_base, local: p.esq_local || 1, modifie: true, categorie: p.esq_categorie });
     });
     // Styles et fiches des dessins en attente (catégorie et titre choisis dans le formulaire).
@@ -616,5 +640,5 @@
     });
     etat.version = version;
     document.body.setAttribute("data-esquisse-version", String(version));
-  };
+  }
 })();

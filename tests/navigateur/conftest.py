@@ -30,9 +30,19 @@ def navigateur():
         b.close()
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    rapport = yield
+    setattr(item, f"rapport_{rapport.when}", rapport)
+    return rapport
+
+
 @pytest.fixture
-def hors_ligne(navigateur):
-    """Fabrique de contextes hors ligne ; tous sont fermés à la fin du test."""
+def hors_ligne(navigateur, request):
+    """Fabrique de contextes hors ligne ; tous sont fermés à la fin du test.
+
+    Si le test échoue, chaque page ouverte est capturée dans tests/captures/echec-*.png.
+    """
     ouverts = []
 
     def fabriquer(**options):
@@ -41,7 +51,11 @@ def hors_ligne(navigateur):
         return contexte, reseau
 
     yield fabriquer
-    for c in ouverts:
+    rapport = getattr(request.node, "rapport_call", None)
+    for i, c in enumerate(ouverts):
+        if rapport is not None and rapport.failed:
+            for j, p in enumerate(c.pages):
+                capture(p, f"echec-{request.node.name}-{i}-{j}")
         c.close()
 
 

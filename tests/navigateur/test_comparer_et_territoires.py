@@ -2,7 +2,7 @@
 différences, les territoires dans l'infobulle, les liens entre territoires, les vignettes des sites.
 
 Un serveur Streamlit propre à ce module sert une copie de ``projets/`` où les séances de démonstration de
-« Portes de Gascogne ↔ Toulouse Métropole » sont recréées par les fonctions du domaine.
+« Portes de Gascogne ↔ Toulouse Métropole » sont recréées par les fonctions du domaine (scripts/demo.py).
 """
 
 from __future__ import annotations
@@ -10,8 +10,13 @@ from __future__ import annotations
 import shutil
 
 import pytest
+import shapely
+from shapely.geometry import shape
 
-from scripts.demo_gascogne import creer_demo
+from esquisse.ateliers import charger_atelier
+from esquisse.attribution import fiches_version
+from esquisse.seances import hypothese, seance
+from tests.demonstration import recreer_gascogne
 from tests.navigateur.conftest import capture
 from tests.outils import IFRAME_CARTE, RACINE, arreter_serveur, demarrer_serveur, echecs_application
 
@@ -28,8 +33,7 @@ def serveur_demo(tmp_path_factory):
     dossier = tmp_path_factory.mktemp("comparaison")
     projets = dossier / "projets"
     shutil.copytree(RACINE / "projets", projets)
-    shutil.rmtree(projets / ATELIER / "seances", ignore_errors=True)
-    creer_demo(projets / ATELIER)
+    recreer_gascogne(projets)
     s = demarrer_serveur(projets, dossier / "streamlit.log")
     yield s
     arreter_serveur(s)
@@ -116,7 +120,7 @@ def test_petit_ecran_et_depuis_la_seance_1(serveur_demo, hors_ligne):
     capture(page, "comparer-cote-a-cote-1024x768")
 
     # Un clic : ce qui a changé depuis la séance 1, en superposition colorée.
-    page.get_by_role("button", name="Atelier 1 à L'Isle-Jourdain (12 mars 2026)").click()
+    page.get_by_role("button", name="Atelier 1 à L'Isle-Jourdain (5 nov. 2025)").click()
     cadre = cadre_pret(page, 1, ancien=double)
     page.locator(IFRAME_CARTE).first.scroll_into_view_if_needed()
     etats = cadre.evaluate(
@@ -126,7 +130,7 @@ def test_petit_ecran_et_depuis_la_seance_1(serveur_demo, hors_ligne):
     assert cadre.locator("path.esq-role-ancienne").count() >= 1, "l'ancienne forme des esquisses modifiées"
     assert cadre.locator("path.esq-role-gagnee").count() >= 1, "la surface gagnée par la zone agrandie"
     legende = cadre.locator(".esq-legende-etats").inner_text()
-    assert "Ajoutée (3)" in legende and "Supprimée (1)" in legende and "Modifiée (3)" in legende
+    assert "Ajoutée (3)" in legende and "Supprimée (1)" in legende and "Modifiée (2)" in legende
     assert "Atelier 1 à L'Isle-Jourdain" in cadre.locator(".esq-titre-carte").inner_text()
     texte = page.locator("[data-testid='stMain']").inner_text()
     assert "État final de « Atelier 1 à L'Isle-Jourdain » (hypothèse retenue)" in texte
@@ -134,7 +138,7 @@ def test_petit_ecran_et_depuis_la_seance_1(serveur_demo, hors_ligne):
 
     # L'infobulle d'une esquisse modifiée dit ce qui a changé et les territoires touchés.
     cadre.evaluate(
-        "() => { const c = map_div._esqLecture.couches['preserver-save']; c.openPopup(c.getBounds().getCenter()); }"
+        "() => { const c = map_div._esqLecture.couches['gt-agri']; c.openPopup(c.getBounds().getCenter()); }"
     )
     page.wait_for_timeout(400)  # fondu d'ouverture de Leaflet
     fiche = cadre.locator(".leaflet-popup-content .esq-fiche").inner_text()
@@ -145,27 +149,36 @@ def test_petit_ecran_et_depuis_la_seance_1(serveur_demo, hors_ligne):
 
 
 def test_infobulle_de_la_carte_d_edition(serveur_demo, hors_ligne):
+    atelier = charger_atelier(serveur_demo.projets, ATELIER)
+    h = hypothese(seance(atelier.dossier, "2026-04-09-atelier-3"), "strategie-validee")
+    depot = h.depot(atelier.id)
+    entites = depot.entites(2)
+    # Un point de la zone « Coteaux agricoles de la Gimone » loin des lignes qui la traversent.
+    lignes = shapely.union_all([shape(e["geometry"]).buffer(0.012) for i, e in entites.items() if i != "gt-agri"])
+    cible = shape(entites["gt-agri"]["geometry"]).difference(lignes).representative_point()
+
     contexte, _ = hors_ligne()
     page = contexte.new_page()
-    page.goto(f"{serveur_demo.url}/carte?atelier={ATELIER}")
+    page.goto(f"{serveur_demo.url}/carte?atelier={ATELIER}&seance={h.seance}&hypothese={h.id}")
     page.frame_locator(IFRAME_CARTE).first.locator("body[data-esquisse-version='2']").wait_for(
         state="attached", timeout=30000
     )
     cadre = next(f for f in page.frames if "streamlit_folium" in f.url)
-    # Un vrai clic dans la zone « Coteaux agricoles de la Save », loin des lignes qui la traversent.
     iframe = page.locator(IFRAME_CARTE).first.bounding_box()
     r = cadre.evaluate(
-        "() => { const p = Esquisse.carte.latLngToContainerPoint([43.67, 0.97]);"
-        " const b = Esquisse.carte.getContainer().getBoundingClientRect(); return {x: b.x + p.x, y: b.y + p.y}; }"
+        "([lat, lng]) => { const p = Esquisse.carte.latLngToContainerPoint([lat, lng]);"
+        " const b = Esquisse.carte.getContainer().getBoundingClientRect(); return {x: b.x + p.x, y: b.y + p.y}; }",
+        [cible.y, cible.x],
     )
-    page.mouse.click(iframe["x"] + r["x"], iframe["y"] + r["y"])
+    page.mouse.click(iframe["x"] + r["x"], iframe["y"] + r["y"])  # un vrai clic
     territoires = cadre.locator(".leaflet-popup-content .esq-fiche-territoires")
     territoires.wait_for(timeout=5000)
-    texte = territoires.inner_text()
     page.wait_for_timeout(400)  # fondu d'ouverture de Leaflet
+    texte = territoires.inner_text()
+    # La fiche montrée est celle que le domaine calcule pour cette version, mot pour mot.
+    assert texte == fiches_version(atelier, depot, 2)["gt-agri"]
+    assert texte.startswith("Surface : ") and "Communes (" in texte and "CC Bastides de Lomagne (200034726)" in texte
     assert cadre.locator(".leaflet-popup-content .esq-fiche").bounding_box()["width"] > 250
-    assert "Surface :" in texte and "Communes (39) : " in texte and "… et 31 autres" in texte
-    assert "EPCI (7) : " in texte and "CC de la Gascogne Toulousaine (200023620)" in texte
     capture(page, "carte-infobulle-territoires-1920x1080")
 
 

@@ -1,0 +1,500 @@
+"""Remplit les ateliers de démonstration : séances, hypothèses et esquisses réalistes.
+
+Les esquisses sont construites à partir des vraies communes des couches livrées (centres,
+unions de communes, tracés entre bourgs), enregistrées par les fonctions du domaine, comme
+si des participants les avaient dessinées : plusieurs versions, plusieurs auteurs.
+
+    .venv/bin/python scripts/demo.py [--projets projets] [--remplacer]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import shapely
+from shapely.geometry import LineString, mapping
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from esquisse.ateliers import charger_atelier
+from esquisse.seances import (
+    DOSSIER_SEANCES,
+    creer_hypothese,
+    creer_seance,
+    lister_hypotheses,
+    modifier_hypothese,
+    seance,
+)
+from esquisse.versions import Changement, maintenant
+
+
+class Esquisseur:
+    """Fabrique d'esquisses à partir des communes d'un atelier (par leur nom)."""
+
+    def __init__(self, communes: gpd.GeoDataFrame):
+        self.communes = communes.set_index("nom")
+        self.l93 = communes.to_crs(2154).set_index("nom")
+
+    def centre(self, nom: str) -> tuple[float, float]:
+        p = self.communes.loc[nom].geometry.representative_point()
+        return (round(p.x, 6), round(p.y, 6))
+
+    def point(self, nom: str, dx: float = 0, dy: float = 0) -> dict:
+        x, y = self.centre(nom)
+        return {"type": "Point", "coordinates": [x + dx, y + dy]}
+
+    def ligne(self, *noms: str) -> dict:
+        return mapping(LineString([self.centre(n) for n in noms]))
+
+    def zone(self, *noms: str, marge_m: float = -300) -> dict:
+        """Union de communes, resserrée de quelques centaines de mètres et simplifiée, comme un trait de feutre."""
+        union = shapely.union_all([self.l93.loc[n].geometry for n in noms]).buffer(marge_m).simplify(400)
+        if union.geom_type == "MultiPolygon":
+            union = max(union.geoms, key=lambda g: g.area)
+        return mapping(gpd.GeoSeries([union], crs=2154).to_crs(4326).iloc[0])
+
+
+def entite(geometrie: dict, categorie: str, titre: str, commentaire: str, auteur: str, role: str) -> dict:
+    le = maintenant()
+    return {
+        "type": "Feature",
+        "geometry": geometrie,
+        "properties": {
+            "categorie": categorie,
+            "titre": titre,
+            "commentaire": commentaire,
+            "auteur": auteur,
+            "role": role,
+            "cree_le": le,
+            "modifie_le": le,
+        },
+    }
+
+
+def enregistrer(h, atelier: str, auteur: str, role: str, message: str, ajouts: dict[str, dict], **modifs):
+    depot = h.depot(atelier)
+    numero = depot.numero_courant() or None
+    changements = [Changement(i, None, e) for i, e in ajouts.items()]
+    for i, props in modifs.items():
+        e = depot.entites(numero)[i]
+        changements.append(Changement(i, numero, {**e, "properties": {**e["properties"], **props}}))
+    return depot.enregistrer(changements, auteur, role, message)
+
+
+def bassee_montois(projets: Path) -> None:
+    a = charger_atelier(projets, "bassee-montois")
+    e = Esquisseur(a.couche("communes"))
+    creer_seance(a.dossier, "visite", "2025-09-18", "Visite de terrain de la Bassée")
+    s1 = creer_seance(a.dossier, "atelier-1", "2025-10-16", "Atelier 1 à Bray-sur-Seine")
+    intuitions = creer_hypothese(
+        s1,
+        "Premières intuitions",
+        "Ce que les élus ont dit du territoire au lendemain de la visite.",
+        "Claire Martin",
+        "equipe-projet",
+        atelier=a.id,
+    )
+    enregistrer(
+        intuitions,
+        a.id,
+        "Claire Martin",
+        "equipe-projet",
+        "Premières intuitions après la visite",
+        {
+            "bm-bray": entite(
+                e.point("Bray-sur-Seine"),
+                "pole",
+                "Bray-sur-Seine, bourg-centre",
+                "Commerces, collège, gare routière : le cœur du quotidien.",
+                "Jean Lefèvre",
+                "elu",
+            ),
+            "bm-donnemarie": entite(
+                e.point("Donnemarie-Dontilly"),
+                "pole",
+                "Donnemarie-Dontilly",
+                "Pôle du Montois, à conforter.",
+                "Sylvie Roux",
+                "elu",
+            ),
+            "bm-seine": entite(
+                e.ligne(
+                    "Marolles-sur-Seine",
+                    "La Tombe",
+                    "Gravon",
+                    "Balloy",
+                    "Bray-sur-Seine",
+                    "Jaulnes",
+                    "Grisy-sur-Seine",
+                    "Noyen-sur-Seine",
+                ),
+                "continuite",
+                "La Seine et ses noues",
+                "Trame bleue à reconnecter, de Montereau à Nogent.",
+                "Claire Martin",
+                "equipe-projet",
+            ),
+            "bm-crues": entite(
+                e.zone("Balloy", "Gravon", "Mousseaux-lès-Bray", "Jaulnes"),
+                "risque",
+                "Champ d'expansion des crues",
+                "Zone inondable de la Bassée : pas d'urbanisation nouvelle.",
+                "Marc Durand",
+                "ddt",
+            ),
+        },
+    )
+    enregistrer(
+        intuitions,
+        a.id,
+        "Jean Lefèvre",
+        "elu",
+        "Ajouts des élus du Montois",
+        {
+            "bm-plateau": entite(
+                e.zone("Montigny-Lencoup", "Égligny", "Les Ormes-sur-Voulzie"),
+                "preserver",
+                "Le plateau agricole du Montois",
+                "Grandes cultures et bosquets : garder l'horizon ouvert.",
+                "Sylvie Roux",
+                "elu",
+            ),
+            "bm-question-gare": entite(
+                e.point("Longueville"),
+                "question",
+                "Quelle desserte pour la gare de Longueville ?",
+                "Les habitants vont à Provins en voiture.",
+                "Jean Lefèvre",
+                "elu",
+            ),
+        },
+    )
+    modifier_hypothese(intuitions, "Claire Martin", statut="debattue")
+
+    s2 = creer_seance(a.dossier, "atelier-2", "2026-01-22", "Atelier 2 à Donnemarie-Dontilly")
+    ha = creer_hypothese(
+        s2,
+        "A — La Bassée, vallée nourricière",
+        "Faire de la vallée un atout : agriculture, eau, loisirs de nature.",
+        "Claire Martin",
+        "equipe-projet",
+        reprise_de=intuitions,
+        atelier=a.id,
+    )
+    enregistrer(
+        ha,
+        a.id,
+        "Claire Martin",
+        "equipe-projet",
+        "La vallée nourricière",
+        {
+            "bm-maraichage": entite(
+                e.zone("Châtenay-sur-Seine", "Courcelles-en-Bassée"),
+                "projet",
+                "Ceinture maraîchère de la Bassée",
+                "Installer des maraîchers sur les terres des anciennes gravières.",
+                "Claire Martin",
+                "equipe-projet",
+            ),
+            "bm-boucle-velo": entite(
+                e.ligne(
+                    "Montereau-Fault-Yonne", "Marolles-sur-Seine", "Châtenay-sur-Seine", "Balloy", "Bray-sur-Seine"
+                ),
+                "liaison",
+                "Véloroute de la Seine",
+                "Relier les étangs et les villages à vélo.",
+                "Sylvie Roux",
+                "elu",
+            ),
+        },
+        **{"bm-seine": {"commentaire": "Trame bleue à reconnecter ; rouvrir les noues entre les étangs."}},
+    )
+    hb = creer_hypothese(
+        s2,
+        "B — Un territoire relié à l'Île-de-France",
+        "Miser sur les gares et les axes vers Montereau, Provins et Nangis.",
+        "Marc Durand",
+        "ddt",
+        atelier=a.id,
+    )
+    enregistrer(
+        hb,
+        a.id,
+        "Marc Durand",
+        "ddt",
+        "Les liaisons avec l'Île-de-France",
+        {
+            "bm-b-bray": entite(
+                e.point("Bray-sur-Seine"), "pole", "Bray-sur-Seine, porte de la vallée", "", "Marc Durand", "ddt"
+            ),
+            "bm-b-axe": entite(
+                e.ligne("Montereau-Fault-Yonne", "Courcelles-en-Bassée", "Saint-Sauveur-lès-Bray", "Bray-sur-Seine"),
+                "axe",
+                "Axe Montereau – Bray",
+                "Renforcer la RD 411 et le car express.",
+                "Marc Durand",
+                "ddt",
+            ),
+            "bm-b-provins": entite(
+                e.ligne("Bray-sur-Seine", "Les Ormes-sur-Voulzie", "Longueville", "Provins"),
+                "liaison",
+                "Rabattement vers la gare de Provins",
+                "",
+                "Jean Lefèvre",
+                "elu",
+            ),
+            "bm-b-nangis": entite(
+                e.ligne("Donnemarie-Dontilly", "Montigny-Lencoup", "Nangis"),
+                "flux",
+                "Vers la gare de Nangis (ligne P)",
+                "Les actifs du Montois travaillent vers Melun et Paris.",
+                "Sylvie Roux",
+                "elu",
+            ),
+            "bm-b-frange": entite(
+                e.ligne("Everly", "Chalmaison", "Longueville"),
+                "limite",
+                "Limite de l'urbanisation",
+                "",
+                "Marc Durand",
+                "ddt",
+            ),
+            "bm-b-texte": entite(
+                e.point("Égligny", dy=0.01), "texte", "Le Montois", "", "Claire Martin", "equipe-projet"
+            ),
+        },
+    )
+    modifier_hypothese(ha, "Claire Martin", statut="debattue")
+
+
+def gascogne_toulouse(projets: Path) -> None:
+    a = charger_atelier(projets, "gascogne-toulouse")
+    e = Esquisseur(a.couche("communes").drop_duplicates("nom"))
+    s1 = creer_seance(a.dossier, "atelier-1", "2025-11-05", "Atelier 1 à L'Isle-Jourdain")
+    h = creer_hypothese(
+        s1,
+        "Réciprocités alimentaires et mobilités",
+        "Ce que la métropole et le Pays peuvent s'apporter : produits, emplois, déplacements, loisirs.",
+        "Olivier Boucher",
+        "equipe-projet",
+        atelier=a.id,
+    )
+    enregistrer(
+        h,
+        a.id,
+        "Olivier Boucher",
+        "equipe-projet",
+        "Les liens entre le Pays et la métropole",
+        {
+            "gt-isle": entite(
+                e.point("L'Isle-Jourdain"), "pole", "L'Isle-Jourdain, porte de la Gascogne", "", "Anne Castaing", "elu"
+            ),
+            "gt-gimont": entite(e.point("Gimont"), "pole", "Gimont", "", "Anne Castaing", "elu"),
+            "gt-lectoure": entite(e.point("Lectoure"), "pole", "Lectoure", "", "Anne Castaing", "elu"),
+            "gt-samatan": entite(
+                e.point("Samatan"),
+                "pole",
+                "Samatan",
+                "Marché au gras : une vitrine pour les Toulousains.",
+                "Paul Daubas",
+                "elu",
+            ),
+            "gt-flux-alim": entite(
+                e.ligne("Gimont", "L'Isle-Jourdain", "Colomiers", "Toulouse"),
+                "flux",
+                "Circuits courts vers la métropole",
+                "Approvisionner les cantines toulousaines en produits gersois.",
+                "Paul Daubas",
+                "elu",
+            ),
+            "gt-flux-loisirs": entite(
+                e.ligne("Toulouse", "Léguevin", "Pujaudran", "Cologne", "Saint-Clar"),
+                "flux",
+                "Les Toulousains en week-end dans la Lomagne",
+                "Tourisme vert : une réciprocité à organiser.",
+                "Olivier Boucher",
+                "equipe-projet",
+            ),
+            "gt-rail": entite(
+                e.ligne("Auch", "Aubiet", "Gimont", "L'Isle-Jourdain", "Pujaudran", "Colomiers", "Toulouse"),
+                "axe",
+                "Ligne Auch – Toulouse",
+                "Cadencer les trains et rouvrir la gare de Pujaudran ?",
+                "Hélène Sarrat",
+                "dreal",
+            ),
+            "gt-agri": entite(
+                e.zone("Cologne", "Mauvezin"), "preserver", "Coteaux agricoles de la Gimone", "", "Paul Daubas", "elu"
+            ),
+            "gt-question": entite(
+                e.point("Fontenilles"),
+                "question",
+                "Où s'arrête la périurbanisation ?",
+                "Pression foncière le long de la RN 124.",
+                "Hélène Sarrat",
+                "dreal",
+            ),
+        },
+    )
+    modifier_hypothese(h, "Olivier Boucher", statut="retenue")
+
+
+def gascogne_toulouse_suite(projets: Path) -> None:
+    """Séances 2 et 3 : deux hypothèses reprises de la séance 1 (mêmes identifiants), puis la stratégie validée.
+
+    De quoi comparer deux hypothèses, deux versions, deux séances, et voir « ce qui a changé
+    depuis la séance 1 » : zones agrandies, flèches ajoutées ou retirées, points déplacés.
+    """
+    a = charger_atelier(projets, "gascogne-toulouse")
+    e = Esquisseur(a.couche("communes").drop_duplicates("nom"))
+    s1 = seance(a.dossier, "2025-11-05-atelier-1")
+    (h1,) = lister_hypotheses(s1)
+    s2 = creer_seance(a.dossier, "atelier-2", "2026-02-12", "Atelier 2 à Gimont")
+    ha = creer_hypothese(
+        s2,
+        "A — Le Gers, garde-manger de la métropole",
+        "Alimentation, paysages et tourisme : ce que le Pays offre à la métropole.",
+        "Olivier Boucher",
+        "equipe-projet",
+        reprise_de=h1,
+        atelier=a.id,
+    )
+    hb = creer_hypothese(
+        s2,
+        "B — Mobilités partagées sur la RN 124",
+        "Train, car express et covoiturage : le quotidien des actifs entre le Pays et la métropole.",
+        "Hélène Sarrat",
+        "dreal",
+        reprise_de=h1,
+        atelier=a.id,
+    )
+    depot = ha.depot(a.id)
+    agri = depot.entites(1)["gt-agri"]
+    agrandie = e.zone("Cologne", "Sarrant", "Solomiac", "Touget", "Monfort", "Saint-Georges")
+    depot.enregistrer(
+        [
+            Changement("gt-agri", 1, {**agri, "geometry": agrandie}),
+            Changement(
+                "gt-legumerie",
+                None,
+                entite(
+                    e.zone("Gimont", marge_m=-1200),
+                    "projet",
+                    "Légumerie intercommunale de Gimont",
+                    "Laver, éplucher, conditionner : la marche qui manque pour les cantines.",
+                    "Anne Castaing",
+                    "elu",
+                ),
+            ),
+            Changement(
+                "gt-flux-marche",
+                None,
+                entite(
+                    e.ligne("Samatan", "Fontenilles", "Toulouse"),
+                    "flux",
+                    "Le marché au gras de Samatan",
+                    "Une navette les jours de marché pour les Toulousains.",
+                    "Paul Daubas",
+                    "elu",
+                ),
+            ),
+        ],
+        "Olivier Boucher",
+        "equipe-projet",
+        "Le garde-manger de la métropole",
+    )
+    v2 = depot.entites(2)
+    lectoure = v2["gt-lectoure"]
+    depot.enregistrer(
+        [
+            Changement("gt-question", 2, None),
+            Changement(
+                "gt-lectoure",
+                2,
+                {
+                    **lectoure,
+                    "geometry": e.point("Lectoure", dx=0.02, dy=0.01),
+                    "properties": {**lectoure["properties"], "titre": "Lectoure, porte de la Lomagne"},
+                },
+            ),
+        ],
+        "Hélène Sarrat",
+        "dreal",
+        "Relecture par l'État",
+    )
+    enregistrer(
+        hb,
+        a.id,
+        "Hélène Sarrat",
+        "dreal",
+        "Les mobilités du quotidien",
+        {
+            "gt-car": entite(
+                e.ligne("Gimont", "L'Isle-Jourdain", "Colomiers"),
+                "liaison",
+                "Car express Gimont – Colomiers",
+                "Cadencement à la demi-heure aux heures de pointe.",
+                "Hélène Sarrat",
+                "dreal",
+            ),
+        },
+        **{"gt-rail": {"titre": "Ligne Auch – Toulouse, colonne vertébrale des mobilités"}},
+    )
+    hb.depot(a.id).enregistrer([Changement("gt-flux-loisirs", 2, None)], "Hélène Sarrat", "dreal")
+    modifier_hypothese(ha, "Anne Castaing", statut="retenue")
+    modifier_hypothese(hb, "Anne Castaing", statut="debattue")
+
+    s3 = creer_seance(a.dossier, "atelier-3", "2026-04-09", "Atelier 3 à Auch")
+    hf = creer_hypothese(
+        s3,
+        "Stratégie validée",
+        "La base de la feuille de route du contrat de réciprocité.",
+        "Olivier Boucher",
+        "equipe-projet",
+        reprise_de=ha,
+        atelier=a.id,
+    )
+    enregistrer(
+        hf,
+        a.id,
+        "Paul Daubas",
+        "elu",
+        "La Save, fil vert entre le Pays et la métropole",
+        {
+            "gt-save": entite(
+                e.ligne("Lombez", "Samatan", "L'Isle-Jourdain", "Montaigut-sur-Save"),
+                "continuite",
+                "Trame verte et bleue de la Save",
+                "De Lombez aux portes de la métropole.",
+                "Paul Daubas",
+                "elu",
+            ),
+        },
+    )
+    modifier_hypothese(hf, "Olivier Boucher", statut="retenue")
+
+
+def main() -> None:
+    parseur = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parseur.add_argument("--projets", type=Path, default=Path(__file__).resolve().parents[1] / "projets")
+    parseur.add_argument("--remplacer", action="store_true", help="efface d'abord les séances existantes")
+    args = parseur.parse_args()
+    for atelier in ("bassee-montois", "gascogne-toulouse"):
+        dossier = args.projets / atelier / DOSSIER_SEANCES
+        if dossier.exists():
+            if not args.remplacer:
+                raise SystemExit(f"{dossier} existe déjà : relancez avec --remplacer pour le recréer.")
+            shutil.rmtree(dossier)
+            shutil.rmtree(args.projets / atelier / "brouillons", ignore_errors=True)
+    bassee_montois(args.projets)
+    gascogne_toulouse(args.projets)
+    gascogne_toulouse_suite(args.projets)
+    print("Ateliers de démonstration remplis.")
+
+
+if __name__ == "__main__":
+    main()
