@@ -35,7 +35,7 @@ from esquisse.ateliers import Atelier
 from esquisse.couches import charger_couche
 from esquisse.legende import Categorie, categorie_ou_inconnue
 from esquisse.territoire import LAMBERT93, epsg_metrique, epsg_pour
-from esquisse.versions import Depot
+from esquisse.versions import DOSSIER_VERSIONS, Depot, nom_fichier
 
 NATURES = {
     "Point": "point",
@@ -429,15 +429,21 @@ def fiches(ref: Referentiel, entites: Iterable[dict], legende: tuple[Categorie, 
 
 
 @functools.lru_cache(maxsize=64)
-def _fiches_en_cache(ref: Referentiel, dossier: str, numero: int, legende: tuple[Categorie, ...]) -> dict[str, str]:
+def _fiches_en_cache(
+    ref: Referentiel, dossier: str, numero: int, _fichier: tuple, legende: tuple[Categorie, ...]
+) -> dict[str, str]:
     return fiches(ref, Depot(Path(dossier)).lire(numero).entites, legende)
 
 
 def fiches_version(atelier: Atelier, depot: Depot, numero: int) -> dict[str, str]:
-    """Fiches « territoires touchés » de chaque entité d'une version (les versions sont immuables : mises en cache)."""
+    """Fiches « territoires touchés » de chaque entité d'une version.
+
+    Mises en cache par référentiel, version (chemin, date et taille de son fichier) et légende.
+    """
     if not numero:
         return {}
-    return dict(_fiches_en_cache(referentiel(atelier), str(depot.dossier), numero, atelier.legende))
+    fichier = empreinte_fichier(depot.dossier / DOSSIER_VERSIONS / nom_fichier(numero))
+    return dict(_fiches_en_cache(referentiel(atelier), str(depot.dossier), numero, fichier, atelier.legende))
 
 
 # -- tableaux --------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ if len(seances) >= 2:
     st.markdown("**Ce qui a changé depuis…**")
     rangee = st.container(horizontal=True)
     for s in seances[:-1]:
-        if rangee.button(f"{s.titre} ({s.libelle.rsplit('(', 1)[-1]}", key=f"{cle}-depuis-{s.id}"):
+        if rangee.button(md(f"{s.titre} ({s.libelle.rsplit('(', 1)[-1]}"), key=f"{cle}-depuis-{s.id}"):
             st.session_state[f"{cle}-mode"] = "seances"
             st.session_state[f"{cle}-seance-a"] = s.id
             st.session_state[f"{cle}-seance-b"] = seances[-1].id

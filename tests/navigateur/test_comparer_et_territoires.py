@@ -15,7 +15,8 @@ from shapely.geometry import shape
 
 from esquisse.ateliers import charger_atelier
 from esquisse.attribution import fiches_version
-from esquisse.seances import hypothese, seance
+from esquisse.seances import creer_hypothese, creer_seance, hypothese, seance
+from esquisse.versions import Changement
 from tests.demonstration import recreer_gascogne
 from tests.navigateur.conftest import capture
 from tests.outils import IFRAME_CARTE, RACINE, arreter_serveur, demarrer_serveur, echecs_application
@@ -197,6 +198,35 @@ def test_territoires_touches_et_liens(serveur_demo, hors_ligne):
     assert page.locator("[data-testid='stDataFrame']").count() == 3
     capture(page, "territoires-1920x1080")
     assert reseau.bloquees == [] and echecs_application(reseau) == []
+
+
+PIEGE = '<img src=x onerror="document.body.dataset.pirate=1">'
+
+
+def test_texte_saisi_jamais_interprete(serveur_demo, hors_ligne):
+    """Titres d'hypothèse et d'esquisse piégés : affichés tels quels (textContent), jamais exécutés."""
+    dossier = serveur_demo.projets / ATELIER
+    s = creer_seance(dossier, "visite", "2025-06-01", "Visite " + PIEGE)
+    h = creer_hypothese(s, "Hypothèse " + PIEGE, atelier=ATELIER)
+    zone = {"type": "Polygon", "coordinates": [[[1.0, 43.6], [1.1, 43.6], [1.1, 43.65], [1.0, 43.65], [1.0, 43.6]]]}
+    proprietes = {"categorie": "projet", "titre": "Zone " + PIEGE, "commentaire": PIEGE}
+    h.depot(ATELIER).enregistrer(
+        [Changement("z", None, {"type": "Feature", "geometry": zone, "properties": proprietes})], "x"
+    )
+
+    contexte, _ = hors_ligne()
+    page = contexte.new_page()
+    page.goto(f"{serveur_demo.url}/territoires?atelier={ATELIER}&seance={s.id}&hypothese={h.id}")
+    cadre = cadre_pret(page, 1)
+    assert cadre.locator(".esq-titre-carte").inner_text() == f"Hypothèse {PIEGE} · v1"
+    cadre.evaluate("() => { const c = map_div._esqLecture.couches['z']; c.openPopup(c.getBounds().getCenter()); }")
+    fiche = cadre.locator(".leaflet-popup-content .esq-fiche")
+    assert fiche.locator(".esq-fiche-titre").inner_text() == "Zone " + PIEGE
+    assert fiche.locator(".esq-fiche-commentaire").inner_text() == PIEGE
+    page.wait_for_timeout(300)
+    assert cadre.locator("img[src='x']").count() == 0 and page.locator("img[src='x']").count() == 0
+    assert cadre.evaluate("document.body.dataset.pirate") is None
+    assert page.evaluate("document.body.dataset.pirate") is None
 
 
 def test_vignettes_des_sites(serveur_demo, hors_ligne):
