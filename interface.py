@@ -30,6 +30,8 @@ ICONE = RACINE / "static" / "esquisse" / "icone.png"
 PAGES: tuple[tuple[str, str, str, bool], ...] = (
     ("app.py", "Ateliers", ":material/home:", False),
     ("pages/carte.py", "Carte et esquisses", ":material/draw:", True),
+    ("pages/tablette.py", "Tablette (contribuer)", ":material/tablet:", True),
+    ("pages/projection.py", "Projection", ":material/cast:", True),
     ("pages/seances.py", "Séances et hypothèses", ":material/event:", True),
     ("pages/historique.py", "Historique", ":material/history:", True),
     ("pages/comparer.py", "Comparer", ":material/compare:", True),
@@ -80,11 +82,25 @@ def atelier_courant() -> Atelier | None:
     return atelier
 
 
-def page(titre: str) -> None:
-    """En-tête commun : titre de l'onglet, mise en page large, navigation latérale en français."""
-    st.set_page_config(page_title=f"{titre} · Esquisse", page_icon=str(ICONE), layout="wide")
-    # Moins de marge en haut : au projecteur, chaque ligne compte pour la carte.
-    st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.2rem;}</style>")
+def page(titre: str, plein_ecran: bool = False) -> None:
+    """En-tête commun : titre de l'onglet, mise en page large, navigation latérale en français.
+
+    ``plein_ecran`` replie la barre latérale et masque l'en-tête de Streamlit (projection, tablette).
+    """
+    st.set_page_config(
+        page_title=f"{titre} · Esquisse",
+        page_icon=str(ICONE),
+        layout="wide",
+        initial_sidebar_state="collapsed" if plein_ecran else "auto",
+    )
+    if plein_ecran:
+        st.html(
+            "<style>header[data-testid='stHeader']{display:none;}"
+            "[data-testid='stMainBlockContainer']{padding:0.6rem 1rem 0.2rem 1rem;}</style>"
+        )
+    else:
+        # Moins de marge en haut : au projecteur, chaque ligne compte pour la carte.
+        st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.2rem;}</style>")
     identifiant = identifiant_atelier()
     with st.sidebar:
         st.markdown("### Esquisse")

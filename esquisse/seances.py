@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from esquisse.erreurs import DonneeInvalide, Introuvable, SchemaInvalide
-from esquisse.fichiers import ecrire_json, verrou
+from esquisse.fichiers import ecrire_atomiquement, ecrire_json, verrou
 from esquisse.geojson import ROLES
 from esquisse.versions import Depot, maintenant
 
@@ -254,6 +254,9 @@ def creer_hypothese(
         }
         ecrire_json(dossier / FICHIER_HYPOTHESE, donnees)
     h = _hypothese_depuis(dossier, s.id)
+    if reprise_de is not None and (reprise_de.dossier / "vues.json").is_file():
+        # Les vues nommées (zooms) suivent l'hypothèse reprise.
+        ecrire_atomiquement(dossier / "vues.json", (reprise_de.dossier / "vues.json").read_bytes())
     if entites:
         message = f"Reprise de « {reprise_de.titre} » (séance {reprise_de.seance}, version {origine['version']})"
         h.depot(atelier).initialiser(entites, auteur, role, message)

@@ -185,7 +185,7 @@
     cadrer();
     var fonds = installerFonds(carte, config);
     // Replié sur les petits écrans (tablette), où il cacherait la carte.
-    var replie = config.controle_replie || carte.getSize().x < 900;
+    var replie = config.controle_replie || carte.getSize().x < 1100;
     var controle = L.control.layers(fonds, {}, { collapsed: replie, position: "topright" }).addTo(carte);
     Esquisse.controleCouches = controle;
     carte.createPane("esqEtiquettes").style.zIndex = 450;
