@@ -4,7 +4,8 @@ Chaque page appelle une seule de ces fonctions, qui renvoie tout ce qu'elle mont
 
 - :func:`comparer` : deux hypothèses, deux versions d'une hypothèse, ou les états finaux de
   deux séances (voir :mod:`esquisse.etats`) ;
-- :func:`depuis_seance` : « ce qui a changé depuis la séance N », en un clic ;
+- :func:`depuis_seance` : « ce qui a changé depuis la séance N », en un clic (jusqu'à la
+  dernière séance qui a des esquisses) ;
 - :func:`rapport_territoires` : les territoires que touche chaque esquisse d'un état, les
   esquisses à cheval sur plusieurs EPCI ou SCoT, et les liens entre territoires.
 """
@@ -37,10 +38,10 @@ from esquisse.difference import (
     resume,
 )
 from esquisse.erreurs import DonneeInvalide, Introuvable
-from esquisse.etats import Choix, Etat, lire_etat
+from esquisse.etats import Choix, Etat, hypothese_finale, lire_etat
 from esquisse.lecture import donnees_differences, donnees_esquisses
 from esquisse.legende import Categorie, categorie_ou_inconnue
-from esquisse.seances import lister_seances
+from esquisse.seances import Seance, lister_seances
 
 
 def _fiches(entites, attributions: Mapping[str, Attribution], legende) -> dict[str, str]:
@@ -199,18 +200,35 @@ def comparer(atelier: Atelier, choix_a: Choix, choix_b: Choix) -> Comparaison:
     )
 
 
+def seance_actuelle(atelier: Atelier) -> Seance | None:
+    """La dernière séance qui a déjà des esquisses : l'« état actuel » de l'atelier.
+
+    Une séance tout juste créée, encore sans hypothèse ni version, ne compte pas : comparer à
+    elle ferait croire que tout a été supprimé.
+    """
+    for s in reversed(lister_seances(atelier.dossier)):
+        h, _ = hypothese_finale(s)
+        if h is not None and h.depot(atelier.id).numero_courant():
+            return s
+    return None
+
+
 def depuis_seance(atelier: Atelier, seance_id: str) -> Comparaison:
-    """Ce qui a changé depuis la séance ``seance_id`` : son état final comparé à celui de la dernière séance."""
+    """Ce qui a changé depuis la séance ``seance_id`` : son état final, comparé à l'état actuel.
+
+    L'état actuel est l'état final de :func:`seance_actuelle`.
+    """
     seances = lister_seances(atelier.dossier)
     ids = [s.id for s in seances]
     if seance_id not in ids:
         raise Introuvable(f"Séance introuvable : « {seance_id} ».")
-    if seance_id == ids[-1]:
+    actuelle = seance_actuelle(atelier)
+    if actuelle is None or ids.index(seance_id) >= ids.index(actuelle.id):
         raise DonneeInvalide(
-            f"« {seances[-1].titre} » est la dernière séance : rien n'a pu changer depuis. "
-            "Choisissez une séance antérieure."
+            f"Aucune séance postérieure à « {seances[ids.index(seance_id)].titre} » n'a encore d'esquisse : "
+            "rien n'a pu changer depuis. Choisissez une séance antérieure."
         )
-    return comparer(atelier, Choix(seance_id), Choix(ids[-1]))
+    return comparer(atelier, Choix(seance_id), Choix(actuelle.id))
 
 
 # -- territoires touchés et inter-territorialité ---------------------------------------------

@@ -5,7 +5,7 @@ from streamlit_folium import st_folium
 
 from esquisse.attribution import nombre
 from esquisse.carte import parametres_atelier
-from esquisse.comparaison import comparer
+from esquisse.comparaison import comparer, seance_actuelle
 from esquisse.erreurs import EsquisseErreur
 from esquisse.etats import Choix
 from esquisse.lecture import carte_double, carte_lecture
@@ -34,14 +34,16 @@ VUES = {"cote": "Côte à côte", "differences": "Différences superposées"}
 cle = f"cmp-{atelier.id}"
 
 # « Ce qui a changé depuis la séance N » : un clic règle les sélecteurs ci-dessous.
-if len(seances) >= 2:
-    st.markdown("**Ce qui a changé depuis…**")
+actuelle = seance_actuelle(atelier)
+anterieures = seances[: [s.id for s in seances].index(actuelle.id)] if actuelle else []
+if anterieures:
+    st.markdown(f"**Ce qui a changé jusqu'à « {md(actuelle.titre)} » depuis…**")
     rangee = st.container(horizontal=True)
-    for s in seances[:-1]:
+    for s in anterieures:
         if rangee.button(md(f"{s.titre} ({s.libelle.rsplit('(', 1)[-1]}"), key=f"{cle}-depuis-{s.id}"):
             st.session_state[f"{cle}-mode"] = "seances"
             st.session_state[f"{cle}-seance-a"] = s.id
-            st.session_state[f"{cle}-seance-b"] = seances[-1].id
+            st.session_state[f"{cle}-seance-b"] = actuelle.id
             st.session_state[f"{cle}-vue"] = "differences"
 
 mode = st.radio("Comparer", list(MODES), format_func=MODES.get, horizontal=True, key=f"{cle}-mode")

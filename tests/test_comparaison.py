@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from esquisse.ateliers import charger_atelier
-from esquisse.comparaison import comparer, depuis_seance, rapport_territoires
+from esquisse.comparaison import comparer, depuis_seance, rapport_territoires, seance_actuelle
 from esquisse.erreurs import DonneeInvalide, Introuvable
 from esquisse.etats import Choix, hypothese_finale, lire_etat
 from esquisse.seances import creer_hypothese, creer_seance, lister_hypotheses, lister_seances, modifier_hypothese
@@ -111,8 +111,20 @@ def test_depuis_la_seance_1(atelier):
 
 def test_depuis_la_derniere_seance_refuse(atelier):
     derniere = lister_seances(atelier.dossier)[-1]
-    with pytest.raises(DonneeInvalide, match="est la dernière séance"):
+    with pytest.raises(DonneeInvalide, match="Aucune séance postérieure à « Atelier 3 à Auch » n'a encore d'esquisse"):
         depuis_seance(atelier, derniere.id)
+
+
+def test_une_seance_encore_vide_n_est_pas_l_etat_actuel(atelier):
+    """Une séance créée ce matin, sans esquisse : « depuis la séance 1 » va jusqu'à la dernière qui en a."""
+    s1 = lister_seances(atelier.dossier)[0]
+    vide = creer_seance(atelier.dossier, "seminaire-final", "2026-11-20", "Séminaire final")
+    creer_hypothese(vide, "À dessiner")
+    assert seance_actuelle(atelier).titre == "Atelier 3 à Auch"
+    c = depuis_seance(atelier, s1.id)
+    assert c.b.seance.titre == "Atelier 3 à Auch" and c.compte["supprimee"] == 1
+    with pytest.raises(DonneeInvalide, match="Aucune séance postérieure"):
+        depuis_seance(atelier, vide.id)
     with pytest.raises(Introuvable, match="Séance introuvable : « 2030-01-01-visite »"):
         depuis_seance(atelier, "2030-01-01-visite")
 

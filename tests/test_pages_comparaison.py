@@ -11,6 +11,7 @@ from esquisse.ateliers import charger_atelier
 from esquisse.attribution import nombre
 from esquisse.comparaison import comparer, depuis_seance, rapport_territoires
 from esquisse.etats import Choix
+from esquisse.seances import creer_seance
 from esquisse.sites import comparer_sites
 from tests.conftest import RACINE
 from tests.demonstration import recreer_gascogne
@@ -83,6 +84,13 @@ def test_ce_qui_a_change_depuis_la_seance_1_en_un_clic(donnees):
     assert metriques(at) == attendues(c)
     texte = at.markdown[1].value.replace("\\", "")  # le texte est échappé pour le Markdown
     assert "État final de « Atelier 1 à L'Isle-Jourdain » (hypothèse retenue)" in texte
+
+
+def test_boutons_depuis_jusqu_a_la_derniere_seance_dessinee(donnees):
+    atelier = charger_atelier(donnees, "gascogne-toulouse")
+    creer_seance(atelier.dossier, "seminaire-final", "2026-11-20", "Séminaire final")  # pas encore d'esquisse
+    at = executer("pages/comparer.py")
+    assert len(at.button) == 2 and "Atelier 3 à Auch" in at.markdown[0].value.replace("\\", "")
 
 
 def test_comparer_deux_versions(donnees):

@@ -161,9 +161,11 @@ def test_infobulle_de_la_carte_d_edition(serveur_demo, hors_ligne):
     contexte, _ = hors_ligne()
     page = contexte.new_page()
     page.goto(f"{serveur_demo.url}/carte?atelier={ATELIER}&seance={h.seance}&hypothese={h.id}")
-    page.frame_locator(IFRAME_CARTE).first.locator("body[data-esquisse-version='2']").wait_for(
-        state="attached", timeout=30000
-    )
+    corps = page.frame_locator(IFRAME_CARTE).first.locator("body[data-esquisse-version='2'][data-esquisse-pret]")
+    corps.wait_for(state="attached", timeout=30000)
+    # Tant que personne n'a touché la carte, elle se recadre quand son cadre change de taille :
+    # on laisse la page finir sa mise en page avant de viser.
+    page.wait_for_timeout(800)
     cadre = next(f for f in page.frames if "streamlit_folium" in f.url)
     iframe = page.locator(IFRAME_CARTE).first.bounding_box()
     r = cadre.evaluate(
@@ -173,7 +175,7 @@ def test_infobulle_de_la_carte_d_edition(serveur_demo, hors_ligne):
     )
     page.mouse.click(iframe["x"] + r["x"], iframe["y"] + r["y"])  # un vrai clic
     territoires = cadre.locator(".leaflet-popup-content .esq-fiche-territoires")
-    territoires.wait_for(timeout=5000)
+    territoires.wait_for(timeout=10000)
     page.wait_for_timeout(400)  # fondu d'ouverture de Leaflet
     texte = territoires.inner_text()
     # La fiche montrée est celle que le domaine calcule pour cette version, mot pour mot.
