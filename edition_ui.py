@@ -172,6 +172,8 @@ class Poste:
             fiches=fiches,
         )
         etat_carte["vues"] = [{"id": v.id, "nom": v.nom, "emprise": list(v.emprise)} for v in self.vues()]
+        # Accusé de réception des demandes venues de la carte (le navigateur cesse de les renvoyer).
+        etat_carte["recus"] = {"vue_a_garder": st.session_state.get(f"{self.cle}-jeton-vue")}
         st_folium(
             construire_carte(self.parametres),
             key=self.cle,

@@ -166,6 +166,29 @@ def choisir_hypothese(s: Seance, cle: str = "choix-hypothese") -> Hypothese | No
     return par_id[choisie]
 
 
+def choisir_seance_et_hypothese(atelier: Atelier, cle: str, colonnes=None) -> tuple[Seance | None, Hypothese | None]:
+    """Les deux sélecteurs côte à côte (dans ``colonnes`` si elles sont données)."""
+    un, deux = colonnes if colonnes is not None else st.columns(2)
+    with un:
+        s = choisir_seance(atelier, f"{cle}-seance")
+    with deux:
+        h = choisir_hypothese(s, f"{cle}-hypothese") if s else None
+    return s, h
+
+
+def parametres_carte(atelier: Atelier, dessin: str = ""):
+    """Paramètres de la carte de l'atelier ; une couche illisible arrête la page avec un message."""
+    from esquisse.carte import parametres_atelier  # import tardif : folium n'est utile qu'aux pages de carte
+
+    try:
+        return parametres_atelier(
+            atelier, dossier_cache(), prefixe_statique(), reglage("ESQUISSE_ZOOM_ETIQUETTES"), dessin=dessin
+        )
+    except EsquisseErreur as exc:
+        st.error(str(exc))
+        st.stop()
+
+
 def seance_et_hypothese_de_l_adresse(atelier: Atelier) -> tuple[Seance | None, Hypothese | None]:
     """Séance et hypothèse désignées par l'adresse, sans widget (ex. mode projection)."""
     try:

@@ -8,24 +8,21 @@ from streamlit_folium import st_folium
 from edition_ui import Poste
 from esquisse import vues
 from esquisse.attribution import fiches_version
-from esquisse.carte import construire_carte, parametres_atelier
+from esquisse.carte import construire_carte
 from esquisse.edition import Annotation, categories_compatibles
 from esquisse.erreurs import EsquisseErreur
 from esquisse.geojson import ROLES
 from esquisse.legende import categorie_ou_inconnue
-from esquisse.reglages import reglage
 from esquisse.versions import Changement
 from interface import (
     auteur,
     categorie_courante,
-    choisir_hypothese,
-    choisir_seance,
-    dossier_cache,
+    choisir_seance_et_hypothese,
     exiger_atelier,
     legende_html,
     md,
     page,
-    prefixe_statique,
+    parametres_carte,
     saisir_auteur,
 )
 
@@ -34,27 +31,14 @@ atelier = exiger_atelier()
 
 titre, choix_seance, choix_hypothese = st.columns([4, 3, 3], vertical_alignment="bottom")
 titre.subheader(atelier.nom)
-with choix_seance:
-    seance = choisir_seance(atelier)
-with choix_hypothese:
-    hyp = choisir_hypothese(seance) if seance else None
+seance, hyp = choisir_seance_et_hypothese(atelier, "carte", (choix_seance, choix_hypothese))
 
 with st.sidebar:
     st.divider()
     st.markdown("**Qui dessine ?**")
     saisir_auteur()
 
-try:
-    parametres = parametres_atelier(
-        atelier,
-        dossier_cache(),
-        prefixe_statique(),
-        reglage("ESQUISSE_ZOOM_ETIQUETTES"),
-        dessin="edition" if hyp is not None else "",
-    )
-except EsquisseErreur as exc:
-    st.error(str(exc))
-    st.stop()
+parametres = parametres_carte(atelier, "edition" if hyp is not None else "")
 
 HAUTEUR = 700
 

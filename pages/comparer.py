@@ -4,14 +4,12 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from esquisse.attribution import nombre
-from esquisse.carte import parametres_atelier
 from esquisse.comparaison import comparer, seance_actuelle
 from esquisse.erreurs import EsquisseErreur
 from esquisse.etats import Choix
 from esquisse.lecture import carte_double, carte_lecture
-from esquisse.reglages import reglage
 from esquisse.seances import lister_hypotheses, lister_seances
-from interface import dossier_cache, exiger_atelier, md, page, prefixe_statique
+from interface import exiger_atelier, md, page, parametres_carte
 
 page("Comparer")
 atelier = exiger_atelier()
@@ -112,10 +110,10 @@ if choix_a is None or choix_b is None:
 
 try:
     comparaison = comparer(atelier, choix_a, choix_b)
-    parametres = parametres_atelier(atelier, dossier_cache(), prefixe_statique(), reglage("ESQUISSE_ZOOM_ETIQUETTES"))
 except EsquisseErreur as exc:
     st.error(str(exc))
     st.stop()
+parametres = parametres_carte(atelier)
 
 st.markdown(f"**A** : {md(comparaison.a.libelle)}  \n**B** : {md(comparaison.b.libelle)}")
 if choix_a == choix_b:

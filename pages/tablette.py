@@ -3,21 +3,18 @@
 import streamlit as st
 
 from edition_ui import Poste
-from esquisse.carte import parametres_atelier
 from esquisse.edition import Annotation
 from esquisse.erreurs import EsquisseErreur
 from esquisse.legende import categorie_ou_inconnue
-from esquisse.reglages import reglage
 from esquisse.versions import Changement
 from interface import (
     auteur,
     choisir_hypothese,
     choisir_seance,
-    dossier_cache,
     exiger_atelier,
     md,
     page,
-    prefixe_statique,
+    parametres_carte,
     saisir_auteur,
 )
 
@@ -35,13 +32,7 @@ if hyp is None:
     st.info("Aucune hypothèse à compléter : l'équipe-projet doit d'abord en créer une.")
     st.stop()
 
-try:
-    parametres = parametres_atelier(
-        atelier, dossier_cache(), prefixe_statique(), reglage("ESQUISSE_ZOOM_ETIQUETTES"), dessin="tablette"
-    )
-except EsquisseErreur as exc:
-    st.error(str(exc))
-    st.stop()
+parametres = parametres_carte(atelier, "tablette")
 poste_ = Poste(atelier, hyp, parametres)
 etat = poste_.etat
 

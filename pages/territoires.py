@@ -3,23 +3,18 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from esquisse.carte import parametres_atelier
 from esquisse.comparaison import rapport_territoires
 from esquisse.couches import AVERTISSEMENT_SCOT
 from esquisse.erreurs import EsquisseErreur
 from esquisse.etats import Choix
 from esquisse.lecture import carte_lecture
-from esquisse.reglages import reglage
-from interface import choisir_hypothese, choisir_seance, dossier_cache, exiger_atelier, md, page, prefixe_statique
+from interface import choisir_seance_et_hypothese, exiger_atelier, md, page, parametres_carte
 
 page("Territoires touchés")
 atelier = exiger_atelier()
 titre, choix_seance, choix_hypothese, choix_version = st.columns([3, 3, 3, 2], vertical_alignment="bottom")
 titre.subheader("Territoires touchés")
-with choix_seance:
-    seance = choisir_seance(atelier, "territoires-seance")
-with choix_hypothese:
-    hyp = choisir_hypothese(seance, "territoires-hypothese") if seance else None
+seance, hyp = choisir_seance_et_hypothese(atelier, "territoires", (choix_seance, choix_hypothese))
 if hyp is None:
     st.info("Aucune hypothèse : les territoires touchés apparaîtront quand une hypothèse aura des esquisses.")
     st.stop()
@@ -39,10 +34,10 @@ with choix_version:
 
 try:
     rapport = rapport_territoires(atelier, Choix(seance.id, hyp.id, version))
-    parametres = parametres_atelier(atelier, dossier_cache(), prefixe_statique(), reglage("ESQUISSE_ZOOM_ETIQUETTES"))
 except EsquisseErreur as exc:
     st.error(str(exc))
     st.stop()
+parametres = parametres_carte(atelier)
 
 for colonne, (libelle, valeur) in zip(st.columns(6), rapport.chiffres().items(), strict=True):
     colonne.metric(libelle, valeur)

@@ -442,14 +442,23 @@
 
   // -- vers Python ------------------------------------------------------------------------
 
-  // Envoie une valeur à Python par le canal de streamlit-folium (une réexécution).
+  // Envoie une valeur à Python par le canal de streamlit-folium (une réexécution). La valeur est
+  // jointe à tout envoi suivant de streamlit-folium jusqu'à ce que Python en accuse réception
+  // (« recus »), pour qu'un déplacement de la carte au même moment ne l'efface pas.
+  var extras = {};
   function envoyer(cle, valeur) {
+    var S = window.Streamlit;
     var g = window.__GLOBAL_DATA__;
-    if (!g || !window.Streamlit) return;
-    var donnees = L.extend({}, g.previous_data || {});
-    donnees[cle] = valeur;
-    g.previous_data = donnees;
-    window.Streamlit.setComponentValue(donnees);
+    if (!g || !S) return;
+    if (!S.__esquisse) {
+      var original = S.setComponentValue.bind(S);
+      S.setComponentValue = function (v) {
+        return original(L.extend({}, v, extras));
+      };
+      S.__esquisse = true;
+    }
+    extras[cle] = valeur;
+    S.setComponentValue(L.extend({}, g.previous_data || {}));
   }
   D.envoyer = envoyer;
 
@@ -750,6 +759,9 @@
     if (etat.mode !== "tablette" || !etat.categorie) etat.categorie = donnees.categorie || null;
     etat.enAttente = donnees.en_attente || {};
     etat.vues = donnees.vues || [];
+    Object.keys(donnees.recus || {}).forEach(function (cle) {
+      if (extras[cle] && extras[cle].jeton === donnees.recus[cle]) delete extras[cle];
+    });
     dessinerVues();
     dessinerPalette();
 
