@@ -34,7 +34,10 @@ PAGES: tuple[tuple[str, str, str, bool], ...] = (
     ("pages/projection.py", "Projection", ":material/cast:", True),
     ("pages/seances.py", "Séances et hypothèses", ":material/event:", True),
     ("pages/historique.py", "Historique", ":material/history:", True),
+    ("pages/comparer.py", "Comparer", ":material/compare:", True),
+    ("pages/territoires.py", "Territoires touchés", ":material/hub:", True),
     ("pages/legende.py", "Légende", ":material/palette:", True),
+    ("pages/sites.py", "Comparer les sites", ":material/view_column:", False),
 )
 
 
