@@ -34,6 +34,8 @@ $(VENDOR)/.installe: node_modules/.package-lock.json
 	mkdir -p $(VENDOR)
 	cp -R node_modules/leaflet/dist $(VENDOR)/leaflet
 	cp -R node_modules/leaflet-draw/dist $(VENDOR)/leaflet-draw
+	mkdir -p $(VENDOR)/leaflet.sync
+	cp node_modules/leaflet.sync/L.Map.Sync.js node_modules/leaflet.sync/LICENSE $(VENDOR)/leaflet.sync/
 	@touch $@
 
 # Paquets Debian des tests : chromium (navigateur), gdal-bin (ogrinfo), poppler-utils (pdftoppm).
@@ -49,6 +51,7 @@ bench: setup systeme
 	$(PY) bench/exports.py
 	$(PY) bench/versions.py
 	$(PY) bench/esquisses.py
+	$(PY) bench/comparaison.py
 
 propre:
 	rm -rf $(VENV) node_modules $(VENDOR) static/cache .pytest_cache

@@ -7,6 +7,7 @@ from streamlit_folium import st_folium
 
 from edition_ui import Poste
 from esquisse import vues
+from esquisse.attribution import fiches_version
 from esquisse.carte import construire_carte
 from esquisse.edition import Annotation, categories_compatibles
 from esquisse.erreurs import EsquisseErreur
@@ -94,7 +95,8 @@ def zone_edition():
         poste_.garder_vue()
         panneau(numero, entites, attente, dessins)
     with gauche:
-        poste_.afficher_carte(HAUTEUR)
+        # Territoires touchés par chaque esquisse, dans son infobulle (en cache par version).
+        poste_.afficher_carte(HAUTEUR, fiches=fiches_version(atelier, depot, depot.numero_courant()))
 
 
 def panneau(numero, entites, attente, dessins):

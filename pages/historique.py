@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from esquisse.attribution import fiches_version
 from esquisse.carte import construire_carte, groupe_esquisses
 from esquisse.edition import etat_navigateur
 from esquisse.erreurs import EsquisseErreur
@@ -59,7 +60,9 @@ st_folium(
     height=560,
     use_container_width=True,
     returned_objects=[],
-    feature_group_to_add=groupe_esquisses(etat_navigateur(depot.lire(numero), atelier.legende)),
+    feature_group_to_add=groupe_esquisses(
+        etat_navigateur(depot.lire(numero), atelier.legende, fiches=fiches_version(atelier, depot, numero))
+    ),
 )
 
 if numero != numeros[-1]:
