@@ -1,9 +1,10 @@
 """Ce que disent les esquisses d'une version : le tableau des annotations, commun à tous les exports.
 
 Pour chaque esquisse : son numéro sur la carte, sa catégorie (nom tiré de la légende), son
-titre, son commentaire, son auteur, les communes qu'elle concerne, sa surface (ha) ou sa
-longueur (km). Tout est calculé dans la projection métrique de l'atelier (Lambert-93 en
-métropole), avec les couches de référence projetées une fois et gardées en cache.
+titre, son commentaire, son auteur, les communes, EPCI et SCoT qu'elle touche et sa surface
+(ha) ou sa longueur (km), d'après :mod:`esquisse.attribution`. Les géométries sont dans la
+projection métrique de l'atelier (Lambert-93 en métropole), avec les couches de référence
+projetées une fois et gardées en cache.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import shapely
 
 from esquisse.affichage import empreinte_fichier
 from esquisse.ateliers import GENRES_COUCHES, Atelier
+from esquisse.attribution import Referentiel, attribuer, nombre, referentiel
 from esquisse.couches import charger_couche
 from esquisse.erreurs import DonneeInvalide, Introuvable
 from esquisse.geojson import ROLES
@@ -27,13 +27,6 @@ from esquisse.seances import Hypothese, Seance, hypothese, seance
 from esquisse.territoire import epsg_pour, perimetre
 from esquisse.versions import Version
 
-GENRES_GEOMETRIE = {
-    "Point": "point",
-    "LineString": "ligne",
-    "MultiLineString": "ligne",
-    "Polygon": "zone",
-    "MultiPolygon": "zone",
-}
 COLONNES = (
     "n",
     "id",
@@ -51,6 +44,8 @@ COLONNES = (
     "n_communes",
     "communes",
     "codes_insee",
+    "epci",
+    "scot",
 )
 
 
@@ -60,6 +55,7 @@ class References:
 
     epsg: int
     couches: dict[str, gpd.GeoDataFrame] = field(hash=False, compare=False)
+    attribution: Referentiel = field(hash=False, compare=False)  # communes, EPCI, SCoT indexés
     perimetre: gpd.GeoDataFrame | None = field(default=None, hash=False, compare=False)
 
     @property
@@ -96,27 +92,7 @@ def references(atelier: Atelier) -> References:
     if atelier.perimetre and "communes" in chemins:
         p = atelier.perimetre
         contour = _perimetre_projete(empreinte_fichier(chemins["communes"]), p.communes, p.nom, epsg)
-    return References(epsg, couches, contour)
-
-
-def communes_concernees(geometries: gpd.GeoSeries, communes: gpd.GeoDataFrame) -> list[list[int]]:
-    """Pour chaque géométrie, les positions (dans ``communes``) des communes qu'elle concerne.
-
-    Une commune est concernée si l'intérieur de la géométrie la rencontre : longer sa limite
-    ne suffit pas. Un point posé exactement sur une limite concerne les deux communes.
-    Index spatial de la couche des communes ; les deux couches dans la même projection.
-    Une seule fonction, pour pouvoir la remplacer par un module d'attribution plus riche.
-    """
-    interieures: list[list[int]] = [[] for _ in range(len(geometries))]
-    frolees: list[list[int]] = [[] for _ in range(len(geometries))]
-    if len(geometries) == 0 or communes is None or len(communes) == 0:
-        return interieures
-    valeurs = geometries.values
-    entree, arbre = communes.sindex.query(valeurs, predicate="intersects")
-    touche = shapely.touches(valeurs[entree], communes.geometry.values[arbre])
-    for i, j, t in zip(entree.tolist(), arbre.tolist(), touche.tolist(), strict=True):
-        (frolees if t else interieures)[i].append(j)
-    return [dedans or limite for dedans, limite in zip(interieures, frolees, strict=True)]
+    return References(epsg, couches, referentiel(atelier), contour)
 
 
 def _texte(valeur) -> str:
@@ -146,18 +122,8 @@ def tableau(version: Version | None, legende: tuple[Categorie, ...], refs: Refer
         gdf = gpd.GeoDataFrame({"geometry": gpd.GeoSeries([], crs=4326)}, crs=4326).to_crs(refs.epsg)
     categories = [categorie_ou_inconnue(legende, e["properties"].get("categorie")) for e in entites]
     props = [e["properties"] for e in entites]
-    genres = [GENRES_GEOMETRIE.get(t, "zone") for t in gdf.geom_type] if entites else []
-    aires = gdf.geometry.area.to_numpy() if entites else np.array([])
-    longueurs = gdf.geometry.length.to_numpy() if entites else np.array([])
-    communes = refs.communes
-    positions = communes_concernees(gdf.geometry, communes) if communes is not None else [[] for _ in entites]
-    noms = communes["nom"].astype(str).to_numpy() if communes is not None else np.array([])
-    codes = communes["code_insee"].astype(str).to_numpy() if communes is not None else np.array([])
-    noms_communes, codes_communes = [], []
-    for pos in positions:
-        ordre = sorted(pos, key=lambda j: noms[j].casefold())
-        noms_communes.append(", ".join(noms[j] for j in ordre))
-        codes_communes.append(",".join(codes[j] for j in ordre))
+    attributions = attribuer(refs.attribution, entites)
+    touches = [attributions[e["id"]] for e in entites]
     donnees = {
         "n": list(range(1, len(entites) + 1)),
         "id": [e["id"] for e in entites],
@@ -169,20 +135,24 @@ def tableau(version: Version | None, legende: tuple[Categorie, ...], refs: Refer
         "role": [ROLES.get(p.get("role"), _texte(p.get("role"))) for p in props],
         "cree_le": [_texte(p.get("cree_le")) for p in props],
         "modifie_le": [_texte(p.get("modifie_le")) for p in props],
-        "genre": genres,
-        "surface_ha": [round(float(a) / 1e4, 2) if g == "zone" else None for a, g in zip(aires, genres, strict=True)],
-        "longueur_km": [
-            round(float(lg) / 1e3, 2) if g == "ligne" else None for lg, g in zip(longueurs, genres, strict=True)
-        ],
-        "n_communes": [len(p) for p in positions],
-        "communes": noms_communes,
-        "codes_insee": codes_communes,
+        "genre": [a.nature for a in touches],
+        "surface_ha": [_arrondi(a.surface_ha) for a in touches],
+        "longueur_km": [_arrondi(a.longueur_km) for a in touches],
+        "n_communes": [len(a.communes) for a in touches],
+        "communes": [", ".join(c.nom for c in a.communes) for a in touches],
+        "codes_insee": [",".join(c.code for c in a.communes) for a in touches],
+        "epci": [", ".join(t.nom for t in a.epci) for a in touches],
+        "scot": [", ".join(t.nom for t in a.scot) for a in touches],
     }
     resultat = gpd.GeoDataFrame(
         {c: pd.Series(donnees[c], dtype=_type(c)) for c in COLONNES}, geometry=gdf.geometry.values, crs=refs.epsg
     )
     resultat.attrs["categories"] = {c.id: c for c in categories}
     return resultat
+
+
+def _arrondi(valeur: float | None) -> float | None:
+    return None if valeur is None else round(valeur, 2)
 
 
 def _type(colonne: str) -> str:
@@ -196,15 +166,10 @@ def _type(colonne: str) -> str:
 def mesure(ligne) -> str:
     """« 12,5 ha », « 3,2 km » ou « — » pour un point, à la française."""
     if ligne["genre"] == "zone" and pd.notna(ligne["surface_ha"]):
-        return f"{_nombre(ligne['surface_ha'])} ha"
+        return f"{nombre(ligne['surface_ha'])} ha"
     if ligne["genre"] == "ligne" and pd.notna(ligne["longueur_km"]):
-        return f"{_nombre(ligne['longueur_km'])} km"
+        return f"{nombre(ligne['longueur_km'])} km"
     return "—"
-
-
-def _nombre(valeur: float) -> str:
-    decimales = 0 if abs(valeur) >= 100 else 1
-    return f"{valeur:,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
 
 
 # -- choisir une hypothèse et sa version --------------------------------------------------------

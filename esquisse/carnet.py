@@ -8,8 +8,8 @@ concernées, surface ou longueur) ; les évolutions depuis la séance précéden
 Le contenu est d'abord réuni (:func:`preparer_carnet`), puis écrit par :func:`ecrire_docx`
 (python-docx) et :func:`ecrire_pdf` (fpdf2, cartes vectorielles, polices DejaVu fournies
 avec matplotlib) : les deux documents disent la même chose. La comparaison avec la séance
-précédente est volontairement simple (identifiants d'entités, champs changés) ; un moteur
-de comparaison complet pourra la remplacer.
+précédente s'appuie sur le moteur de différences (:mod:`esquisse.difference`), entité par
+entité, par identifiant.
 """
 
 from __future__ import annotations
@@ -23,11 +23,12 @@ from pathlib import Path
 
 import geopandas as gpd
 import matplotlib
-from shapely.geometry import shape
 
 from esquisse.annotations import Choix, References, choisir, mesure, references, tableau
 from esquisse.ateliers import Atelier
+from esquisse.attribution import Projection
 from esquisse.dates import PARIS, aujourd_hui, date_fr, date_heure
+from esquisse.difference import comparer_entites
 from esquisse.erreurs import DonneeInvalide, Introuvable
 from esquisse.export_carte import figure_carnet, image, sources_texte
 from esquisse.fichiers import remplacer_par_temporaire
@@ -70,32 +71,25 @@ def _libelle(entite: dict, legende: tuple[Categorie, ...]) -> str:
     )
 
 
-def comparer(avant: dict[str, dict], apres: dict[str, dict], legende: tuple[Categorie, ...]) -> Evolution:
-    """Esquisses ajoutées, supprimées et modifiées (et ce qui a changé) entre deux versions, par identifiant."""
+def comparer(
+    avant: dict[str, dict], apres: dict[str, dict], legende: tuple[Categorie, ...], projection: Projection | None = None
+) -> Evolution:
+    """Esquisses ajoutées, supprimées et modifiées (et ce qui a changé), d'après le moteur de différences."""
     ev = Evolution()
-    ev.ajoutees = [_libelle(e, legende) for i, e in apres.items() if i not in avant]
-    ev.supprimees = [_libelle(e, legende) for i, e in avant.items() if i not in apres]
-    for i, e in apres.items():
-        if i not in avant:
-            continue
-        a, b = avant[i]["properties"], e["properties"]
-        changes = []
-        if a.get("categorie") != b.get("categorie"):
-            nom_a = categorie_ou_inconnue(legende, a.get("categorie")).nom
-            nom_b = categorie_ou_inconnue(legende, b.get("categorie")).nom
-            changes.append(f"catégorie : {nom_a} → {nom_b}")
-        if a.get("titre") != b.get("titre"):
-            changes.append(f"titre : « {a.get('titre') or '—'} » → « {b.get('titre') or '—'} »")
-        if a.get("commentaire") != b.get("commentaire"):
-            changes.append("commentaire modifié")
-        if avant[i]["geometry"] != e["geometry"] and not shape(avant[i]["geometry"]).equals(shape(e["geometry"])):
-            changes.append("tracé modifié")
-        if changes:
-            ev.modifiees.append(f"{_libelle(e, legende)} : {', '.join(changes)}")
+    for d in comparer_entites(avant, apres, projection):
+        libelle = _libelle(d.entite, legende)
+        if d.etat == "ajoutee":
+            ev.ajoutees.append(libelle)
+        elif d.etat == "supprimee":
+            ev.supprimees.append(libelle)
+        elif d.etat == "modifiee":
+            ev.modifiees.append(f"{libelle} : {d.detail()}")
     return ev
 
 
-def evolution(atelier: Atelier, h: Hypothese, entites: dict[str, dict]) -> Evolution:
+def evolution(
+    atelier: Atelier, h: Hypothese, entites: dict[str, dict], projection: Projection | None = None
+) -> Evolution:
     """Les changements de ``h`` depuis la version d'où elle a été reprise ; vide si elle est nouvelle."""
     if not h.origine:
         return Evolution()
@@ -106,7 +100,7 @@ def evolution(atelier: Atelier, h: Hypothese, entites: dict[str, dict]) -> Evolu
         return Evolution(reference=f"« {h.origine.get('hypothese')} » (introuvable)")
     numero = h.origine.get("version")
     avant = origine.depot(atelier.id).entites(numero) if numero else {}
-    ev = comparer(avant, entites, atelier.legende)
+    ev = comparer(avant, entites, atelier.legende, projection)
     ev.reference = f"« {origine.titre} », version {numero or 0} (séance « {s.titre} » du {date_fr(s.date)})"
     return ev
 
@@ -155,13 +149,14 @@ def preparer_carnet(atelier: Atelier, seance_id: str, progression: Progression |
     precedente = seances[rang - 1] if rang else None
     avancer(0.02, "Couches de référence…")
     refs = references(atelier)
+    projection = refs.attribution.projection
     hyps = lister_hypotheses(s)
     parties = []
     for k, h in enumerate(hyps):
         avancer(0.05 + 0.85 * k / max(len(hyps), 1), f"Carte de l'hypothèse « {h.titre} »…")
         numero = h.depot(atelier.id).numero_courant()
         if not numero:
-            parties.append(PartieHypothese(h, None, None, evolution=evolution(atelier, h, {})))
+            parties.append(PartieHypothese(h, None, None, evolution=evolution(atelier, h, {}, projection)))
             continue
         c = choisir(atelier, s.id, h.id, numero)
         tab = tableau(c.version, atelier.legende, refs)
@@ -169,7 +164,7 @@ def preparer_carnet(atelier: Atelier, seance_id: str, progression: Progression |
         # Textes en tracés : fidèles dans le PDF. Les métadonnées Dublin Core du SVG n'y servent pas.
         svg = re.sub(rb"<metadata>.*?</metadata>", b"", image(fig, "svg", textes_en_traces=True), flags=re.S)
         png = image(fig, "png", 200)
-        parties.append(PartieHypothese(h, c, tab, svg, png, evolution(atelier, h, c.version.par_id())))
+        parties.append(PartieHypothese(h, c, tab, svg, png, evolution(atelier, h, c.version.par_id(), projection)))
     reprises = {(h.origine or {}).get("hypothese") for h in hyps if h.origine}
     non_reprises = []
     if precedente:

@@ -66,6 +66,8 @@ ENTETES_CSV = {
     "n_communes": "Nombre de communes",
     "communes": "Communes concernées",
     "codes_insee": "Codes INSEE",
+    "epci": "EPCI concernés",
+    "scot": "SCoT concernés (porteurs)",
 }
 
 

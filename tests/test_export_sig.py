@@ -15,7 +15,7 @@ import shapely
 from geojson_validator import configure_logging, validate_geometries, validate_structure
 from shapely.geometry import LineString, mapping
 
-from esquisse.annotations import choisir, communes_concernees, references, tableau
+from esquisse.annotations import choisir, references, tableau
 from esquisse.ateliers import charger_atelier
 from esquisse.erreurs import DonneeInvalide
 from esquisse.export_sig import ENTETES_CSV, exporter_sig, nom_couche
@@ -157,48 +157,6 @@ def test_hypothese_sans_version(projets, tmp_path):
     h = creer_hypothese(s, "Pas encore dessinée")
     with pytest.raises(DonneeInvalide, match="« Pas encore dessinée » n'a encore aucune version enregistrée"):
         choisir(atelier, s.id, h.id)
-
-
-# -- communes concernées -----------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def communes_l93(tmp_path_factory):
-    projets = tmp_path_factory.mktemp("communes") / "projets"
-    shutil.copytree(RACINE / "projets", projets)
-    return references(charger_atelier(projets, "bassee-montois")).communes
-
-
-def _noms(communes, positions):
-    return sorted(communes.iloc[positions]["nom"])
-
-
-def test_communes_concernees(communes_l93):
-    communes = communes_l93
-    par_nom = communes.set_index("nom")
-    a, b = par_nom.loc["Bray-sur-Seine", "geometry"], par_nom.loc["Mouy-sur-Seine", "geometry"]
-    limite = shapely.intersection(a.boundary, b.boundary)
-    assert not limite.is_empty, "deux communes voisines"
-    sommets = shapely.get_coordinates(limite)
-    sur_la_limite = shapely.Point(sommets[len(sommets) // 2])  # un sommet commun aux deux communes
-    geometries = gpd.GeoSeries(
-        [
-            a.representative_point(),  # un point dans Bray
-            sur_la_limite,  # un point exactement sur la limite : les deux communes
-            a.buffer(-50),  # une zone dans Bray, qui ne touche pas ses voisines
-            a,  # la commune entière : touche ses voisines sans empiéter sur elles
-            LineString([a.representative_point(), b.representative_point()]),  # une ligne de Bray à Mouy
-            shapely.Point(0, 0),  # hors du territoire
-        ],
-        crs=communes.crs,
-    )
-    resultat = communes_concernees(geometries, communes)
-    assert _noms(communes, resultat[0]) == ["Bray-sur-Seine"]
-    assert _noms(communes, resultat[1]) == ["Bray-sur-Seine", "Mouy-sur-Seine"]
-    assert _noms(communes, resultat[2]) == ["Bray-sur-Seine"]
-    assert _noms(communes, resultat[3]) == ["Bray-sur-Seine"]
-    assert "Bray-sur-Seine" in _noms(communes, resultat[4]) and "Mouy-sur-Seine" in _noms(communes, resultat[4])
-    assert resultat[5] == []
 
 
 def test_tableau_trie_par_legende_et_mesures(projets):
