@@ -16,7 +16,7 @@ from tests.navigateur.conftest import capture
 from tests.outils import RACINE, echecs_application
 
 ATELIER = "essai-exports"
-DELAI = 60_000
+DELAI = 120_000  # la machine de test peut être chargée : attentes larges, jamais de chronométrage
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +49,7 @@ def test_carte_exportee_et_telechargee(serveur, hors_ligne, atelier, tmp_path, l
     a, s, hyps = atelier
     contexte, reseau = hors_ligne(largeur=largeur, hauteur=hauteur, accept_downloads=True)
     page = contexte.new_page()
+    page.set_default_timeout(DELAI)
     page.goto(f"{serveur.url}/exports?atelier={a.id}&seance={s.id}&hypothese={hyps[0].id}")
     page.get_by_role("button", name="Préparer la carte").click(timeout=DELAI)
     page.get_by_text("Préparation de la carte : terminé").wait_for(timeout=DELAI)
@@ -67,6 +68,7 @@ def test_fichiers_sig_telecharges(serveur, hors_ligne, atelier, tmp_path):
     a, s, hyps = atelier
     contexte, reseau = hors_ligne(accept_downloads=True)
     page = contexte.new_page()
+    page.set_default_timeout(DELAI)
     page.goto(f"{serveur.url}/exports?atelier={a.id}&seance={s.id}&hypothese={hyps[0].id}")
     page.get_by_role("tab", name="Fichiers SIG et tableau").click(timeout=DELAI)
     page.get_by_role("button", name="Préparer le fichier").click(timeout=DELAI)
@@ -83,6 +85,7 @@ def test_carnet_redige_et_telecharge(serveur, hors_ligne, atelier, tmp_path):
     a, s, _ = atelier
     contexte, reseau = hors_ligne(accept_downloads=True)
     page = contexte.new_page()
+    page.set_default_timeout(DELAI)
     page.goto(f"{serveur.url}/carnet?atelier={a.id}&seance={s.id}")
     page.get_by_role("textbox", name="Participants présents").fill(
         "Marie Dupont — maire\nPaul Martin — DDT 77", timeout=DELAI
@@ -111,6 +114,7 @@ def test_archive_televersee_et_importee(serveur, hors_ligne, atelier, tmp_path):
         zf.writestr("../evasion.txt", "x")
     contexte, _ = hors_ligne()
     page = contexte.new_page()
+    page.set_default_timeout(DELAI)
     page.goto(f"{serveur.url}/sauvegardes")
     envoi = page.locator("[data-testid='stFileUploaderDropzoneInput']")
     envoi.set_input_files(str(hostile), timeout=DELAI)
