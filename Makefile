@@ -48,6 +48,7 @@ lint: setup
 
 bench: setup systeme
 	$(PY) bench/carte.py
+	$(PY) bench/exports.py
 	$(PY) bench/versions.py
 	$(PY) bench/esquisses.py
 	$(PY) bench/comparaison.py

@@ -8,9 +8,12 @@ passe que par les accesseurs de ce module.
 from __future__ import annotations
 
 import html
+import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import streamlit as st
 
@@ -38,6 +41,9 @@ PAGES: tuple[tuple[str, str, str, bool], ...] = (
     ("pages/territoires.py", "Territoires touchés", ":material/hub:", True),
     ("pages/legende.py", "Légende", ":material/palette:", True),
     ("pages/sites.py", "Comparer les sites", ":material/view_column:", False),
+    ("pages/exports.py", "Exports : carte et SIG", ":material/download:", True),
+    ("pages/carnet.py", "Carnet de suivi", ":material/description:", True),
+    ("pages/sauvegardes.py", "Sauvegardes", ":material/archive:", False),
 )
 
 
@@ -47,6 +53,11 @@ def dossier_projets() -> Path:
 
 def dossier_cache() -> Path:
     return reglage("ESQUISSE_CACHE")
+
+
+def dossier_exports(atelier: Atelier) -> Path:
+    """Dossier où les exports de l'atelier sont écrits avant d'être téléchargés."""
+    return reglage("ESQUISSE_EXPORTS") / atelier.id
 
 
 def prefixe_statique() -> str:
@@ -293,3 +304,71 @@ def legende_html(categories, grande: bool = False) -> str:
         for c in categories
     ]
     return "<div class='esq-legende'>" + "".join(lignes) + "</div>"
+
+
+# -- tâches longues et téléchargements -----------------------------------------------------------
+
+T = TypeVar("T")
+_journal = logging.getLogger("esquisse")
+TYPES_MIME = {
+    ".pdf": "application/pdf",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".gpkg": "application/geopackage+sqlite3",
+    ".geojson": "application/geo+json",
+    ".csv": "text/csv",
+    ".zip": "application/zip",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def executer(libelle: str, tache: Callable[[Callable[[float, str], None]], T]) -> T | None:
+    """Lance ``tache(progression)`` en montrant sa progression ; une erreur s'affiche en français.
+
+    Renvoie le résultat, ou ``None`` si la tâche a échoué (les fonctions du domaine n'écrivent
+    jamais de fichier partiel : il n'y a rien à nettoyer).
+    """
+    with st.status(libelle, expanded=True) as statut:
+        barre = st.progress(0.0, text="Préparation…")
+
+        def progression(part: float, message: str) -> None:
+            barre.progress(min(max(float(part), 0.0), 1.0), text=message)
+
+        try:
+            resultat = tache(progression)
+        except EsquisseErreur as exc:
+            statut.update(label=f"{libelle} : échec", state="error", expanded=True)
+            st.error(str(exc))
+            return None
+        except Exception as exc:  # toute autre erreur : message en français, détail dans le journal
+            _journal.exception("Échec de « %s »", libelle)
+            statut.update(label=f"{libelle} : échec", state="error", expanded=True)
+            st.error(
+                f"L'opération a échoué de façon inattendue ({type(exc).__name__} : {exc}). "
+                "Aucun fichier partiel n'a été laissé."
+            )
+            return None
+        barre.progress(1.0, text="Terminé.")
+        statut.update(label=f"{libelle} : terminé", state="complete", expanded=False)
+    return resultat
+
+
+def taille_lisible(octets: int) -> str:
+    """« 820 Ko », « 2,3 Mo » : une taille de fichier à la française."""
+    if octets < 1_000_000:
+        return f"{max(1, round(octets / 1000))} Ko"
+    return f"{octets / 1e6:.1f} Mo".replace(".", ",")
+
+
+def bouton_telechargement(chemin: Path, libelle: str, cle: str) -> None:
+    """Bouton de téléchargement d'un fichier exporté (lu seulement au clic)."""
+    st.download_button(
+        f"{libelle} — {taille_lisible(chemin.stat().st_size)}",
+        data=lambda: chemin.read_bytes(),
+        file_name=chemin.name,
+        mime=TYPES_MIME.get(chemin.suffix, "application/octet-stream"),
+        on_click="ignore",
+        type="primary",
+        icon=":material/download:",
+        key=cle,
+    )
