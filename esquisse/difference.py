@@ -82,7 +82,7 @@ class Difference:
         return ETATS[self.etat]
 
     def detail(self) -> str:
-        """Ce qui a changé, en français : « déplacée de 1,2 km ; titre changé ; +3,4 ha, −1,2 ha »."""
+        """Ce qui a changé, en français : « déplacée de 1,2 km ; changement : titre ; +3,4 ha gagnés »."""
         if self.etat != "modifiee":
             return ""
         parties = []
@@ -103,7 +103,7 @@ class Difference:
         if self.champs:
             noms = [LIBELLES_CHAMPS.get(c, c) for c in self.champs]
             liste = noms[0] if len(noms) == 1 else ", ".join(noms[:-1]) + " et " + noms[-1]
-            parties.append(f"{liste} changé{'s' if len(noms) > 1 else ''}")
+            parties.append(f"{'changement' if len(noms) == 1 else 'changements'} : {liste}")
         return " ; ".join(parties)
 
 

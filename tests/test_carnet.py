@@ -95,7 +95,7 @@ def test_comparer_deux_versions():
     gare, bourg = ev.modifiees
     assert gare.startswith("« Gare » : catégorie")
     assert bourg.startswith("« Bourg centre » : forme redessinée ; longueur −")
-    assert bourg.endswith("commentaire et titre changés")
+    assert bourg.endswith("changements : commentaire et titre")
     assert comparer(avant, avant, LEGENDE_DEFAUT).modifiees == []
 
 

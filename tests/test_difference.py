@@ -103,7 +103,7 @@ def test_proprietes_seules():
     (d,) = comparer_entites(par_id(avant), par_id(apres), L93)
     assert d.etat == "modifiee" and d.forme == "" and d.champs == ("commentaire", "titre")
     assert d.surface_gagnee_ha == 0 and d.deplacement_m == 0
-    assert d.detail() == "commentaire et titre changés"
+    assert d.detail() == "changements : commentaire et titre"
 
 
 def test_date_de_modification_seule_ne_compte_pas():
