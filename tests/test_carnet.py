@@ -93,7 +93,7 @@ def test_comparer_deux_versions():
     assert ev.ajoutees == ["Axe de développement sans titre"]
     assert ev.supprimees == ["« Vallée »"]
     gare, bourg = ev.modifiees
-    assert gare.startswith("« Gare » : catégorie")
+    assert gare.startswith("« Gare » : changement : catégorie")
     assert bourg.startswith("« Bourg centre » : forme redessinée ; longueur −")
     assert bourg.endswith("changements : commentaire et titre")
     assert comparer(avant, avant, LEGENDE_DEFAUT).modifiees == []
