@@ -1,14 +1,20 @@
 """Préparation des couches pour l'affichage dans le navigateur.
 
 Les couches de référence ne voyagent pas dans le code de la carte : elles sont écrites une
-fois, allégées (attributs utiles, coordonnées arrondies au mètre), dans un fichier du
-dossier servi statiquement, nommé d'après une empreinte de leur source. La carte ne
-contient que l'adresse de ce fichier ; le navigateur le télécharge une fois, et les
-réexécutions de la page ne le renvoient jamais.
+fois, allégées (attributs utiles, coordonnées arrondies), dans un fichier du dossier servi
+statiquement, nommé d'après une empreinte de leur source. La carte ne contient que
+l'adresse de ce fichier ; le navigateur le télécharge une fois, et les réexécutions de la
+page ne le renvoient jamais.
+
+L'allègement suit l'échelle de la couche : plus elle couvre un grand territoire, plus ses
+contours sont simplifiés et ses coordonnées arrondies. La simplification traite la couche
+comme un pavage (``shapely.coverage_simplify``) : une limite partagée par deux communes est
+simplifiée une seule fois, de la même façon des deux côtés, sans trou ni chevauchement.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import math
@@ -23,10 +29,16 @@ import shapely
 from esquisse.couches import AVERTISSEMENT_SCOT
 from esquisse.fichiers import ecrire_atomiquement
 from esquisse.reglages import RACINE
+from esquisse.territoire import epsg_metrique
 
-FORMAT = 1  # à incrémenter quand le contenu des fichiers préparés change
+FORMAT = 2  # à incrémenter quand le contenu des fichiers préparés change
 DECIMALES = 5  # environ 1 m : au-delà de ce qu'un écran montre
 DOSSIER_STATIQUE = RACINE / "static"
+# Tolérance de simplification : une fraction de la diagonale de la couche. Une région
+# (≈ 550 km) est simplifiée à ≈ 370 m, soit moins d'un pixel à l'échelle où elle tient à
+# l'écran ; un territoire de 80 km n'est pas simplifié (sous le seuil).
+FRACTION_TOLERANCE = 1 / 1500
+TOLERANCE_MIN_M = 150
 
 
 @dataclass(frozen=True)
@@ -153,18 +165,56 @@ def _valeur_json(valeur):
     return valeur
 
 
+def _epsg_metriques(geometries: np.ndarray) -> np.ndarray:
+    """La projection métrique de chaque géométrie (Lambert-93, ou locale outre-mer)."""
+    x0, y0, x1, y1 = shapely.bounds(geometries).T
+    centres = zip(((x0 + x1) / 2).tolist(), ((y0 + y1) / 2).tolist(), strict=True)
+    return np.array([epsg_metrique(x, y) for x, y in centres])
+
+
+def simplifier(geometries: np.ndarray) -> tuple[np.ndarray, int, float]:
+    """Géométries (WGS84) simplifiées pour l'échelle de la couche, décimales à garder, tolérance (m).
+
+    Chaque groupe de géométries (métropole, chaque département d'outre-mer) est simplifié
+    dans sa projection métrique, avec une tolérance proportionnelle à son étendue.
+    """
+    geometries = np.asarray(geometries, dtype=object)
+    surfaciques = np.isin(shapely.get_type_id(geometries), (3, 6))
+    if len(geometries) == 0 or not surfaciques.all():
+        return geometries, DECIMALES, 0.0
+    resultat = geometries.copy()
+    tolerance_max = 0.0
+    epsgs = _epsg_metriques(geometries)
+    for epsg in np.unique(epsgs):
+        masque = epsgs == epsg
+        projetees = gpd.GeoSeries(geometries[masque], crs=4326).to_crs(int(epsg))
+        x0, y0, x1, y1 = projetees.total_bounds
+        tolerance = math.hypot(x1 - x0, y1 - y0) * FRACTION_TOLERANCE
+        if tolerance < TOLERANCE_MIN_M:
+            continue
+        simplifiees = shapely.coverage_simplify(projetees.values, tolerance)
+        # Une géométrie que la simplification viderait garde son contour d'origine.
+        vides = shapely.is_empty(simplifiees)
+        simplifiees[vides] = projetees.values[vides]
+        resultat[masque] = gpd.GeoSeries(simplifiees, crs=int(epsg)).to_crs(4326).values
+        tolerance_max = max(tolerance_max, tolerance)
+    # Arrondir bien en deçà de la tolérance : 1e-4° ≈ 10 m.
+    decimales = 4 if tolerance_max >= 100 else DECIMALES
+    return resultat, decimales, tolerance_max
+
+
 def contenu_affichage(gdf: gpd.GeoDataFrame, presentation: Presentation) -> dict:
-    """Collection GeoJSON allégée : champs de l'infobulle, coordonnées arrondies."""
+    """Collection GeoJSON allégée : champs de l'infobulle, contours simplifiés, coordonnées arrondies."""
     gdf = gdf.to_crs(4326) if gdf.crs is not None and gdf.crs.to_epsg() != 4326 else gdf
-    geometries = gdf.geometry.values
+    geometries, decimales, _ = simplifier(gdf.geometry.values)
     if presentation.contour:
         geometries = shapely.boundary(geometries)
-    arrondies = shapely.set_precision(geometries, 10**-DECIMALES, mode="pointwise")
+    arrondies = shapely.set_precision(geometries, 10**-decimales, mode="pointwise")
     noms = [c.nom for c in presentation.champs if c.nom in gdf.columns]
     etiquettes = None
     if presentation.etiquette and presentation.etiquette in gdf.columns:
         points = shapely.point_on_surface(gdf.geometry.values)
-        etiquettes = np.round(shapely.get_coordinates(points), DECIMALES)
+        etiquettes = np.round(shapely.get_coordinates(points), decimales)
     entites = []
     for i, (geom, ligne) in enumerate(zip(arrondies, gdf[noms].itertuples(index=False), strict=True)):
         proprietes = {n: _valeur_json(v) for n, v in zip(noms, ligne, strict=True)}
@@ -172,6 +222,11 @@ def contenu_affichage(gdf: gpd.GeoDataFrame, presentation: Presentation) -> dict
             proprietes["_etiquette"] = [float(etiquettes[i][0]), float(etiquettes[i][1])]
         entites.append({"type": "Feature", "properties": proprietes, "geometry": json.loads(shapely.to_geojson(geom))})
     return {"type": "FeatureCollection", "features": entites}
+
+
+def lire_affichage(chemin: Path) -> dict:
+    """Le contenu GeoJSON d'un fichier préparé (pour les tests et les outils)."""
+    return json.loads(gzip.decompress(chemin.read_bytes()))
 
 
 def preparer_couche(
@@ -188,10 +243,13 @@ def preparer_couche(
     """
     presentation = presentation or PRESENTATIONS[identifiant]
     cle = empreinte(FORMAT, identifiant, cle_source, presentation.champs, presentation.etiquette, presentation.contour)
-    chemin = dossier_cache / "couches" / f"{cle}.json"
+    # Compressé une fois pour toutes : le serveur l'envoie tel quel (il ne recompresse pas un
+    # fichier gzip à chaque requête), le navigateur le décompresse (DecompressionStream).
+    chemin = dossier_cache / "couches" / f"{cle}.json.gz"
     if not chemin.exists():
         contenu = contenu_affichage(gdf, presentation)
-        ecrire_atomiquement(chemin, json.dumps(contenu, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        texte = json.dumps(contenu, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        ecrire_atomiquement(chemin, gzip.compress(texte, compresslevel=9, mtime=0))
     x0, y0, x1, y1 = (float(v) for v in gdf.to_crs(4326).total_bounds)
     try:
         relatif = chemin.resolve().relative_to(DOSSIER_STATIQUE.resolve())

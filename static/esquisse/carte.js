@@ -196,6 +196,10 @@
       return fetch(config.prefixe + "/" + c.chemin, { credentials: "same-origin" })
         .then(function (reponse) {
           if (!reponse.ok) throw new Error("HTTP " + reponse.status);
+          // Fichiers préparés compressés une fois pour toutes (.json.gz) : décompressés ici.
+          if (/\.gz$/.test(c.chemin)) {
+            return new Response(reponse.body.pipeThrough(new DecompressionStream("gzip"))).json();
+          }
           return reponse.json();
         })
         .then(function (donnees) {
