@@ -7,6 +7,7 @@ passe que par les accesseurs de ce module.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import streamlit as st
@@ -22,6 +23,8 @@ ICONE = RACINE / "static" / "esquisse" / "icone.png"
 PAGES: tuple[tuple[str, str, str, bool], ...] = (
     ("app.py", "Ateliers", ":material/home:", False),
     ("pages/carte.py", "Carte", ":material/map:", True),
+    ("pages/territoire.py", "Territoire de projet", ":material/select_all:", True),
+    ("pages/couches.py", "Couches", ":material/layers:", True),
 )
 
 
@@ -89,3 +92,52 @@ def exiger_atelier() -> Atelier:
         st.page_link("app.py", label="Aller à la liste des ateliers", icon=":material/home:")
         st.stop()
     return atelier
+
+
+# --------------------------------------------------------------------------- territoire de projet
+
+CLE_TERRITOIRES = "territoires-en-cours"
+CLE_ANNONCES = "annonces"
+
+
+@dataclass(frozen=True)
+class BrouillonTerritoire:
+    """Le territoire de projet en cours de composition (pas encore enregistré)."""
+
+    nom: str
+    codes: tuple[str, ...]
+    dernier_clic: str | None = None
+
+
+def brouillon_territoire(atelier: Atelier) -> BrouillonTerritoire:
+    """Le brouillon de l'atelier ; au départ, son territoire de projet enregistré."""
+    brouillons = st.session_state.setdefault(CLE_TERRITOIRES, {})
+    if atelier.id not in brouillons:
+        p = atelier.perimetre
+        brouillons[atelier.id] = BrouillonTerritoire(p.nom if p else "Territoire de projet", p.communes if p else ())
+    return brouillons[atelier.id]
+
+
+def modifier_brouillon_territoire(atelier: Atelier, **changements) -> BrouillonTerritoire:
+    brouillon = replace(brouillon_territoire(atelier), **changements)
+    st.session_state[CLE_TERRITOIRES][atelier.id] = brouillon
+    return brouillon
+
+
+def oublier_brouillon_territoire(atelier: Atelier) -> None:
+    st.session_state.setdefault(CLE_TERRITOIRES, {}).pop(atelier.id, None)
+
+
+def annoncer(texte: str, genre: str = "success", zone: str = "") -> None:
+    """Un message à montrer au prochain affichage de la page (après un bouton, par exemple).
+
+    ``zone`` permet de le montrer près du bouton qui l'a produit plutôt qu'en haut de page.
+    """
+    st.session_state.setdefault(CLE_ANNONCES, []).append((zone, genre, texte))
+
+
+def afficher_annonces(zone: str = "") -> None:
+    annonces = st.session_state.get(CLE_ANNONCES, [])
+    st.session_state[CLE_ANNONCES] = [a for a in annonces if a[0] != zone]
+    for _, genre, texte in (a for a in annonces if a[0] == zone):
+        {"success": st.success, "error": st.error, "info": st.info, "warning": st.warning}[genre](texte)

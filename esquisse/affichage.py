@@ -31,7 +31,7 @@ from esquisse.fichiers import ecrire_atomiquement
 from esquisse.reglages import RACINE
 from esquisse.territoire import epsg_metrique
 
-FORMAT = 2  # à incrémenter quand le contenu des fichiers préparés change
+FORMAT = 3  # à incrémenter quand le contenu des fichiers préparés change
 DECIMALES = 5  # environ 1 m : au-delà de ce qu'un écran montre
 DOSSIER_STATIQUE = RACINE / "static"
 # Tolérance de simplification : une fraction de la diagonale de la couche. Une région
@@ -134,6 +134,9 @@ class CoucheAffichee:
     nb_entites: int
     emprise: tuple[float, float, float, float]
     presentation: Presentation
+    # Contours non simplifiés, chargés à partir du zoom ``zoom_detail`` (couches étendues seulement).
+    chemin_detail: str | None = None
+    zoom_detail: int | None = None
 
 
 def empreinte(*parties: object) -> str:
@@ -203,13 +206,34 @@ def simplifier(geometries: np.ndarray) -> tuple[np.ndarray, int, float]:
     return resultat, decimales, tolerance_max
 
 
+def zoom_detail(tolerance_m: float, latitude: float) -> int:
+    """Premier niveau de zoom où la tolérance de simplification dépasse 3 pixels à l'écran."""
+    metres_par_pixel_z0 = 156543.03 * math.cos(math.radians(latitude))
+    return max(6, min(14, math.ceil(math.log2(metres_par_pixel_z0 * 3 / tolerance_m))))
+
+
+def _geometries_affichees(geometries: np.ndarray, presentation: Presentation, decimales: int) -> np.ndarray:
+    if presentation.contour:
+        geometries = shapely.boundary(geometries)
+    return shapely.set_precision(geometries, 10**-decimales, mode="pointwise")
+
+
 def contenu_affichage(gdf: gpd.GeoDataFrame, presentation: Presentation) -> dict:
     """Collection GeoJSON allégée : champs de l'infobulle, contours simplifiés, coordonnées arrondies."""
     gdf = gdf.to_crs(4326) if gdf.crs is not None and gdf.crs.to_epsg() != 4326 else gdf
     geometries, decimales, _ = simplifier(gdf.geometry.values)
-    if presentation.contour:
-        geometries = shapely.boundary(geometries)
-    arrondies = shapely.set_precision(geometries, 10**-decimales, mode="pointwise")
+    return _contenu(gdf, presentation, geometries, decimales)
+
+
+def contenu_detail(gdf: gpd.GeoDataFrame, presentation: Presentation) -> dict:
+    """Les géométries non simplifiées (au mètre près), dans l'ordre des entités : le niveau de détail."""
+    gdf = gdf.to_crs(4326) if gdf.crs is not None and gdf.crs.to_epsg() != 4326 else gdf
+    geometries = _geometries_affichees(np.asarray(gdf.geometry.values, dtype=object), presentation, DECIMALES)
+    return {"geometries": [json.loads(g) for g in shapely.to_geojson(geometries)]}
+
+
+def _contenu(gdf: gpd.GeoDataFrame, presentation: Presentation, geometries: np.ndarray, decimales: int) -> dict:
+    arrondies = _geometries_affichees(geometries, presentation, decimales)
     noms = [c.nom for c in presentation.champs if c.nom in gdf.columns]
     etiquettes = None
     if presentation.etiquette and presentation.etiquette in gdf.columns:
@@ -243,16 +267,38 @@ def preparer_couche(
     """
     presentation = presentation or PRESENTATIONS[identifiant]
     cle = empreinte(FORMAT, identifiant, cle_source, presentation.champs, presentation.etiquette, presentation.contour)
+    dossier = dossier_cache / "couches"
     # Compressé une fois pour toutes : le serveur l'envoie tel quel (il ne recompresse pas un
     # fichier gzip à chaque requête), le navigateur le décompresse (DecompressionStream).
-    chemin = dossier_cache / "couches" / f"{cle}.json.gz"
+    chemin = dossier / f"{cle}.json.gz"
+    gdf4326 = gdf.to_crs(4326) if gdf.crs is not None and gdf.crs.to_epsg() != 4326 else gdf
+    x0, y0, x1, y1 = (float(v) for v in gdf4326.total_bounds)
     if not chemin.exists():
-        contenu = contenu_affichage(gdf, presentation)
-        texte = json.dumps(contenu, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        ecrire_atomiquement(chemin, gzip.compress(texte, compresslevel=9, mtime=0))
-    x0, y0, x1, y1 = (float(v) for v in gdf.to_crs(4326).total_bounds)
+        geometries, decimales, tolerance = simplifier(gdf4326.geometry.values)
+        if tolerance:
+            # Niveau de détail, chargé par le navigateur quand on zoome assez pour voir la simplification.
+            zoom = zoom_detail(tolerance, (y0 + y1) / 2)
+            _ecrire_gz(dossier / f"{cle}-detail-z{zoom}.json.gz", contenu_detail(gdf4326, presentation))
+        _ecrire_gz(chemin, _contenu(gdf4326, presentation, geometries, decimales))
+    detail = next(iter(sorted(dossier.glob(f"{cle}-detail-z*.json.gz"))), None)
+    return CoucheAffichee(
+        identifiant,
+        _relatif(chemin, dossier_cache),
+        len(gdf),
+        (x0, y0, x1, y1),
+        presentation,
+        chemin_detail=_relatif(detail, dossier_cache) if detail else None,
+        zoom_detail=int(detail.name.rsplit("-z", 1)[1].split(".")[0]) if detail else None,
+    )
+
+
+def _ecrire_gz(chemin: Path, contenu: dict) -> None:
+    texte = json.dumps(contenu, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    ecrire_atomiquement(chemin, gzip.compress(texte, compresslevel=9, mtime=0))
+
+
+def _relatif(chemin: Path, dossier_cache: Path) -> str:
     try:
-        relatif = chemin.resolve().relative_to(DOSSIER_STATIQUE.resolve())
+        return chemin.resolve().relative_to(DOSSIER_STATIQUE.resolve()).as_posix()
     except ValueError:
         raise ValueError(f"Le dossier de cache {dossier_cache} doit se trouver sous {DOSSIER_STATIQUE}.") from None
-    return CoucheAffichee(identifiant, relatif.as_posix(), len(gdf), (x0, y0, x1, y1), presentation)

@@ -25,6 +25,7 @@ import datetime as dt
 import gzip
 import hashlib
 import io
+import json
 import re
 import tempfile
 import time
@@ -416,7 +417,8 @@ class _CsvLu:
     colonnes_geo: tuple[str, ...]
 
 
-def _lire_csv(chemin: Path, nom: str) -> _CsvLu:
+def _lire_csv_brut(chemin: Path, nom: str) -> pd.DataFrame:
+    """Un CSV en texte : encodage (UTF-8 ou Windows-1252) et séparateur (; , tabulation |) devinés."""
     brut = chemin.read_bytes()
     for encodage in ("utf-8-sig", "cp1252"):
         try:
@@ -437,6 +439,11 @@ def _lire_csv(chemin: Path, nom: str) -> _CsvLu:
         raise DonneeInvalide(f"Le fichier CSV « {nom} » est illisible : {exc}") from None
     if table.empty:
         raise DonneeInvalide(f"Le fichier CSV « {nom} » n'a aucune ligne de données.")
+    return table
+
+
+def _lire_csv(chemin: Path, nom: str) -> _CsvLu:
+    table = _lire_csv_brut(chemin, nom)
     colonnes = {_sans_accents(c): c for c in table.columns}
 
     # 1. Une colonne WKT : reconnue à son nom, ou à son contenu.
@@ -1146,6 +1153,40 @@ def importer(
         rapport.communes_retirees = absentes
 
     progression(0.9, "Écriture de la couche dans l'atelier")
+    description = {
+        "fichier": rapport.nom_fichier,
+        "couche": rapport.couche_source,
+        "format": rapport.format,
+        "entites": rapport.nb_entites,
+        "scr_source": rapport.scr_source,
+        "reparees": rapport.nb_reparees,
+        "selection": rapport.filtre,
+        "rapport": rapport.lignes(),
+    }
+    rapport.reference = enregistrer_couche(
+        dossier_projets, atelier_id, genre, gdf, description, retirer_du_perimetre=rapport.communes_retirees
+    )
+    rapport.duree_s = time.perf_counter() - debut
+    progression(1.0, "Import terminé")
+    return rapport
+
+
+def enregistrer_couche(
+    dossier_projets: Path,
+    atelier_id: str,
+    genre: str,
+    gdf: gpd.GeoDataFrame,
+    description: dict,
+    retirer_du_perimetre: list[str] | tuple[str, ...] = (),
+) -> str:
+    """Écrit une couche validée dans ``couches/`` de l'atelier et la déclare ; renvoie sa référence.
+
+    Le fichier est nouveau (jamais écrasé) et écrit d'un coup ; ``atelier.json`` est modifié
+    sous verrou (``couches``, ``imports`` avec ``description``, et le territoire de projet
+    si des communes doivent en être retirées). Si cette dernière étape échoue, le fichier
+    écrit est retiré : rien ne reste.
+    """
+    atelier = charger_atelier(dossier_projets, atelier_id)
     contenu = _en_geopackage(gdf, genre)
     empreinte = hashlib.sha256(contenu).hexdigest()[:10]
     horodatage = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -1155,24 +1196,15 @@ def importer(
     chemin = dossier_couches / nom_fichier
     cree = creer_sans_ecraser(chemin, contenu)
     reference = f"atelier:{DOSSIER_COUCHES}/{nom_fichier}"
-    rapport.reference = reference
-    rapport.duree_s = time.perf_counter() - debut
 
     def declarer(donnees: dict) -> None:
         donnees.setdefault("couches", {})[genre] = reference
         donnees.setdefault("imports", {})[genre] = {
-            "fichier": rapport.nom_fichier,
-            "couche": rapport.couche_source,
-            "format": rapport.format,
-            "importe_le": dt.datetime.now().isoformat(timespec="seconds"),
-            "entites": rapport.nb_entites,
-            "scr_source": rapport.scr_source,
-            "reparees": rapport.nb_reparees,
-            "selection": rapport.filtre,
-            "rapport": rapport.lignes(),
+            **description,
+            "enregistre_le": dt.datetime.now().isoformat(timespec="seconds"),
         }
-        if rapport.communes_retirees and donnees.get("perimetre"):
-            retirees = set(rapport.communes_retirees)
+        if retirer_du_perimetre and donnees.get("perimetre"):
+            retirees = set(retirer_du_perimetre)
             restantes = [c for c in donnees["perimetre"]["communes"] if c not in retirees]
             if restantes:
                 donnees["perimetre"]["communes"] = restantes
@@ -1188,8 +1220,48 @@ def importer(
             with suppress(OSError):
                 dossier_couches.rmdir()
         raise
-    progression(1.0, "Import terminé")
-    return rapport
+    return reference
+
+
+@dataclass(frozen=True)
+class EtatCouche:
+    genre: str
+    libelle: str
+    origine: str
+    nb_entites: int | None
+    probleme: str = ""
+
+
+def etat_couches(atelier) -> list[EtatCouche]:
+    """Les couches de l'atelier, d'où elles viennent et combien d'entités elles ont."""
+    try:
+        donnees = json.loads((atelier.dossier / FICHIER_ATELIER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        donnees = {}
+    imports = donnees.get("imports") or {}
+    etats = []
+    for genre in GENRES_COUCHES:
+        reference = atelier.couches.get(genre)
+        if reference is None:
+            continue
+        meta = imports.get(genre) or {}
+        if reference.startswith("catalogue:"):
+            origine = "Livrée avec Esquisse (données de démonstration)"
+        elif meta.get("derivee_des_communes"):
+            origine = f"Dérivée des communes : {meta.get('methode', '')}"
+        elif meta:
+            quand = str(meta.get("enregistre_le", ""))[:16].replace("T", " à ")
+            origine = f"Importée de « {meta.get('fichier', '?')} »" + (f" le {quand}" if quand else "")
+            if meta.get("selection"):
+                origine += f" ({meta['selection']})"
+        else:
+            origine = "Fichier de l'atelier"
+        try:
+            nb, probleme = len(atelier.couche(genre)), ""
+        except (SchemaInvalide, DonneeInvalide) as exc:
+            nb, probleme = None, str(exc)
+        etats.append(EtatCouche(genre, SCHEMAS[genre].libelle, origine, nb, probleme))
+    return etats
 
 
 __all__ = [
@@ -1202,6 +1274,8 @@ __all__ = [
     "SchemaInvalide",
     "analyser",
     "colonnes_du_genre",
+    "enregistrer_couche",
+    "etat_couches",
     "importer",
     "preparer",
     "proposer_correspondances",

@@ -103,3 +103,27 @@ def instantane(dossier: Path) -> dict[str, bytes]:
     return {str(f.relative_to(dossier)): f.read_bytes() for f in sorted(dossier.rglob("*")) if f.is_file()} | {
         str(d.relative_to(dossier)) + "/": b"" for d in dossier.rglob("*") if d.is_dir()
     }
+
+
+def creer_atelier(projets: Path, identifiant: str, nom: str, **champs) -> Path:
+    """Un atelier vide (sans couche), comme en crée un utilisateur avant d'importer ses couches."""
+    from esquisse.fichiers import ecrire_json
+
+    dossier = projets / identifiant
+    dossier.mkdir(parents=True, exist_ok=True)
+    ecrire_json(dossier / "atelier.json", {"format": 1, "nom": nom, "couches": {}, **champs}, creer_seulement=True)
+    return dossier
+
+
+def atelier_de_communes(projets: Path, identifiant: str, nom: str, filtre: str | None) -> Path:
+    """Un atelier dont la couche des communes est importée du fichier national (``filtre`` : SQL OGR)."""
+    from esquisse.importation import OptionsImport, importer
+
+    dossier = creer_atelier(projets, identifiant, nom)
+    if filtre is None:
+        source, nom_fichier = COMMUNES_NATIONALES, COMMUNES_NATIONALES.name
+    else:
+        source = geojson_sans_crs(communes_nationales(filtre), projets.parent / f"{identifiant}.geojson")
+        nom_fichier = source.name
+    importer(projets, identifiant, source, nom_fichier, OptionsImport("communes"))
+    return dossier
