@@ -180,12 +180,22 @@ class TableAppartenance:
             return next((par_nom[n] for n in noms if n in par_nom), None)
 
         commune = proposer_correspondances(self.colonnes, "communes").get("code_insee")
+        commune = commune or self._colonne_de_codes_insee()
         if genre == "territoires":
             return {"commune": commune, "code": premiere("territoire", "groupement", "code_groupement"), "nom": None}
         col_code, col_nom = COLONNES_SORTIE[genre]
         # Dans une table d'appartenance, « nom » est le nom de la commune : seuls les noms explicites comptent.
         code = premiere(col_code, *SYNONYMES.get(col_code, ()), *SYNONYMES_GENRE.get(genre, {}).get(col_code, ()))
         return {"commune": commune, "code": code, "nom": premiere(col_nom, *SYNONYMES.get(col_nom, ()))}
+
+    def _colonne_de_codes_insee(self) -> str | None:
+        """La première colonne dont les valeurs ressemblent à des codes INSEE de communes."""
+        for colonne in self.colonnes:
+            valeurs = self.table[colonne].astype(str).str.strip()
+            valeurs = valeurs[valeurs != ""].head(50)
+            if len(valeurs) and valeurs.str.fullmatch(r"\d{5}|2[AB]\d{3}").mean() >= 0.9:
+                return colonne
+        return None
 
 
 def lire_table(source: Path | bytes, nom: str, taille_max: int | None = None) -> TableAppartenance:

@@ -79,14 +79,14 @@ except EsquisseErreur as exc:
     st.stop()
 
 afficher_annonces()
-gauche, droite = st.columns([3, 1], gap="medium")
+gauche, droite = st.columns([5, 2], gap="medium")
 
 with droite:
     st.text_input("Nom du territoire de projet", key=cle_nom)
-    a, b = st.columns(2)
-    a.metric("Communes", f"{chiffres.n_communes:,}".replace(",", "\u202f"))
-    b.metric("Population", f"{chiffres.population:,}".replace(",", "\u202f"))
-    st.metric("Superficie", f"{chiffres.superficie_km2:,.1f} km²".replace(",", "\u202f").replace(".", ","))
+    # Chiffres l'un sous l'autre : lisibles même sur l'écran étroit d'un portable.
+    st.metric("Communes", f"{chiffres.n_communes:,}".replace(",", "\u202f"))
+    st.metric("Population", f"{chiffres.population:,}".replace(",", "\u202f"))
+    st.metric("Superficie (km²)", f"{chiffres.superficie_km2:,.1f}".replace(",", "\u202f").replace(".", ","))
     enregistre = atelier.perimetre
     nom_saisi = " ".join(st.session_state[cle_nom].split())
     modifie = enregistre is None or set(enregistre.communes) != set(brouillon.codes) or enregistre.nom != nom_saisi
@@ -95,16 +95,23 @@ with droite:
     else:
         st.caption("Territoire enregistré avec l'atelier.")
     st.button(
-        "Enregistrer le territoire",
+        "Enregistrer",
         type="primary",
         on_click=enregistrer,
         disabled=not modifie,
+        key="territoire-enregistrer",
         width="stretch",
         icon=":material/save:",
     )
-    c1, c2 = st.columns(2)
-    c1.button("Annuler", on_click=revenir, disabled=not modifie, width="stretch", help="Revenir à l'enregistré.")
-    c2.button("Tout effacer", on_click=effacer, disabled=not brouillon.codes, width="stretch")
+    st.button(
+        "Annuler",
+        key="territoire-annuler",
+        on_click=revenir,
+        disabled=not modifie,
+        width="stretch",
+        help="Revenir au territoire enregistré.",
+    )
+    st.button("Tout effacer", key="territoire-effacer", on_click=effacer, disabled=not brouillon.codes, width="stretch")
 
     st.markdown("**Ajouter ou retirer des groupements entiers**")
     for genre, liste in groupements.items():
@@ -117,10 +124,16 @@ with droite:
             format_func=lambda g: g.libelle,
             placeholder="Choisir…",
         )
-        g1, g2 = st.columns(2)
         vide = not st.session_state.get(f"groupements-{genre}")
-        g1.button("Ajouter", key=f"ajouter-{genre}", on_click=par_groupement, args=("ajouter", genre), disabled=vide)
-        g2.button("Retirer", key=f"retirer-{genre}", on_click=par_groupement, args=("retirer", genre), disabled=vide)
+        for action, libelle in (("ajouter", "Ajouter au territoire"), ("retirer", "Retirer du territoire")):
+            st.button(
+                libelle,
+                key=f"{action}-{genre}",
+                on_click=par_groupement,
+                args=(action, genre),
+                disabled=vide,
+                width="stretch",
+            )
     if groupements.get("scot"):
         st.caption("SCoT : périmètres dérivés des adhésions aux structures porteuses, pas les périmètres officiels.")
 
