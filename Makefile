@@ -46,6 +46,7 @@ lint: setup
 
 bench: setup systeme
 	$(PY) bench/carte.py
+	$(PY) bench/echelle.py
 
 propre:
 	rm -rf $(VENV) node_modules $(VENDOR) static/cache .pytest_cache

@@ -534,3 +534,12 @@ def test_octets_en_memoire_comme_un_televersement(projets, archive_correcte):
     assert rapport.nb_entites == 168
     assert not np.any([p.name.startswith(".tmp-") for p in (projets / "bassee-montois").rglob("*")])
     assert os.listdir(projets / "bassee-montois" / "couches") == [rapport.reference.split("/")[-1]]
+
+
+def test_limite_de_televersement_coherente_avec_le_reglage():
+    import tomllib
+
+    from esquisse.reglages import reglage
+
+    config = tomllib.loads((RACINE / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["maxUploadSize"] == reglage("ESQUISSE_TAILLE_MAX_IMPORT_MO", {})

@@ -107,3 +107,15 @@ def test_couches_sans_fichier_invite_a_importer():
     at = ouvrir("pages/couches.py", "bassee-montois")
     assert any("ADMIN EXPRESS" in c.value for c in at.caption)
     assert not at.error
+
+
+def test_atelier_sans_couche(projets):
+    """Un atelier tout neuf : les pages disent quoi faire, sans planter."""
+    from tests.fabriques import creer_atelier
+
+    creer_atelier(projets, "nouvel-atelier", "Nouvel atelier")
+    at = ouvrir("pages/couches.py", "nouvel-atelier")
+    assert any("aucune couche" in i.value for i in at.info)
+    at = ouvrir("pages/territoire.py", "nouvel-atelier")
+    assert any("pas de couche de communes" in e.value for e in at.error)
+    ouvrir("pages/carte.py", "nouvel-atelier")
