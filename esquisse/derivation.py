@@ -23,21 +23,14 @@ import pandas as pd
 import shapely
 
 from esquisse.ateliers import charger_atelier
+from esquisse.correspondances import SYNONYMES, SYNONYMES_GENRE, normaliser, proposer_correspondances
 from esquisse.couches import SCHEMAS, valider
 from esquisse.erreurs import DonneeInvalide, Introuvable
-from esquisse.importation import (
-    SYNONYMES,
-    SYNONYMES_GENRE,
-    _exemples,
-    _lire_csv_brut,
-    _nombre,
-    _normaliser,
-    _ouvrir,
-    _sans_accents,
-    enregistrer_couche,
-    proposer_correspondances,
-    taille_max_octets,
-)
+from esquisse.importation import enregistrer_couche
+from esquisse.sources import lire_csv_brut, ouvrir, taille_max_octets
+from esquisse.texte import exemples as _exemples
+from esquisse.texte import nombre as _nombre
+from esquisse.texte import sans_accents as _sans_accents
 
 GENRES_DERIVABLES = ("epci", "scot", "territoires")
 # Colonnes de sortie de chaque genre : (code, nom).
@@ -143,7 +136,7 @@ def deriver_par_attribut(
                 f"{_exemples(presentes, 30)}."
             )
     genre_code = "siren" if genre in {"epci", "scot"} else "texte"
-    codes = _normaliser(communes[colonne_code], genre_code, colonne_code)
+    codes = normaliser(communes[colonne_code], genre_code, colonne_code)
     colonne_type = COLONNE_TYPE.get(genre)
     appartenances = pd.DataFrame(
         {
@@ -201,12 +194,12 @@ class TableAppartenance:
 def lire_table(source: Path | bytes, nom: str, taille_max: int | None = None) -> TableAppartenance:
     """Lit une table d'appartenance CSV (éventuellement .csv.gz), sans rien écrire."""
     taille_max = taille_max or taille_max_octets()
-    with _ouvrir(source, nom, taille_max) as (fmt, jeux):
+    with ouvrir(source, nom, taille_max) as (fmt, jeux):
         if fmt != "CSV":
             raise DonneeInvalide(
                 f"Une table d'appartenance est un fichier CSV (commune → groupement) ; « {nom} » est un {fmt}."
             )
-        table = _lire_csv_brut(jeux[0].chemin, jeux[0].relatif)
+        table = lire_csv_brut(jeux[0].chemin, jeux[0].relatif)
     return TableAppartenance(Path(nom).name, table, tuple(str(c) for c in table.columns), len(table))
 
 
@@ -230,8 +223,8 @@ def deriver_par_table(
     colonne_type = COLONNE_TYPE.get(genre) if COLONNE_TYPE.get(genre) in table.colonnes else None
     appartenances = pd.DataFrame(
         {
-            "code_insee": _normaliser(table.table[colonne_commune], "code_insee", colonne_commune).to_numpy(),
-            "code": _normaliser(table.table[colonne_code], genre_code, colonne_code).to_numpy(),
+            "code_insee": normaliser(table.table[colonne_commune], "code_insee", colonne_commune).to_numpy(),
+            "code": normaliser(table.table[colonne_code], genre_code, colonne_code).to_numpy(),
             "nom": table.table[colonne_nom].replace("", None).to_numpy() if colonne_nom else None,
             "type": table.table[colonne_type].replace("", None).to_numpy() if colonne_type else None,
         }
