@@ -52,6 +52,7 @@ class RapportDerivation:
     communes_sans_groupement: list[str] = field(default_factory=list)
     codes_inconnus: list[str] = field(default_factory=list)  # communes de la table absentes de la couche
     tronques: list[str] = field(default_factory=list)  # groupements dont une partie des communes manque
+    remarques: list[str] = field(default_factory=list)
     reference: str = ""
 
     def lignes(self) -> list[str]:
@@ -75,7 +76,7 @@ class RapportDerivation:
                 f"{_nombre(len(self.tronques))} groupement(s) débordent de la couche des communes : seule la partie "
                 f"couverte est dessinée ({_exemples(self.tronques)})."
             )
-        return lignes
+        return lignes + self.remarques
 
 
 def _fusionner(
@@ -151,6 +152,11 @@ def deriver_par_attribut(
         raise DonneeInvalide(f"La colonne « {colonne_code} » est vide pour toutes les communes : rien à fusionner.")
     rapport = RapportDerivation(genre, f"par la colonne « {colonne_code} » de la couche des communes")
     rapport.communes_sans_groupement = sorted(appartenances.loc[sans, "code_insee"])
+    if not colonne_nom or appartenances.loc[~sans, "nom"].isna().all():
+        rapport.remarques.append(
+            "Sans colonne de nom, chaque groupement porte son code : une table d'appartenance avec les noms "
+            "(ou la couche des EPCI d'ADMIN EXPRESS, importée telle quelle) donne des infobulles plus parlantes."
+        )
     gdf = _fusionner(communes, appartenances[~sans], genre)
     gdf = valider(gdf, genre, f"dérivée de la colonne « {colonne_code} »")
     rapport.nb_groupements = len(gdf)

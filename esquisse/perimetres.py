@@ -116,18 +116,22 @@ def _groupements(communes_ref: tuple, couche_ref: tuple | None, genre: str) -> t
     communes = charger_couche(communes_ref[0], "communes")
     col_code, col_nom = COLONNES_GROUPEMENT[genre]
     codes = communes["code_insee"].astype(str)
+    couche = charger_couche(couche_ref[0], genre) if couche_ref is not None else None
+    # Les noms viennent des communes, sinon de la couche du groupement (ADMIN EXPRESS ne donne
+    # que le SIREN de l'EPCI dans la couche des communes), sinon c'est le code.
+    noms_couche = (
+        dict(zip(couche[col_code].astype(str), couche[col_nom].astype(str), strict=True)) if couche is not None else {}
+    )
     resultat: dict[str, Groupement] = {}
     # 1. D'après les attributs des communes (exact).
     if col_code in communes.columns and communes[col_code].notna().any():
         noms = communes[col_nom] if col_nom in communes.columns else pd.Series(None, index=communes.index)
         for code, groupe in communes.groupby(col_code):
             nom = noms.loc[groupe.index].dropna()
-            resultat[str(code)] = Groupement(
-                genre, str(code), str(nom.iloc[0]) if len(nom) else str(code), tuple(codes.loc[groupe.index])
-            )
+            libelle = str(nom.iloc[0]) if len(nom) else noms_couche.get(str(code), str(code))
+            resultat[str(code)] = Groupement(genre, str(code), libelle, tuple(codes.loc[groupe.index]))
     # 2. Sinon, d'après la couche du groupement : les communes dont un point intérieur y tombe.
-    if couche_ref is not None:
-        couche = charger_couche(couche_ref[0], genre)
+    if couche is not None:
         points = shapely.point_on_surface(communes.geometry.values)
         arbre = shapely.STRtree(points)
         for _, ligne in couche.iterrows():

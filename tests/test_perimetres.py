@@ -116,3 +116,13 @@ def test_enregistrement_refuse_sans_rien_ecrire(projets, nom, codes, attendu):
         enregistrer_perimetre(projets, "bassee-montois", nom, codes)
     assert instantane(projets / "bassee-montois") == avant
     assert json.loads((projets / "bassee-montois" / "atelier.json").read_text())["perimetre"]["communes"][0] == "77015"
+
+
+def test_noms_des_epci_repris_de_leur_couche(projets, tmp_path):
+    """ADMIN EXPRESS ne donne que SIREN_EPCI aux communes : le nom vient de la couche des EPCI."""
+    archive = shapefile_zippe(en_admin_express(communes_livrees()), tmp_path)
+    importer(projets, "bassee-montois", archive, archive.name, OptionsImport("communes"))
+    atelier = charger_atelier(projets, "bassee-montois")
+    assert atelier.couche("communes")["epci_nom"].isna().all()
+    epci = {g.code: g for g in groupements(atelier, "epci")}
+    assert epci["200040251"].nom == "CC Bassée-Montois" and len(epci["200040251"].communes) == 42
