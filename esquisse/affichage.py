@@ -29,7 +29,7 @@ import shapely
 from esquisse.couches import AVERTISSEMENT_SCOT
 from esquisse.fichiers import ecrire_atomiquement
 from esquisse.reglages import RACINE
-from esquisse.territoire import epsg_metrique
+from esquisse.territoire import EMPRISES_METRIQUES, LAMBERT93
 
 FORMAT = 3  # à incrémenter quand le contenu des fichiers préparés change
 DECIMALES = 5  # environ 1 m : au-delà de ce qu'un écran montre
@@ -171,8 +171,26 @@ def _valeur_json(valeur):
 def _epsg_metriques(geometries: np.ndarray) -> np.ndarray:
     """La projection métrique de chaque géométrie (Lambert-93, ou locale outre-mer)."""
     x0, y0, x1, y1 = shapely.bounds(geometries).T
-    centres = zip(((x0 + x1) / 2).tolist(), ((y0 + y1) / 2).tolist(), strict=True)
-    return np.array([epsg_metrique(x, y) for x, y in centres])
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    epsgs = np.full(len(geometries), LAMBERT93)
+    for (lon0, lat0, lon1, lat1), epsg in EMPRISES_METRIQUES:
+        epsgs[(cx >= lon0) & (cx <= lon1) & (cy >= lat0) & (cy <= lat1)] = epsg
+    return epsgs
+
+
+def emprise_principale(gdf: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    """L'emprise (WGS84) du groupe d'entités le plus nombreux : la métropole d'une couche nationale.
+
+    Une couche qui va de la Guadeloupe à Mayotte tiendrait à l'écran en réduisant la métropole
+    à quelques pixels : la carte s'ouvre plutôt sur la partie qui compte le plus d'entités.
+    """
+    geometries = np.asarray(gdf.geometry.values, dtype=object)
+    epsgs = _epsg_metriques(geometries)
+    valeurs, nombres = np.unique(epsgs, return_counts=True)
+    if len(valeurs) > 1:
+        geometries = geometries[epsgs == valeurs[np.argmax(nombres)]]
+    x0, y0, x1, y1 = shapely.total_bounds(geometries)
+    return float(x0), float(y0), float(x1), float(y1)
 
 
 def simplifier(geometries: np.ndarray) -> tuple[np.ndarray, int, float]:
@@ -272,7 +290,7 @@ def preparer_couche(
     # fichier gzip à chaque requête), le navigateur le décompresse (DecompressionStream).
     chemin = dossier / f"{cle}.json.gz"
     gdf4326 = gdf.to_crs(4326) if gdf.crs is not None and gdf.crs.to_epsg() != 4326 else gdf
-    x0, y0, x1, y1 = (float(v) for v in gdf4326.total_bounds)
+    x0, y0, x1, y1 = emprise_principale(gdf4326)
     if not chemin.exists():
         geometries, decimales, tolerance = simplifier(gdf4326.geometry.values)
         if tolerance:
