@@ -322,8 +322,11 @@ def _lire_csv(chemin: Path, nom: str) -> _CsvLu:
         return _CsvLu(table.drop(columns=[col]), geoms, f"colonne WKT « {col} »", (col,))
 
     # 2. Des colonnes longitude / latitude (ou x / y).
+    # Nom exact d'abord (« lon », « x »…), sinon un nom qui contient « longitude » / « latitude ».
     lon = next((colonnes[n] for n in _NOMS_LON if n in colonnes), None)
+    lon = lon or next((c for n, c in colonnes.items() if "longitude" in n), None)
     lat = next((colonnes[n] for n in _NOMS_LAT if n in colonnes), None)
+    lat = lat or next((c for n, c in colonnes.items() if "latitude" in n), None)
     if lon and lat:
         x = pd.to_numeric(table[lon].str.replace(",", ".").str.strip(), errors="coerce")
         y = pd.to_numeric(table[lat].str.replace(",", ".").str.strip(), errors="coerce")
@@ -397,9 +400,12 @@ def epsg_de(crs) -> int | None:
 
 
 def _proposer_scr(xy: np.ndarray) -> int | None:
+    """Le premier SCR courant qui place la couche en France ; à défaut, WGS 84 si ce sont des degrés."""
     for epsg, _ in SCR_COURANTS:
         if _part_en_france(xy, epsg) >= 0.9:
             return epsg
+    if len(xy) and (np.abs(xy[:, 0]) <= 180).all() and (np.abs(xy[:, 1]) <= 90).all():
+        return 4326
     return None
 
 

@@ -543,3 +543,23 @@ def test_limite_de_televersement_coherente_avec_le_reglage():
 
     config = tomllib.loads((RACINE / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["server"]["maxUploadSize"] == reglage("ESQUISSE_TAILLE_MAX_IMPORT_MO", {})
+
+
+@pytest.mark.skipif(not FIXTURES.is_dir(), reason="corpus ../shared/fixtures absent")
+def test_csv_de_umap_lu_comme_des_points(projets):
+    """Le CSV d'essai d'uMap (colonnes « Latitude » et « geo_Longitude ») : des points, refusés pour des communes."""
+    chemin = FIXTURES / "umap" / "test_upload_data.csv"
+    (couche,) = analyser(chemin, chemin.name).couches
+    assert couche.type_geometrie == "Point" and couche.scr_propose == 4326
+    message = refuse_sans_rien_ecrire(
+        projets, "bassee-montois", chemin, chemin.name, OptionsImport("communes", epsg=4326)
+    )
+    assert "doit contenir des polygones" in message
+
+
+@pytest.mark.skipif(not FIXTURES.is_dir(), reason="corpus ../shared/fixtures absent")
+@pytest.mark.parametrize("nom", ["test_upload_data.kml", "test_upload_data.gpx", "test_upload_data.umap"])
+def test_formats_d_umap_non_pris_en_charge(projets, nom):
+    chemin = FIXTURES / "umap" / nom
+    message = refuse_sans_rien_ecrire(projets, "bassee-montois", chemin, nom, OptionsImport("communes"))
+    assert "Format non pris en charge" in message and "GeoPackage" in message
