@@ -118,10 +118,11 @@ def mesurer_import_national(travail: Path) -> list[str]:
     projets.mkdir()
     script = IMPORT_NATIONAL.format(racine=str(RACINE), projets=str(projets), cache=str(RACINE / "static" / "cache"))
     sortie = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=RACINE)
-    n, duree, avant, pointe, affichage = sortie.stdout.split()
+    n, duree, avant, pointe, affichage = sortie.stdout.split()[-5:]
+    communes = f"{int(n):,}".replace(",", " ")
     return [
-        f"Import du fichier national ({int(n):,} communes, GeoJSON gzippé 8,9 Mo) : {duree} s, "
-        f"mémoire de pointe {pointe} Mo (dont {avant} Mo pour Python et ses bibliothèques chargées).".replace(",", " "),
+        f"Import du fichier national ({communes} communes, GeoJSON gzippé de 8,9 Mo) : {duree} s ; mémoire de "
+        f"pointe du processus {pointe} Mo, dont {avant} Mo déjà occupés avant l'import (Python, GDAL, geopandas).",
         f"Préparation de son affichage (simplification, fichiers gzippés), une fois pour toutes : {affichage} s.",
     ]
 

@@ -31,13 +31,16 @@ from esquisse.fichiers import ecrire_atomiquement
 from esquisse.reglages import RACINE
 from esquisse.territoire import EMPRISES_METRIQUES, LAMBERT93
 
-FORMAT = 3  # à incrémenter quand le contenu des fichiers préparés change
+FORMAT = 4  # à incrémenter quand le contenu des fichiers préparés change
 DECIMALES = 5  # environ 1 m : au-delà de ce qu'un écran montre
 DOSSIER_STATIQUE = RACINE / "static"
 # Tolérance de simplification : une fraction de la diagonale de la couche. Une région
-# (≈ 550 km) est simplifiée à ≈ 370 m, soit moins d'un pixel à l'échelle où elle tient à
-# l'écran ; un territoire de 80 km n'est pas simplifié (sous le seuil).
-FRACTION_TOLERANCE = 1 / 1500
+# (≈ 550 km) est simplifiée avec une tolérance de ≈ 750 m : ses contours s'écartent de
+# l'original de ≈ 470 m en médiane (≈ 830 m pour 95 % des communes), soit un à deux pixels
+# à l'échelle où la région tient à l'écran (≈ 450 m par pixel). Dès que l'écart se verrait,
+# les contours exacts sont chargés (``zoom_detail``). Un territoire de 80 km n'est pas
+# simplifié (sous le seuil).
+FRACTION_TOLERANCE = 1 / 700
 TOLERANCE_MIN_M = 150
 
 

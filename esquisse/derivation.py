@@ -26,7 +26,7 @@ from esquisse.ateliers import charger_atelier
 from esquisse.correspondances import SYNONYMES, SYNONYMES_GENRE, normaliser, proposer_correspondances
 from esquisse.couches import SCHEMAS, valider
 from esquisse.erreurs import DonneeInvalide, Introuvable
-from esquisse.importation import enregistrer_couche
+from esquisse.importation import enregistrer_couche, preparer_affichage
 from esquisse.sources import lire_csv_brut, ouvrir, taille_max_octets
 from esquisse.texte import exemples as _exemples
 from esquisse.texte import nombre as _nombre
@@ -265,9 +265,16 @@ def deriver_par_table(
 
 
 def enregistrer_derivee(
-    dossier_projets: Path, atelier_id: str, gdf: gpd.GeoDataFrame, rapport: RapportDerivation
+    dossier_projets: Path,
+    atelier_id: str,
+    gdf: gpd.GeoDataFrame,
+    rapport: RapportDerivation,
+    dossier_cache: Path | None = None,
 ) -> RapportDerivation:
-    """Enregistre la couche dérivée dans l'atelier (elle remplace la couche du même genre)."""
+    """Enregistre la couche dérivée dans l'atelier (elle remplace la couche du même genre).
+
+    Avec ``dossier_cache``, l'affichage de la carte est préparé dans la foulée.
+    """
     description = {
         "derivee_des_communes": True,
         "methode": rapport.methode,
@@ -275,6 +282,8 @@ def enregistrer_derivee(
         "rapport": rapport.lignes(),
     }
     rapport.reference = enregistrer_couche(dossier_projets, atelier_id, rapport.genre, gdf, description)
+    if dossier_cache is not None:
+        rapport.remarques.extend(preparer_affichage(dossier_projets, atelier_id, dossier_cache))
     return rapport
 
 

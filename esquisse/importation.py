@@ -50,7 +50,7 @@ from esquisse.correspondances import (
     proposer_genre,
 )
 from esquisse.couches import SCHEMAS, valider
-from esquisse.erreurs import DonneeInvalide, SchemaInvalide
+from esquisse.erreurs import DonneeInvalide, EsquisseErreur, SchemaInvalide
 from esquisse.fichiers import creer_sans_ecraser
 from esquisse.sources import (
     NOMS_TYPES,
@@ -412,8 +412,12 @@ def importer(
     options: OptionsImport,
     taille_max: int | None = None,
     progression: Progression | None = None,
+    dossier_cache: Path | None = None,
 ) -> RapportImport:
     """Importe la couche dans l'atelier et la déclare dans ``atelier.json`` ; renvoie le rapport.
+
+    Avec ``dossier_cache``, l'affichage de la carte est préparé dans la foulée (simplification,
+    fichiers gzippés) : la première ouverture de la carte n'attend pas.
 
     Rien n'est écrit tant que la couche n'est pas entièrement lue, réparée et validée ; la
     couche est écrite d'un coup (fichier nouveau dans ``couches/``), puis ``atelier.json``
@@ -449,9 +453,23 @@ def importer(
     rapport.reference = enregistrer_couche(
         dossier_projets, atelier_id, genre, gdf, description, retirer_du_perimetre=rapport.communes_retirees
     )
+    if dossier_cache is not None:
+        progression(0.95, "Préparation de l'affichage sur la carte")
+        rapport.avertissements.extend(preparer_affichage(dossier_projets, atelier_id, dossier_cache))
     rapport.duree_s = time.perf_counter() - debut
     progression(1.0, "Import terminé")
     return rapport
+
+
+def preparer_affichage(dossier_projets: Path, atelier_id: str, dossier_cache: Path) -> list[str]:
+    """Prépare les fichiers d'affichage des couches de l'atelier ; renvoie les problèmes rencontrés."""
+    from esquisse.carte import parametres_atelier
+
+    try:
+        parametres_atelier(charger_atelier(dossier_projets, atelier_id), dossier_cache)
+    except EsquisseErreur as exc:
+        return [f"La carte de l'atelier ne peut pas encore s'afficher : {exc}"]
+    return []
 
 
 def enregistrer_couche(

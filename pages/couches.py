@@ -7,7 +7,7 @@ from esquisse.cog import DEPARTEMENTS, REGIONS, libelle_departement, libelle_reg
 from esquisse.couches import AVERTISSEMENT_SCOT, SCHEMAS
 from esquisse.erreurs import EsquisseErreur
 from esquisse.reglages import reglage
-from interface import afficher_annonces, annoncer, dossier_projets, exiger_atelier, page
+from interface import afficher_annonces, annoncer, dossier_cache, dossier_projets, exiger_atelier, page
 
 AUCUNE = "— aucune —"
 GENRES = ("communes", "epci", "scot", "territoires")
@@ -182,6 +182,7 @@ with import_:
                     fichier.name,
                     options,
                     progression=lambda part, message: barre.progress(min(max(part, 0.0), 1.0), text=message),
+                    dossier_cache=dossier_cache(),
                 )
             except EsquisseErreur as exc:
                 barre.empty()
@@ -292,7 +293,7 @@ with derive:
             with st.spinner("Fusion des communes…"):
                 try:
                     gdf, rapport = lancer()
-                    derivation.enregistrer_derivee(dossier_projets(), atelier.id, gdf, rapport)
+                    derivation.enregistrer_derivee(dossier_projets(), atelier.id, gdf, rapport, dossier_cache())
                 except EsquisseErreur as exc:
                     st.error(str(exc))
                 else:

@@ -563,3 +563,22 @@ def test_formats_d_umap_non_pris_en_charge(projets, nom):
     chemin = FIXTURES / "umap" / nom
     message = refuse_sans_rien_ecrire(projets, "bassee-montois", chemin, nom, OptionsImport("communes"))
     assert "Format non pris en charge" in message and "GeoPackage" in message
+
+
+def test_affichage_prepare_des_l_import(projets, archive_correcte):
+    """La page passe le dossier de cache : la carte est prête à s'ouvrir sans attendre."""
+    from esquisse.affichage import DOSSIER_STATIQUE
+
+    etapes = []
+    rapport = importer(
+        projets,
+        "bassee-montois",
+        archive_correcte,
+        "COMMUNE.zip",
+        OptionsImport("communes"),
+        progression=lambda p, m: etapes.append(m),
+        dossier_cache=DOSSIER_STATIQUE / "cache",
+    )
+    assert "Préparation de l'affichage sur la carte" in etapes and not rapport.avertissements
+    parametres = parametres_atelier(charger_atelier(projets, "bassee-montois"), DOSSIER_STATIQUE / "cache")
+    assert all((DOSSIER_STATIQUE / c.chemin).is_file() for c in parametres.couches)
