@@ -17,7 +17,7 @@ Streamlit elle-même, ≈ 2,7 Mo et ≈ 2 s) est commun à toutes les pages ; la
 carte est ce qui dépasse. Enfin, l'import du fichier national est chronométré dans un
 processus à part, avec sa mémoire de pointe.
 
-    .venv/bin/python bench/echelle.py [--repetitions 3] [--sans-national]
+    .venv/bin/python bench/echelle.py [--repetitions 3] [--sans-national] [--seulement occitanie …]
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ st_folium(carte, key="carte", height=720, use_container_width=True, returned_obj
 '''
 
 IMPORT_NATIONAL = """
-import resource, sys, time
+import sys, time
 from pathlib import Path
 sys.path.insert(0, {racine!r})
 from esquisse.importation import OptionsImport, importer
@@ -80,16 +80,22 @@ from esquisse.carte import parametres_atelier
 from esquisse.ateliers import charger_atelier
 from tests.fabriques import COMMUNES_NATIONALES, creer_atelier
 projets = Path({projets!r})
-avant = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+def pointe_mo():
+    # VmHWM : pic de mémoire résidente de ce processus (ru_maxrss, lui, hérite du parent à l'exec).
+    ligne = next(l for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+    return int(ligne.split()[1]) // 1024
+
+avant = pointe_mo()
 creer_atelier(projets, "import-national", "Import national")
 debut = time.perf_counter()
 rapport = importer(projets, "import-national", COMMUNES_NATIONALES, COMMUNES_NATIONALES.name, OptionsImport("communes"))
 duree = time.perf_counter() - debut
-pointe = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+pointe = pointe_mo()
 debut = time.perf_counter()
 parametres_atelier(charger_atelier(projets, "import-national"), Path({cache!r}))
 affichage = time.perf_counter() - debut
-print(rapport.nb_entites, round(duree, 2), avant // 1024, pointe // 1024, round(affichage, 2))
+print(rapport.nb_entites, round(duree, 2), avant, pointe, round(affichage, 2))
 """
 
 
@@ -131,8 +137,11 @@ def main() -> None:
     parseur = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parseur.add_argument("--repetitions", type=int, default=3)
     parseur.add_argument("--sans-national", action="store_true", help="ne pas mesurer la France entière")
+    parseur.add_argument("--seulement", nargs="+", choices=[c[0] for c in CAS], help="ne mesurer que ces territoires")
     args = parseur.parse_args()
     cas = [c for c in CAS if not (args.sans_national and c[2] is None)]
+    if args.seulement:
+        cas = [c for c in cas if c[0] in args.seulement]
 
     travail = Path(tempfile.mkdtemp(prefix="esquisse-bench-"))
     projets = travail / "projets"
@@ -211,7 +220,7 @@ def main() -> None:
     if echecs:
         jamais = ", ".join(f"{c[0]} ({c[1]})" for c in echecs)
         print(f"Cartes jamais prêtes (délai de {DELAI_MS // 1000} s dépassé) : {jamais}")
-    if not args.sans_national:
+    if any(c[2] is None for c in cas):
         print()
         for ligne in mesurer_import_national(travail):
             print(ligne)

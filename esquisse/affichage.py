@@ -243,30 +243,39 @@ def contenu_affichage(gdf: gpd.GeoDataFrame, presentation: Presentation) -> dict
     """Collection GeoJSON allégée : champs de l'infobulle, contours simplifiés, coordonnées arrondies."""
     gdf = gdf.to_crs(4326) if gdf.crs is not None and gdf.crs.to_epsg() != 4326 else gdf
     geometries, decimales, _ = simplifier(gdf.geometry.values)
-    return _contenu(gdf, presentation, geometries, decimales)
+    return json.loads(_texte_contenu(gdf, presentation, geometries, decimales))
 
 
 def contenu_detail(gdf: gpd.GeoDataFrame, presentation: Presentation) -> dict:
     """Les géométries non simplifiées (au mètre près), dans l'ordre des entités : le niveau de détail."""
+    return json.loads(_texte_detail(gdf, presentation))
+
+
+# Les fichiers préparés sont écrits directement en texte : shapely.to_geojson donne déjà le JSON
+# de chaque géométrie, inutile de le relire pour le réécrire (national : 35 000 contours).
+
+
+def _texte_detail(gdf: gpd.GeoDataFrame, presentation: Presentation) -> str:
     gdf = gdf.to_crs(4326) if gdf.crs is not None and gdf.crs.to_epsg() != 4326 else gdf
     geometries = _geometries_affichees(np.asarray(gdf.geometry.values, dtype=object), presentation, DECIMALES)
-    return {"geometries": [json.loads(g) for g in shapely.to_geojson(geometries)]}
+    return '{"geometries":[' + ",".join(shapely.to_geojson(geometries).tolist()) + "]}"
 
 
-def _contenu(gdf: gpd.GeoDataFrame, presentation: Presentation, geometries: np.ndarray, decimales: int) -> dict:
-    arrondies = _geometries_affichees(geometries, presentation, decimales)
+def _texte_contenu(gdf: gpd.GeoDataFrame, presentation: Presentation, geometries: np.ndarray, decimales: int) -> str:
+    arrondies = shapely.to_geojson(_geometries_affichees(geometries, presentation, decimales)).tolist()
     noms = [c.nom for c in presentation.champs if c.nom in gdf.columns]
     etiquettes = None
     if presentation.etiquette and presentation.etiquette in gdf.columns:
         points = shapely.point_on_surface(gdf.geometry.values)
-        etiquettes = np.round(shapely.get_coordinates(points), decimales)
-    entites = []
+        etiquettes = np.round(shapely.get_coordinates(points), decimales).tolist()
+    morceaux = []
     for i, (geom, ligne) in enumerate(zip(arrondies, gdf[noms].itertuples(index=False), strict=True)):
         proprietes = {n: _valeur_json(v) for n, v in zip(noms, ligne, strict=True)}
         if etiquettes is not None:
-            proprietes["_etiquette"] = [float(etiquettes[i][0]), float(etiquettes[i][1])]
-        entites.append({"type": "Feature", "properties": proprietes, "geometry": json.loads(shapely.to_geojson(geom))})
-    return {"type": "FeatureCollection", "features": entites}
+            proprietes["_etiquette"] = etiquettes[i]
+        texte = json.dumps(proprietes, ensure_ascii=False, separators=(",", ":"))
+        morceaux.append(f'{{"type":"Feature","properties":{texte},"geometry":{geom}}}')
+    return '{"type":"FeatureCollection","features":[' + ",".join(morceaux) + "]}"
 
 
 def lire_affichage(chemin: Path) -> dict:
@@ -299,8 +308,8 @@ def preparer_couche(
         if tolerance:
             # Niveau de détail, chargé par le navigateur quand on zoome assez pour voir la simplification.
             zoom = zoom_detail(tolerance, (y0 + y1) / 2)
-            _ecrire_gz(dossier / f"{cle}-detail-z{zoom}.json.gz", contenu_detail(gdf4326, presentation))
-        _ecrire_gz(chemin, _contenu(gdf4326, presentation, geometries, decimales))
+            _ecrire_gz(dossier / f"{cle}-detail-z{zoom}.json.gz", _texte_detail(gdf4326, presentation), niveau=6)
+        _ecrire_gz(chemin, _texte_contenu(gdf4326, presentation, geometries, decimales))
     detail = next(iter(sorted(dossier.glob(f"{cle}-detail-z*.json.gz"))), None)
     return CoucheAffichee(
         identifiant,
@@ -313,9 +322,9 @@ def preparer_couche(
     )
 
 
-def _ecrire_gz(chemin: Path, contenu: dict) -> None:
-    texte = json.dumps(contenu, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    ecrire_atomiquement(chemin, gzip.compress(texte, compresslevel=9, mtime=0))
+def _ecrire_gz(chemin: Path, texte: str, niveau: int = 9) -> None:
+    """Écrit d'un coup le fichier gzippé ; le détail, gros et chargé rarement, est moins compressé (plus vite)."""
+    ecrire_atomiquement(chemin, gzip.compress(texte.encode("utf-8"), compresslevel=niveau, mtime=0))
 
 
 def _relatif(chemin: Path, dossier_cache: Path) -> str:
