@@ -52,6 +52,7 @@ bench: setup systeme
 	$(PY) bench/versions.py
 	$(PY) bench/esquisses.py
 	$(PY) bench/comparaison.py
+	$(PY) bench/echelle.py
 
 propre:
 	rm -rf $(VENV) node_modules $(VENDOR) static/cache .pytest_cache

@@ -11,7 +11,7 @@ import html
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -44,6 +44,8 @@ PAGES: tuple[tuple[str, str, str, bool], ...] = (
     ("pages/exports.py", "Exports : carte et SIG", ":material/download:", True),
     ("pages/carnet.py", "Carnet de suivi", ":material/description:", True),
     ("pages/sauvegardes.py", "Sauvegardes", ":material/archive:", False),
+    ("pages/territoire.py", "Territoire de projet", ":material/select_all:", True),
+    ("pages/couches.py", "Couches", ":material/layers:", True),
 )
 
 
@@ -372,3 +374,52 @@ def bouton_telechargement(chemin: Path, libelle: str, cle: str) -> None:
         icon=":material/download:",
         key=cle,
     )
+
+
+# --------------------------------------------------------------------------- territoire de projet
+
+CLE_TERRITOIRES = "territoires-en-cours"
+CLE_ANNONCES = "annonces"
+
+
+@dataclass(frozen=True)
+class BrouillonTerritoire:
+    """Le territoire de projet en cours de composition (pas encore enregistré)."""
+
+    nom: str
+    codes: tuple[str, ...]
+    dernier_clic: str | None = None
+
+
+def brouillon_territoire(atelier: Atelier) -> BrouillonTerritoire:
+    """Le brouillon de l'atelier ; au départ, son territoire de projet enregistré."""
+    brouillons = st.session_state.setdefault(CLE_TERRITOIRES, {})
+    if atelier.id not in brouillons:
+        p = atelier.perimetre
+        brouillons[atelier.id] = BrouillonTerritoire(p.nom if p else "Territoire de projet", p.communes if p else ())
+    return brouillons[atelier.id]
+
+
+def modifier_brouillon_territoire(atelier: Atelier, **changements) -> BrouillonTerritoire:
+    brouillon = replace(brouillon_territoire(atelier), **changements)
+    st.session_state[CLE_TERRITOIRES][atelier.id] = brouillon
+    return brouillon
+
+
+def oublier_brouillon_territoire(atelier: Atelier) -> None:
+    st.session_state.setdefault(CLE_TERRITOIRES, {}).pop(atelier.id, None)
+
+
+def annoncer(texte: str, genre: str = "success", zone: str = "") -> None:
+    """Un message à montrer au prochain affichage de la page (après un bouton, par exemple).
+
+    ``zone`` permet de le montrer près du bouton qui l'a produit plutôt qu'en haut de page.
+    """
+    st.session_state.setdefault(CLE_ANNONCES, []).append((zone, genre, texte))
+
+
+def afficher_annonces(zone: str = "") -> None:
+    annonces = st.session_state.get(CLE_ANNONCES, [])
+    st.session_state[CLE_ANNONCES] = [a for a in annonces if a[0] != zone]
+    for _, genre, texte in (a for a in annonces if a[0] == zone):
+        {"success": st.success, "error": st.error, "info": st.info, "warning": st.warning}[genre](texte)

@@ -142,6 +142,8 @@ def _config_js(p: ParametresCarte) -> dict:
                 "id": c.id,
                 "nom": c.presentation.nom,
                 "chemin": c.chemin,
+                "chemin_detail": c.chemin_detail,
+                "zoom_detail": c.zoom_detail,
                 "style": c.presentation.style,
                 "visible": c.presentation.visible,
                 "champs": [{"nom": ch.nom, "libelle": ch.libelle, "format": ch.format} for ch in c.presentation.champs],

@@ -74,6 +74,13 @@ REGLAGES: tuple[Reglage, ...] = (
         "2000",
         int,
     ),
+    Reglage(
+        "ESQUISSE_TAILLE_MAX_IMPORT_MO",
+        "Taille maximale, en mégaoctets, d'un fichier importé (et de son contenu une fois décompressé). "
+        "Garder `server.maxUploadSize` de `.streamlit/config.toml` à la même valeur.",
+        "200",
+        int,
+    ),
 )
 
 _PAR_NOM = {r.nom: r for r in REGLAGES}

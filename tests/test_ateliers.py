@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from esquisse.affichage import DOSSIER_STATIQUE
+from esquisse.affichage import DOSSIER_STATIQUE, lire_affichage
 from esquisse.ateliers import charger_atelier, lister_ateliers, modifier_atelier, resoudre_reference
 from esquisse.carte import parametres_atelier
 from esquisse.erreurs import DonneeInvalide, Introuvable, SchemaInvalide
@@ -68,7 +68,7 @@ def test_perimetre_et_ses_chiffres(projets):
     atelier = charger_atelier(projets, "bassee-montois")
     parametres = parametres_atelier(atelier, DOSSIER_STATIQUE / "cache")
     perimetre = next(c for c in parametres.couches if c.id == "perimetre")
-    contenu = json.loads((DOSSIER_STATIQUE / perimetre.chemin).read_text(encoding="utf-8"))
+    contenu = lire_affichage(DOSSIER_STATIQUE / perimetre.chemin)
     props = contenu["features"][0]["properties"]
     assert props["n_communes"] == 42
     assert props["population"] == sum(
