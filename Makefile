@@ -34,6 +34,8 @@ $(VENDOR)/.installe: node_modules/.package-lock.json
 	mkdir -p $(VENDOR)
 	cp -R node_modules/leaflet/dist $(VENDOR)/leaflet
 	cp -R node_modules/leaflet-draw/dist $(VENDOR)/leaflet-draw
+	mkdir -p $(VENDOR)/leaflet.sync
+	cp node_modules/leaflet.sync/L.Map.Sync.js node_modules/leaflet.sync/LICENSE $(VENDOR)/leaflet.sync/
 	@touch $@
 
 # Paquets Debian des tests : chromium (navigateur), gdal-bin (ogrinfo), poppler-utils (pdftoppm).
@@ -46,8 +48,11 @@ lint: setup
 
 bench: setup systeme
 	$(PY) bench/carte.py
+	$(PY) bench/exports.py
 	$(PY) bench/versions.py
 	$(PY) bench/esquisses.py
+	$(PY) bench/comparaison.py
+	$(PY) bench/echelle.py
 	$(PY) bench/feuille_de_route.py
 
 propre:

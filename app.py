@@ -8,14 +8,14 @@ import streamlit as st
 from esquisse.ateliers import REGIONS, catalogue, creer_atelier
 from esquisse.erreurs import EsquisseErreur
 from esquisse.seances import calendrier, prochaine_seance
-from interface import annoncer_succes, ateliers, dossier_projets, md, montrer_annonces, ouvrir_atelier, page
+from interface import afficher_annonces, annoncer, ateliers, dossier_projets, md, ouvrir_atelier, page
 
 AUCUNE_COUCHE = "aucune"
 
 page("Ateliers")
 st.title("Esquisse")
 st.caption("Esquisser, annoter et comparer les hypothèses d'un Atelier des territoires.")
-montrer_annonces()
+afficher_annonces()
 
 try:
     liste = ateliers()
@@ -67,7 +67,7 @@ with (
             st.error(f"Atelier non créé : {exc}")
         else:
             ouvrir_atelier(atelier.id)
-            annoncer_succes(f"Atelier « {md(atelier.nom)} » créé. Ajoutez ses participants, puis préparez ses séances.")
+            annoncer(f"Atelier « {md(atelier.nom)} » créé. Ajoutez ses participants, puis préparez ses séances.")
             st.switch_page("pages/atelier.py", query_params={"atelier": atelier.id})
 
 if liste:

@@ -8,9 +8,12 @@ passe que par les accesseurs de ce module.
 from __future__ import annotations
 
 import html
+import logging
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 import streamlit as st
 
@@ -21,7 +24,15 @@ from esquisse.fusion import Conflit
 from esquisse.geojson import ROLES
 from esquisse.legende import Categorie
 from esquisse.reglages import RACINE, reglage
-from esquisse.seances import Hypothese, Seance, hypothese, lister_hypotheses, lister_seances, seance
+from esquisse.seances import (
+    Hypothese,
+    Seance,
+    hypothese,
+    lister_hypotheses,
+    lister_seances,
+    seance,
+    seance_par_defaut,
+)
 
 CLE_ATELIER = "atelier"
 ICONE = RACINE / "static" / "esquisse" / "icone.png"
@@ -31,11 +42,21 @@ PAGES: tuple[tuple[str, str, str, bool], ...] = (
     ("app.py", "Ateliers", ":material/home:", False),
     ("pages/atelier.py", "Atelier", ":material/tune:", True),
     ("pages/carte.py", "Carte et esquisses", ":material/draw:", True),
+    ("pages/tablette.py", "Tablette (contribuer)", ":material/tablet:", True),
+    ("pages/projection.py", "Projection", ":material/cast:", True),
     ("pages/seances.py", "Séances et hypothèses", ":material/event:", True),
     ("pages/historique.py", "Historique", ":material/history:", True),
+    ("pages/comparer.py", "Comparer", ":material/compare:", True),
+    ("pages/territoires.py", "Territoires touchés", ":material/hub:", True),
     ("pages/legende.py", "Légende", ":material/palette:", True),
     ("pages/feuille_de_route.py", "Feuille de route", ":material/checklist:", True),
     ("pages/chronologie.py", "Chronologie", ":material/timeline:", True),
+    ("pages/sites.py", "Comparer les sites", ":material/view_column:", False),
+    ("pages/exports.py", "Exports : carte et SIG", ":material/download:", True),
+    ("pages/carnet.py", "Carnet de suivi", ":material/description:", True),
+    ("pages/sauvegardes.py", "Sauvegardes", ":material/archive:", False),
+    ("pages/territoire.py", "Territoire de projet", ":material/select_all:", True),
+    ("pages/couches.py", "Couches", ":material/layers:", True),
 )
 
 
@@ -45,6 +66,11 @@ def dossier_projets() -> Path:
 
 def dossier_cache() -> Path:
     return reglage("ESQUISSE_CACHE")
+
+
+def dossier_exports(atelier: Atelier) -> Path:
+    """Dossier où les exports de l'atelier sont écrits avant d'être téléchargés."""
+    return reglage("ESQUISSE_EXPORTS") / atelier.id
 
 
 def prefixe_statique() -> str:
@@ -80,11 +106,25 @@ def atelier_courant() -> Atelier | None:
     return atelier
 
 
-def page(titre: str) -> None:
-    """En-tête commun : titre de l'onglet, mise en page large, navigation latérale en français."""
-    st.set_page_config(page_title=f"{titre} · Esquisse", page_icon=str(ICONE), layout="wide")
-    # Moins de marge en haut : au projecteur, chaque ligne compte pour la carte.
-    st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.2rem;}</style>")
+def page(titre: str, plein_ecran: bool = False) -> None:
+    """En-tête commun : titre de l'onglet, mise en page large, navigation latérale en français.
+
+    ``plein_ecran`` replie la barre latérale et masque l'en-tête de Streamlit (projection, tablette).
+    """
+    st.set_page_config(
+        page_title=f"{titre} · Esquisse",
+        page_icon=str(ICONE),
+        layout="wide",
+        initial_sidebar_state="collapsed" if plein_ecran else "auto",
+    )
+    if plein_ecran:
+        st.html(
+            "<style>header[data-testid='stHeader']{display:none;}"
+            "[data-testid='stMainBlockContainer']{padding:0.6rem 1rem 0.2rem 1rem;}</style>"
+        )
+    else:
+        # Moins de marge en haut : au projecteur, chaque ligne compte pour la carte.
+        st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.2rem;}</style>")
     identifiant = identifiant_atelier()
     with st.sidebar:
         st.markdown("### Esquisse")
@@ -111,13 +151,14 @@ CLES_ADRESSE = (CLE_ATELIER, "seance", "hypothese")
 
 
 def choisir_seance(atelier: Atelier, cle: str = "choix-seance") -> Seance | None:
-    """Sélecteur de séance (la dernière par défaut), mémorisé dans l'adresse."""
+    """Sélecteur de séance, mémorisé dans l'adresse ; par défaut celle où l'on travaille
+    (voir :func:`esquisse.seances.seance_par_defaut`), pas une séance à venir encore vide."""
     seances = lister_seances(atelier.dossier)
     if not seances:
         return None
     par_id = {s.id: s for s in seances}
     voulue = st.query_params.get("seance")
-    defaut = voulue if voulue in par_id else seances[-1].id
+    defaut = voulue if voulue in par_id else seance_par_defaut(seances).id
     choisie = st.selectbox(
         "Séance",
         list(par_id),
@@ -148,6 +189,29 @@ def choisir_hypothese(s: Seance, cle: str = "choix-hypothese") -> Hypothese | No
     if st.query_params.get("hypothese") != choisie:
         st.query_params["hypothese"] = choisie
     return par_id[choisie]
+
+
+def choisir_seance_et_hypothese(atelier: Atelier, cle: str, colonnes=None) -> tuple[Seance | None, Hypothese | None]:
+    """Les deux sélecteurs côte à côte (dans ``colonnes`` si elles sont données)."""
+    un, deux = colonnes if colonnes is not None else st.columns(2)
+    with un:
+        s = choisir_seance(atelier, f"{cle}-seance")
+    with deux:
+        h = choisir_hypothese(s, f"{cle}-hypothese") if s else None
+    return s, h
+
+
+def parametres_carte(atelier: Atelier, dessin: str = ""):
+    """Paramètres de la carte de l'atelier ; une couche illisible arrête la page avec un message."""
+    from esquisse.carte import parametres_atelier  # import tardif : folium n'est utile qu'aux pages de carte
+
+    try:
+        return parametres_atelier(
+            atelier, dossier_cache(), prefixe_statique(), reglage("ESQUISSE_ZOOM_ETIQUETTES"), dessin=dessin
+        )
+    except EsquisseErreur as exc:
+        st.error(str(exc))
+        st.stop()
 
 
 def seance_et_hypothese_de_l_adresse(atelier: Atelier) -> tuple[Seance | None, Hypothese | None]:
@@ -256,19 +320,121 @@ def legende_html(categories, grande: bool = False) -> str:
     return "<div class='esq-legende'>" + "".join(lignes) + "</div>"
 
 
-# -- messages après une action (montrés au prochain affichage) -------------------------------------
+# -- tâches longues et téléchargements -----------------------------------------------------------
 
-CLE_MESSAGES = "messages-a-montrer"
+T = TypeVar("T")
+_journal = logging.getLogger("esquisse")
+TYPES_MIME = {
+    ".pdf": "application/pdf",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".gpkg": "application/geopackage+sqlite3",
+    ".geojson": "application/geo+json",
+    ".csv": "text/csv",
+    ".zip": "application/zip",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
 
 
-def annoncer_succes(texte: str) -> None:
-    """Un message de réussite à montrer après ``st.rerun()`` ou ``st.switch_page()``."""
-    st.session_state.setdefault(CLE_MESSAGES, []).append(texte)
+def executer(libelle: str, tache: Callable[[Callable[[float, str], None]], T]) -> T | None:
+    """Lance ``tache(progression)`` en montrant sa progression ; une erreur s'affiche en français.
+
+    Renvoie le résultat, ou ``None`` si la tâche a échoué (les fonctions du domaine n'écrivent
+    jamais de fichier partiel : il n'y a rien à nettoyer).
+    """
+    with st.status(libelle, expanded=True) as statut:
+        barre = st.progress(0.0, text="Préparation…")
+
+        def progression(part: float, message: str) -> None:
+            barre.progress(min(max(float(part), 0.0), 1.0), text=message)
+
+        try:
+            resultat = tache(progression)
+        except EsquisseErreur as exc:
+            statut.update(label=f"{libelle} : échec", state="error", expanded=True)
+            st.error(str(exc))
+            return None
+        except Exception as exc:  # toute autre erreur : message en français, détail dans le journal
+            _journal.exception("Échec de « %s »", libelle)
+            statut.update(label=f"{libelle} : échec", state="error", expanded=True)
+            st.error(
+                f"L'opération a échoué de façon inattendue ({type(exc).__name__} : {exc}). "
+                "Aucun fichier partiel n'a été laissé."
+            )
+            return None
+        barre.progress(1.0, text="Terminé.")
+        statut.update(label=f"{libelle} : terminé", state="complete", expanded=False)
+    return resultat
 
 
-def montrer_annonces() -> None:
-    for texte in st.session_state.pop(CLE_MESSAGES, []):
-        st.success(texte)
+def taille_lisible(octets: int) -> str:
+    """« 820 Ko », « 2,3 Mo » : une taille de fichier à la française."""
+    if octets < 1_000_000:
+        return f"{max(1, round(octets / 1000))} Ko"
+    return f"{octets / 1e6:.1f} Mo".replace(".", ",")
+
+
+def bouton_telechargement(chemin: Path, libelle: str, cle: str) -> None:
+    """Bouton de téléchargement d'un fichier exporté (lu seulement au clic)."""
+    st.download_button(
+        f"{libelle} — {taille_lisible(chemin.stat().st_size)}",
+        data=lambda: chemin.read_bytes(),
+        file_name=chemin.name,
+        mime=TYPES_MIME.get(chemin.suffix, "application/octet-stream"),
+        on_click="ignore",
+        type="primary",
+        icon=":material/download:",
+        key=cle,
+    )
+
+
+# --------------------------------------------------------------------------- territoire de projet
+
+CLE_TERRITOIRES = "territoires-en-cours"
+CLE_ANNONCES = "annonces"
+
+
+@dataclass(frozen=True)
+class BrouillonTerritoire:
+    """Le territoire de projet en cours de composition (pas encore enregistré)."""
+
+    nom: str
+    codes: tuple[str, ...]
+    dernier_clic: str | None = None
+
+
+def brouillon_territoire(atelier: Atelier) -> BrouillonTerritoire:
+    """Le brouillon de l'atelier ; au départ, son territoire de projet enregistré."""
+    brouillons = st.session_state.setdefault(CLE_TERRITOIRES, {})
+    if atelier.id not in brouillons:
+        p = atelier.perimetre
+        brouillons[atelier.id] = BrouillonTerritoire(p.nom if p else "Territoire de projet", p.communes if p else ())
+    return brouillons[atelier.id]
+
+
+def modifier_brouillon_territoire(atelier: Atelier, **changements) -> BrouillonTerritoire:
+    brouillon = replace(brouillon_territoire(atelier), **changements)
+    st.session_state[CLE_TERRITOIRES][atelier.id] = brouillon
+    return brouillon
+
+
+def oublier_brouillon_territoire(atelier: Atelier) -> None:
+    st.session_state.setdefault(CLE_TERRITOIRES, {}).pop(atelier.id, None)
+
+
+def annoncer(texte: str, genre: str = "success", zone: str = "") -> None:
+    """Un message à montrer au prochain affichage de la page (après un bouton, par exemple).
+
+    ``zone`` permet de le montrer près du bouton qui l'a produit plutôt qu'en haut de page.
+    """
+    st.session_state.setdefault(CLE_ANNONCES, []).append((zone, genre, texte))
+
+
+def afficher_annonces(zone: str = "") -> None:
+    annonces = st.session_state.get(CLE_ANNONCES, [])
+    st.session_state[CLE_ANNONCES] = [a for a in annonces if a[0] != zone]
+    for _, genre, texte in (a for a in annonces if a[0] == zone):
+        {"success": st.success, "error": st.error, "info": st.info, "warning": st.warning}[genre](texte)
 
 
 # -- feuille de route en cours de modification ------------------------------------------------------

@@ -43,7 +43,7 @@ class Mesure:
     octets_couches: int
 
 
-def mesurer_chargement(navigateur, url: str, largeur=1920, hauteur=1080) -> Mesure:
+def mesurer_chargement(navigateur, url: str, largeur=1920, hauteur=1080, delai_ms: int = 60000) -> Mesure:
     """Charge ``url`` dans un contexte neuf (cache vide) et mesure jusqu'à la carte prête."""
     contexte, reseau = contexte_hors_ligne(navigateur, largeur=largeur, hauteur=hauteur)
     page = contexte.new_page()
@@ -71,9 +71,9 @@ def mesurer_chargement(navigateur, url: str, largeur=1920, hauteur=1080) -> Mesu
     cdp.on("Network.webSocketFrameReceived", trame)
     debut = time.perf_counter()
     page.goto(url)
-    page.wait_for_selector(IFRAME_CARTE, timeout=60000)
+    page.wait_for_selector(IFRAME_CARTE, timeout=delai_ms)
     cadre = next(f for f in page.frames if "streamlit_folium" in f.url)
-    cadre.wait_for_function(CARTE_PRETE, polling=10, timeout=60000)
+    cadre.wait_for_function(CARTE_PRETE, polling=10, timeout=delai_ms)
     duree = time.perf_counter() - debut
     page.wait_for_timeout(300)  # laisser arriver les dernières trames
     contexte.close()

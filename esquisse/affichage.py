@@ -1,14 +1,20 @@
 """Préparation des couches pour l'affichage dans le navigateur.
 
 Les couches de référence ne voyagent pas dans le code de la carte : elles sont écrites une
-fois, allégées (attributs utiles, coordonnées arrondies au mètre), dans un fichier du
-dossier servi statiquement, nommé d'après une empreinte de leur source. La carte ne
-contient que l'adresse de ce fichier ; le navigateur le télécharge une fois, et les
-réexécutions de la page ne le renvoient jamais.
+fois, allégées (attributs utiles, coordonnées arrondies), dans un fichier du dossier servi
+statiquement, nommé d'après une empreinte de leur source. La carte ne contient que
+l'adresse de ce fichier ; le navigateur le télécharge une fois, et les réexécutions de la
+page ne le renvoient jamais.
+
+L'allègement suit l'échelle de la couche : plus elle couvre un grand territoire, plus ses
+contours sont simplifiés et ses coordonnées arrondies. La simplification traite la couche
+comme un pavage (``shapely.coverage_simplify``) : une limite partagée par deux communes est
+simplifiée une seule fois, de la même façon des deux côtés, sans trou ni chevauchement.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import math
@@ -23,10 +29,19 @@ import shapely
 from esquisse.couches import AVERTISSEMENT_SCOT
 from esquisse.fichiers import ecrire_atomiquement
 from esquisse.reglages import RACINE
+from esquisse.territoire import EMPRISES_METRIQUES, LAMBERT93
 
-FORMAT = 1  # à incrémenter quand le contenu des fichiers préparés change
+FORMAT = 4  # à incrémenter quand le contenu des fichiers préparés change
 DECIMALES = 5  # environ 1 m : au-delà de ce qu'un écran montre
 DOSSIER_STATIQUE = RACINE / "static"
+# Tolérance de simplification : une fraction de la diagonale de la couche. Une région
+# (≈ 550 km) est simplifiée avec une tolérance de ≈ 750 m : ses contours s'écartent de
+# l'original de ≈ 470 m en médiane (≈ 830 m pour 95 % des communes), soit un à deux pixels
+# à l'échelle où la région tient à l'écran (≈ 450 m par pixel). Dès que l'écart se verrait,
+# les contours exacts sont chargés (``zoom_detail``). Un territoire de 80 km n'est pas
+# simplifié (sous le seuil).
+FRACTION_TOLERANCE = 1 / 700
+TOLERANCE_MIN_M = 150
 
 
 @dataclass(frozen=True)
@@ -122,6 +137,9 @@ class CoucheAffichee:
     nb_entites: int
     emprise: tuple[float, float, float, float]
     presentation: Presentation
+    # Contours non simplifiés, chargés à partir du zoom ``zoom_detail`` (couches étendues seulement).
+    chemin_detail: str | None = None
+    zoom_detail: int | None = None
 
 
 def empreinte(*parties: object) -> str:
@@ -153,25 +171,116 @@ def _valeur_json(valeur):
     return valeur
 
 
-def contenu_affichage(gdf: gpd.GeoDataFrame, presentation: Presentation) -> dict:
-    """Collection GeoJSON allégée : champs de l'infobulle, coordonnées arrondies."""
-    gdf = gdf.to_crs(4326) if gdf.crs is not None and gdf.crs.to_epsg() != 4326 else gdf
-    geometries = gdf.geometry.values
+def _epsg_metriques(geometries: np.ndarray) -> np.ndarray:
+    """La projection métrique de chaque géométrie (Lambert-93, ou locale outre-mer)."""
+    x0, y0, x1, y1 = shapely.bounds(geometries).T
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    epsgs = np.full(len(geometries), LAMBERT93)
+    for (lon0, lat0, lon1, lat1), epsg in EMPRISES_METRIQUES:
+        epsgs[(cx >= lon0) & (cx <= lon1) & (cy >= lat0) & (cy <= lat1)] = epsg
+    return epsgs
+
+
+def emprise_principale(gdf: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    """L'emprise (WGS84) du groupe d'entités le plus nombreux : la métropole d'une couche nationale.
+
+    Une couche qui va de la Guadeloupe à Mayotte tiendrait à l'écran en réduisant la métropole
+    à quelques pixels : la carte s'ouvre plutôt sur la partie qui compte le plus d'entités.
+    """
+    geometries = np.asarray(gdf.geometry.values, dtype=object)
+    epsgs = _epsg_metriques(geometries)
+    valeurs, nombres = np.unique(epsgs, return_counts=True)
+    if len(valeurs) > 1:
+        geometries = geometries[epsgs == valeurs[np.argmax(nombres)]]
+    x0, y0, x1, y1 = shapely.total_bounds(geometries)
+    return float(x0), float(y0), float(x1), float(y1)
+
+
+def simplifier(geometries: np.ndarray) -> tuple[np.ndarray, int, float]:
+    """Géométries (WGS84) simplifiées pour l'échelle de la couche, décimales à garder, tolérance (m).
+
+    Chaque groupe de géométries (métropole, chaque département d'outre-mer) est simplifié
+    dans sa projection métrique, avec une tolérance proportionnelle à son étendue.
+    """
+    geometries = np.asarray(geometries, dtype=object)
+    surfaciques = np.isin(shapely.get_type_id(geometries), (3, 6))
+    if len(geometries) == 0 or not surfaciques.all():
+        return geometries, DECIMALES, 0.0
+    resultat = geometries.copy()
+    tolerance_max = 0.0
+    epsgs = _epsg_metriques(geometries)
+    for epsg in np.unique(epsgs):
+        masque = epsgs == epsg
+        projetees = gpd.GeoSeries(geometries[masque], crs=4326).to_crs(int(epsg))
+        x0, y0, x1, y1 = projetees.total_bounds
+        tolerance = math.hypot(x1 - x0, y1 - y0) * FRACTION_TOLERANCE
+        if tolerance < TOLERANCE_MIN_M:
+            continue
+        simplifiees = shapely.coverage_simplify(projetees.values, tolerance)
+        # Une géométrie que la simplification viderait garde son contour d'origine.
+        vides = shapely.is_empty(simplifiees)
+        simplifiees[vides] = projetees.values[vides]
+        resultat[masque] = gpd.GeoSeries(simplifiees, crs=int(epsg)).to_crs(4326).values
+        tolerance_max = max(tolerance_max, tolerance)
+    # Arrondir bien en deçà de la tolérance : 1e-4° ≈ 10 m.
+    decimales = 4 if tolerance_max >= 100 else DECIMALES
+    return resultat, decimales, tolerance_max
+
+
+def zoom_detail(tolerance_m: float, latitude: float) -> int:
+    """Premier niveau de zoom où la tolérance de simplification dépasse 3 pixels à l'écran."""
+    metres_par_pixel_z0 = 156543.03 * math.cos(math.radians(latitude))
+    return max(6, min(14, math.ceil(math.log2(metres_par_pixel_z0 * 3 / tolerance_m))))
+
+
+def _geometries_affichees(geometries: np.ndarray, presentation: Presentation, decimales: int) -> np.ndarray:
     if presentation.contour:
         geometries = shapely.boundary(geometries)
-    arrondies = shapely.set_precision(geometries, 10**-DECIMALES, mode="pointwise")
+    return shapely.set_precision(geometries, 10**-decimales, mode="pointwise")
+
+
+def contenu_affichage(gdf: gpd.GeoDataFrame, presentation: Presentation) -> dict:
+    """Collection GeoJSON allégée : champs de l'infobulle, contours simplifiés, coordonnées arrondies."""
+    gdf = gdf.to_crs(4326) if gdf.crs is not None and gdf.crs.to_epsg() != 4326 else gdf
+    geometries, decimales, _ = simplifier(gdf.geometry.values)
+    return json.loads(_texte_contenu(gdf, presentation, geometries, decimales))
+
+
+def contenu_detail(gdf: gpd.GeoDataFrame, presentation: Presentation) -> dict:
+    """Les géométries non simplifiées (au mètre près), dans l'ordre des entités : le niveau de détail."""
+    return json.loads(_texte_detail(gdf, presentation))
+
+
+# Les fichiers préparés sont écrits directement en texte : shapely.to_geojson donne déjà le JSON
+# de chaque géométrie, inutile de le relire pour le réécrire (national : 35 000 contours).
+
+
+def _texte_detail(gdf: gpd.GeoDataFrame, presentation: Presentation) -> str:
+    gdf = gdf.to_crs(4326) if gdf.crs is not None and gdf.crs.to_epsg() != 4326 else gdf
+    geometries = _geometries_affichees(np.asarray(gdf.geometry.values, dtype=object), presentation, DECIMALES)
+    return '{"geometries":[' + ",".join(shapely.to_geojson(geometries).tolist()) + "]}"
+
+
+def _texte_contenu(gdf: gpd.GeoDataFrame, presentation: Presentation, geometries: np.ndarray, decimales: int) -> str:
+    arrondies = shapely.to_geojson(_geometries_affichees(geometries, presentation, decimales)).tolist()
     noms = [c.nom for c in presentation.champs if c.nom in gdf.columns]
     etiquettes = None
     if presentation.etiquette and presentation.etiquette in gdf.columns:
         points = shapely.point_on_surface(gdf.geometry.values)
-        etiquettes = np.round(shapely.get_coordinates(points), DECIMALES)
-    entites = []
+        etiquettes = np.round(shapely.get_coordinates(points), decimales).tolist()
+    morceaux = []
     for i, (geom, ligne) in enumerate(zip(arrondies, gdf[noms].itertuples(index=False), strict=True)):
         proprietes = {n: _valeur_json(v) for n, v in zip(noms, ligne, strict=True)}
         if etiquettes is not None:
-            proprietes["_etiquette"] = [float(etiquettes[i][0]), float(etiquettes[i][1])]
-        entites.append({"type": "Feature", "properties": proprietes, "geometry": json.loads(shapely.to_geojson(geom))})
-    return {"type": "FeatureCollection", "features": entites}
+            proprietes["_etiquette"] = etiquettes[i]
+        texte = json.dumps(proprietes, ensure_ascii=False, separators=(",", ":"))
+        morceaux.append(f'{{"type":"Feature","properties":{texte},"geometry":{geom}}}')
+    return '{"type":"FeatureCollection","features":[' + ",".join(morceaux) + "]}"
+
+
+def lire_affichage(chemin: Path) -> dict:
+    """Le contenu GeoJSON d'un fichier préparé (pour les tests et les outils)."""
+    return json.loads(gzip.decompress(chemin.read_bytes()))
 
 
 def preparer_couche(
@@ -188,13 +297,38 @@ def preparer_couche(
     """
     presentation = presentation or PRESENTATIONS[identifiant]
     cle = empreinte(FORMAT, identifiant, cle_source, presentation.champs, presentation.etiquette, presentation.contour)
-    chemin = dossier_cache / "couches" / f"{cle}.json"
+    dossier = dossier_cache / "couches"
+    # Compressé une fois pour toutes : le serveur l'envoie tel quel (il ne recompresse pas un
+    # fichier gzip à chaque requête), le navigateur le décompresse (DecompressionStream).
+    chemin = dossier / f"{cle}.json.gz"
+    gdf4326 = gdf.to_crs(4326) if gdf.crs is not None and gdf.crs.to_epsg() != 4326 else gdf
+    x0, y0, x1, y1 = emprise_principale(gdf4326)
     if not chemin.exists():
-        contenu = contenu_affichage(gdf, presentation)
-        ecrire_atomiquement(chemin, json.dumps(contenu, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-    x0, y0, x1, y1 = (float(v) for v in gdf.to_crs(4326).total_bounds)
+        geometries, decimales, tolerance = simplifier(gdf4326.geometry.values)
+        if tolerance:
+            # Niveau de détail, chargé par le navigateur quand on zoome assez pour voir la simplification.
+            zoom = zoom_detail(tolerance, (y0 + y1) / 2)
+            _ecrire_gz(dossier / f"{cle}-detail-z{zoom}.json.gz", _texte_detail(gdf4326, presentation), niveau=6)
+        _ecrire_gz(chemin, _texte_contenu(gdf4326, presentation, geometries, decimales))
+    detail = next(iter(sorted(dossier.glob(f"{cle}-detail-z*.json.gz"))), None)
+    return CoucheAffichee(
+        identifiant,
+        _relatif(chemin, dossier_cache),
+        len(gdf),
+        (x0, y0, x1, y1),
+        presentation,
+        chemin_detail=_relatif(detail, dossier_cache) if detail else None,
+        zoom_detail=int(detail.name.rsplit("-z", 1)[1].split(".")[0]) if detail else None,
+    )
+
+
+def _ecrire_gz(chemin: Path, texte: str, niveau: int = 9) -> None:
+    """Écrit d'un coup le fichier gzippé ; le détail, gros et chargé rarement, est moins compressé (plus vite)."""
+    ecrire_atomiquement(chemin, gzip.compress(texte.encode("utf-8"), compresslevel=niveau, mtime=0))
+
+
+def _relatif(chemin: Path, dossier_cache: Path) -> str:
     try:
-        relatif = chemin.resolve().relative_to(DOSSIER_STATIQUE.resolve())
+        return chemin.resolve().relative_to(DOSSIER_STATIQUE.resolve()).as_posix()
     except ValueError:
         raise ValueError(f"Le dossier de cache {dossier_cache} doit se trouver sous {DOSSIER_STATIQUE}.") from None
-    return CoucheAffichee(identifiant, relatif.as_posix(), len(gdf), (x0, y0, x1, y1), presentation)

@@ -40,7 +40,9 @@ class ParametresCarte:
     prefixe: str = PREFIXE_STATIQUE
     zoom_etiquettes: int = 11
     controle_replie: bool = False
-    dessin: str = ""  # « edition » : outils de dessin ; « lecture » : esquisses affichées seulement
+    # Esquisses : "" (aucune), « edition » (outils de dessin), « tablette » (palette tactile),
+    # « projection » (lecture seule, légende en grand), « lecture » (lecture seule).
+    dessin: str = ""
 
 
 class CouchesEsquisse(JSCSSMixin):
@@ -75,10 +77,14 @@ class DessinEsquisse(JSCSSMixin):
         """
     )
 
-    def __init__(self, prefixe: str, lecture_seule: bool = False):
+    MODES = ("edition", "tablette", "projection", "lecture")
+
+    def __init__(self, prefixe: str, mode: str = "edition"):
         super().__init__()
+        if mode not in self.MODES:
+            raise ValueError(f"Mode de carte inconnu : « {mode} » ; modes admis : {', '.join(self.MODES)}.")
         self._name = "DessinEsquisse"
-        self.config = {"lecture_seule": lecture_seule}
+        self.config = {"mode": mode}
         js, css = ASSETS_TIERS["leaflet-draw"]
         self.default_js = [
             ("leaflet_draw", f"{prefixe}/{js}"),
@@ -136,6 +142,8 @@ def _config_js(p: ParametresCarte) -> dict:
                 "id": c.id,
                 "nom": c.presentation.nom,
                 "chemin": c.chemin,
+                "chemin_detail": c.chemin_detail,
+                "zoom_detail": c.zoom_detail,
                 "style": c.presentation.style,
                 "visible": c.presentation.visible,
                 "champs": [{"nom": ch.nom, "libelle": ch.libelle, "format": ch.format} for ch in c.presentation.champs],
@@ -187,7 +195,7 @@ def _carte_en_cache(p: ParametresCarte) -> folium.Map:
     carte.default_css = [("leaflet_css", f"{p.prefixe}/{css}")]
     CouchesEsquisse(_config_js(p), p.prefixe).add_to(carte)
     if p.dessin:
-        DessinEsquisse(p.prefixe, lecture_seule=p.dessin != "edition").add_to(carte)
+        DessinEsquisse(p.prefixe, p.dessin).add_to(carte)
     figure = carte.get_root()
     assert isinstance(figure, Figure)
     _ids_stables(figure)
@@ -229,6 +237,7 @@ def parametres_atelier(
         couches.append(couche)
         emprise = couche.emprise
     return ParametresCarte(
+        controle_replie=dessin in ("tablette", "projection"),
         couches=tuple(couches),
         emprise=emprise,
         attribution=atelier.attribution,

@@ -58,6 +58,8 @@ SCHEMAS: dict[str, Schema] = {
             Colonne("epci_nom", "nom de l'EPCI", nulle=True),
             Colonne("scot_porteur_siren", "SIREN du porteur de SCoT", "siren", nulle=True),
             Colonne("scot_porteur_nom", "nom du porteur de SCoT", nulle=True),
+            Colonne("dep", "code du département", obligatoire=False, nulle=True),
+            Colonne("reg", "code de la région", obligatoire=False, nulle=True),
         ),
     ),
     "epci": Schema(

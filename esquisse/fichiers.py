@@ -10,6 +10,7 @@ import contextlib
 import fcntl
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,6 +66,31 @@ def creer_sans_ecraser(chemin: Path, contenu: bytes) -> bool:
         Path(temporaire).unlink(missing_ok=True)
     _synchroniser_dossier(chemin.parent)
     return True
+
+
+@contextlib.contextmanager
+def remplacer_par_temporaire(chemin: Path) -> Iterator[Path]:
+    """Un chemin neuf, à côté de ``chemin``, à remplir par une bibliothèque qui écrit elle-même.
+
+    À la sortie du bloc, le fichier écrit est synchronisé puis remplace ``chemin`` d'un coup ;
+    si le bloc échoue, tout ce qu'il a écrit disparaît et ``chemin`` n'est pas touché. Le
+    fichier est créé dans un dossier temporaire qui reçoit aussi ses fichiers annexes
+    (journal d'une base SQLite, par exemple).
+    """
+    chemin.parent.mkdir(parents=True, exist_ok=True)
+    dossier = Path(tempfile.mkdtemp(prefix=PREFIXE_TEMPORAIRE, dir=chemin.parent))
+    temporaire = dossier / chemin.name
+    try:
+        yield temporaire
+        fd = os.open(temporaire, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temporaire, chemin)
+    finally:
+        shutil.rmtree(dossier, ignore_errors=True)
+    _synchroniser_dossier(chemin.parent)
 
 
 def ecrire_json(chemin: Path, donnees, *, creer_seulement: bool = False) -> bool:

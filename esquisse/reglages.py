@@ -61,6 +61,26 @@ REGLAGES: tuple[Reglage, ...] = (
         "11",
         int,
     ),
+    Reglage(
+        "ESQUISSE_EXPORTS",
+        "Dossier où sont écrits les fichiers exportés (cartes, fichiers SIG, carnets, archives) avant leur "
+        "téléchargement. Relatif à la racine du projet s'il n'est pas absolu ; on peut le vider à tout moment.",
+        "exports",
+        Path,
+    ),
+    Reglage(
+        "ESQUISSE_ARCHIVE_MAX_MO",
+        "Taille maximale, en mégaoctets, d'une archive d'atelier une fois décompressée, à l'import.",
+        "2000",
+        int,
+    ),
+    Reglage(
+        "ESQUISSE_TAILLE_MAX_IMPORT_MO",
+        "Taille maximale, en mégaoctets, d'un fichier importé (et de son contenu une fois décompressé). "
+        "Garder `server.maxUploadSize` de `.streamlit/config.toml` à la même valeur.",
+        "200",
+        int,
+    ),
 )
 
 _PAR_NOM = {r.nom: r for r in REGLAGES}

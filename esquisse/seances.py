@@ -21,7 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from esquisse.erreurs import DonneeInvalide, Introuvable, SchemaInvalide
-from esquisse.fichiers import ecrire_json, verrou
+from esquisse.fichiers import ecrire_atomiquement, ecrire_json, verrou
 from esquisse.geojson import ROLES
 from esquisse.versions import Depot, maintenant
 
@@ -334,6 +334,9 @@ def creer_hypothese(
         }
         ecrire_json(dossier / FICHIER_HYPOTHESE, donnees)
     h = _hypothese_depuis(dossier, s.id)
+    if reprise_de is not None and (reprise_de.dossier / "vues.json").is_file():
+        # Les vues nommées (zooms) suivent l'hypothèse reprise.
+        ecrire_atomiquement(dossier / "vues.json", (reprise_de.dossier / "vues.json").read_bytes())
     if entites:
         message = f"Reprise de « {reprise_de.titre} » (séance {reprise_de.seance}, version {origine['version']})"
         h.depot(atelier).initialiser(entites, auteur, role, message)
@@ -434,3 +437,23 @@ def calendrier(
 
 def prochaine_seance(entrees: list[EntreeCalendrier]) -> EntreeCalendrier | None:
     return next((e for e in entrees if e.ecart >= 0), None)
+
+
+def seance_par_defaut(seances: list[Seance], aujourdhui: date | None = None) -> Seance | None:
+    """La séance à ouvrir quand aucune n'est demandée.
+
+    Celle du jour ; sinon la plus récente qui a des hypothèses ; sinon la dernière déjà passée ;
+    sinon la première. Une séance à venir encore vide, inscrite au calendrier, n'est donc pas
+    ouverte d'office à la place de celle où l'on travaille.
+    """
+    if not seances:
+        return None
+    jour = (aujourdhui or date.today()).isoformat()
+    for choix in (
+        [s for s in seances if s.date == jour],
+        [s for s in seances if lister_hypotheses(s)],
+        [s for s in seances if s.date <= jour],
+    ):
+        if choix:
+            return choix[-1]
+    return seances[0]

@@ -29,6 +29,10 @@ _EMPRISES_OUTRE_MER = {
 }
 
 
+# (emprise, projection) de chaque département d'outre-mer ; ailleurs, Lambert-93.
+EMPRISES_METRIQUES = tuple((emprise, PROJECTIONS_OUTRE_MER[dep]) for dep, emprise in _EMPRISES_OUTRE_MER.items())
+
+
 def epsg_metrique(lon: float, lat: float) -> int:
     """Projection métrique adaptée au point (lon, lat) : Lambert-93 ou projection locale d'outre-mer."""
     for dep, (x0, y0, x1, y1) in _EMPRISES_OUTRE_MER.items():

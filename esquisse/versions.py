@@ -118,19 +118,7 @@ class Depot:
         if not chemin.exists():
             return None
         contenu = chemin.read_bytes()
-        donnees = json.loads(contenu)
-        m = donnees["esquisse"]
-        return MetaVersion(
-            numero=m["version"],
-            parent=m.get("parent"),
-            le=m["le"],
-            auteur=m.get("auteur", ""),
-            role=m.get("role", ""),
-            message=m.get("message", ""),
-            nb_entites=len(donnees["features"]),
-            empreinte=hashlib.sha256(contenu).hexdigest(),
-            restauree_de=m.get("restauree_de"),
-        )
+        return _meta(json.loads(contenu), hashlib.sha256(contenu).hexdigest())
 
     def historique(self) -> list[MetaVersion]:
         """Toutes les versions, de la première à la dernière, d'après l'index seul.
@@ -349,8 +337,13 @@ def _lire_index(chemin: str, _mtime: int, _taille: int) -> tuple[MetaVersion, ..
 def _lire_version(chemin: str, _mtime: int, _taille: int) -> Version:
     """Lecture d'une version (immuable : le cache ne peut pas devenir faux)."""
     donnees = json.loads(Path(chemin).read_bytes())
+    return Version(_meta(donnees), tuple(donnees["features"]))
+
+
+def _meta(donnees: dict, empreinte: str = "") -> MetaVersion:
+    """Métadonnées d'une version, lues dans son propre fichier (membre « esquisse »)."""
     m = donnees["esquisse"]
-    meta = MetaVersion(
+    return MetaVersion(
         numero=m["version"],
         parent=m.get("parent"),
         le=m["le"],
@@ -358,6 +351,6 @@ def _lire_version(chemin: str, _mtime: int, _taille: int) -> Version:
         role=m.get("role", ""),
         message=m.get("message", ""),
         nb_entites=len(donnees["features"]),
+        empreinte=empreinte,
         restauree_de=m.get("restauree_de"),
     )
-    return Version(meta, tuple(donnees["features"]))

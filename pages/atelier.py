@@ -18,12 +18,12 @@ from esquisse.geojson import ROLES
 from esquisse.participants import participants_json
 from esquisse.seances import calendrier
 from interface import (
-    annoncer_succes,
+    afficher_annonces,
+    annoncer,
     dossier_projets,
     exiger_atelier,
     legende_html,
     md,
-    montrer_annonces,
     page,
 )
 
@@ -31,7 +31,7 @@ page("Atelier")
 atelier = exiger_atelier()
 st.subheader(atelier.nom)
 st.caption("Préparer l'atelier : sa fiche, ses couches de référence, ses participants, sa légende et ses séances.")
-montrer_annonces()
+afficher_annonces()
 
 fiche, participants, couches, legende_seances = st.tabs(
     ["Fiche", "Participants", "Couches de référence", "Légende et séances"], key=f"onglets-atelier-{atelier.id}"
@@ -58,7 +58,7 @@ with fiche, st.form("fiche-atelier"):
         except EsquisseErreur as exc:
             st.error(f"Fiche non enregistrée : {exc}")
         else:
-            annoncer_succes("Fiche de l'atelier enregistrée.")
+            annoncer("Fiche de l'atelier enregistrée.")
             st.rerun()
 
 # -- couches de référence ---------------------------------------------------------------------------
@@ -93,7 +93,7 @@ with couches, st.form("couches-atelier"):
         except EsquisseErreur as exc:
             st.error(f"Couches non enregistrées : {exc}")
         else:
-            annoncer_succes("Couches de référence enregistrées.")
+            annoncer("Couches de référence enregistrées.")
             st.rerun()
 
 # -- participants ---------------------------------------------------------------------------------
@@ -130,7 +130,7 @@ with participants:
                 st.error(f"Participants non enregistrés : {exc}")
             else:
                 st.session_state.pop(f"participants-{atelier.id}", None)
-                annoncer_succes(f"{len(lignes)} participant(s) enregistré(s).")
+                annoncer(f"{len(lignes)} participant(s) enregistré(s).")
                 st.rerun()
     if atelier.participants:
         par_role = {}

@@ -5,34 +5,24 @@ from dataclasses import replace
 import streamlit as st
 from streamlit_folium import st_folium
 
-from esquisse import brouillons
-from esquisse.carte import construire_carte, groupe_esquisses, parametres_atelier
-from esquisse.edition import (
-    Annotation,
-    categories_compatibles,
-    construire_changements,
-    en_attente,
-    etat_navigateur,
-    lire_dessins,
-)
+from edition_ui import Poste
+from esquisse import vues
+from esquisse.attribution import fiches_version
+from esquisse.carte import construire_carte
+from esquisse.edition import Annotation, categories_compatibles
 from esquisse.erreurs import EsquisseErreur
 from esquisse.geojson import ROLES
-from esquisse.legende import categorie
-from esquisse.reglages import reglage
-from esquisse.versions import Changement, maintenant
+from esquisse.legende import categorie_ou_inconnue
+from esquisse.versions import Changement
 from interface import (
     auteur,
     categorie_courante,
-    choisir_hypothese,
-    choisir_seance,
-    dossier_cache,
-    etat_edition,
+    choisir_seance_et_hypothese,
     exiger_atelier,
     legende_html,
     md,
     page,
-    poste,
-    prefixe_statique,
+    parametres_carte,
     saisir_auteur,
 )
 
@@ -41,27 +31,14 @@ atelier = exiger_atelier()
 
 titre, choix_seance, choix_hypothese = st.columns([4, 3, 3], vertical_alignment="bottom")
 titre.subheader(atelier.nom)
-with choix_seance:
-    seance = choisir_seance(atelier)
-with choix_hypothese:
-    hyp = choisir_hypothese(seance) if seance else None
+seance, hyp = choisir_seance_et_hypothese(atelier, "carte", (choix_seance, choix_hypothese))
 
 with st.sidebar:
     st.divider()
     st.markdown("**Qui dessine ?**")
     saisir_auteur()
 
-try:
-    parametres = parametres_atelier(
-        atelier,
-        dossier_cache(),
-        prefixe_statique(),
-        reglage("ESQUISSE_ZOOM_ETIQUETTES"),
-        dessin="edition" if hyp is not None else "",
-    )
-except EsquisseErreur as exc:
-    st.error(str(exc))
-    st.stop()
+parametres = parametres_carte(atelier, "edition" if hyp is not None else "")
 
 HAUTEUR = 700
 
@@ -86,59 +63,26 @@ if hyp is None:
     )
     st.stop()
 
-depot = hyp.depot(atelier.id)
-etat = etat_edition(atelier, hyp)
+poste_ = Poste(atelier, hyp, parametres)
+depot = poste_.depot
+etat = poste_.etat
 legende = atelier.legende
 
 
 def noms_categories(ids):
-    return {i: categorie(legende, i).nom for i in ids}
-
-
-def enregistrer(dessins, message_ok: str = "") -> None:
-    """Enregistre les changements en attente ; les erreurs restent affichées, rien n'est écrit."""
-    nom, role = auteur()
-    try:
-        changements = construire_changements(dessins, etat.annotations, depot, legende, nom, role, maintenant())
-        if not changements:
-            etat.message = "Rien à enregistrer."
-            return
-        resultat = depot.enregistrer(changements, nom, role)
-    except EsquisseErreur as exc:
-        etat.message = ""
-        st.session_state["erreur-enregistrement"] = str(exc)
-        return
-    etat.acquittes.update({d.id: d.local for d in dessins})
-    for c in changements:
-        etat.annotations.pop(c.id, None)
-    etat.conflits = resultat.conflits
-    etat.selection = None
-    if resultat.version:
-        etat.vu = resultat.version.numero
-        etat.message = message_ok or f"Version {resultat.version.numero} enregistrée : {resultat.version.message}."
-    else:
-        etat.message = "Aucun changement par rapport à la version enregistrée."
+    return {i: categorie_ou_inconnue(legende, i).nom for i in ids}
 
 
 @st.fragment
 def zone_edition():
-    cle_carte = f"carte-{atelier.id}-{hyp.seance}-{hyp.id}"
-    # streamlit-folium range la dernière valeur de la carte sous sa clé avant chaque exécution :
-    # on traite d'abord les dessins reçus et le formulaire, puis on affiche la carte à jour.
-    retour = st.session_state.get(cle_carte) or {}
-    # Seule une valeur nouvelle de la carte (un dessin, une modification) remplace les dessins connus.
-    if retour.get("all_drawings") is not None and retour["all_drawings"] != etat.valeur_carte:
-        etat.valeur_carte = retour["all_drawings"]
-        lecture = lire_dessins(retour["all_drawings"])
-        for erreur in lecture.erreurs:
-            st.warning(erreur)
-        etat.dessins = lecture.dessins
+    # On traite d'abord les dessins reçus et le formulaire, puis on affiche la carte à jour.
+    retour = poste_.recevoir()
     gauche, droite = st.columns([7, 3])
     numero = depot.numero_courant()
     entites = depot.entites(numero)
-    attente = en_attente(etat.dessins, etat.acquittes)
+    attente = poste_.attente()
     dessins = {d.id: d for d in attente}
-    dernier = ((retour.get("last_active_drawing") or {}).get("properties") or {}).get("esq_id")
+    dernier = poste_.dernier_dessin(retour)
     if dernier in dessins and dernier != st.session_state.get("dernier-dessin"):
         st.session_state["dernier-dessin"] = dernier
         etat.selection = dernier
@@ -147,64 +91,12 @@ def zone_edition():
         etat.selection = nouveaux[-1] if nouveaux else None
 
     with droite:
-        proposer_brouillons()
+        poste_.proposer_brouillons()
+        poste_.garder_vue()
         panneau(numero, entites, attente, dessins)
-
-    # Après le panneau (qui a pu enregistrer) : la carte montre l'état à jour.
-    numero = depot.numero_courant()
-    version = depot.lire(numero) if numero else None
-    etat.vu = numero
-    attente = en_attente(etat.dessins, etat.acquittes)
-    garder_brouillon(attente)
-    annotations_attente = {i: a for i, a in etat.annotations.items() if a.categorie or a.titre}
-    etat_carte = etat_navigateur(
-        version,
-        legende,
-        categorie_courante(atelier),
-        annotations=annotations_attente,
-        acquittes=etat.acquittes,
-        restaurer=attente,
-    )
     with gauche:
-        st_folium(
-            construire_carte(parametres),
-            key=cle_carte,
-            height=HAUTEUR,
-            use_container_width=True,
-            returned_objects=["all_drawings", "last_active_drawing"],
-            feature_group_to_add=groupe_esquisses(etat_carte),
-        )
-
-
-def garder_brouillon(attente) -> None:
-    """Recopie sur disque les dessins pas encore enregistrés de ce poste (jamais perdus)."""
-    empreinte = repr((attente, sorted(etat.annotations.items())))
-    if empreinte != etat.brouillon:
-        nom, role = auteur()
-        brouillons.ecrire(atelier.dossier, hyp, poste(), nom, role, attente, etat.annotations)
-        etat.brouillon = empreinte
-
-
-def proposer_brouillons() -> None:
-    """Dessins laissés sans enregistrement par un poste fermé : on propose de les reprendre."""
-    for k, b in enumerate(brouillons.abandonnes(atelier.dossier, hyp, poste())):
-        minutes = max(1, round(b.age / 60))
-        st.warning(
-            f"Dessins non enregistrés de {md(b.auteur or 'Anonyme')} ({ROLES.get(b.role, b.role)}), "
-            f"laissés il y a {minutes} min : {len(b.dessins)} esquisse(s)."
-        )
-        un, deux = st.columns(2)
-        if un.button("Reprendre ces dessins", key=f"reprendre-{k}", type="primary"):
-            repris = brouillons.reprendre(b)
-            connus = {d.id for d in etat.dessins}
-            etat.dessins = etat.dessins + [d for d in repris.dessins if d.id not in connus]
-            for i, a in repris.annotations.items():
-                etat.annotations.setdefault(i, a)
-            etat.message = "Dessins repris : vérifiez-les puis enregistrez."
-            st.rerun(scope="fragment")
-        if deux.button("Les écarter", key=f"ecarter-{k}"):
-            brouillons.ecarter(b)
-            st.rerun(scope="fragment")
+        # Territoires touchés par chaque esquisse, dans son infobulle (en cache par version).
+        poste_.afficher_carte(HAUTEUR, fiches=fiches_version(atelier, depot, depot.numero_courant()))
 
 
 def panneau(numero, entites, attente, dessins):
@@ -222,7 +114,7 @@ def panneau(numero, entites, attente, dessins):
         type_geojson = existante["geometry"]["type"]
         genre = (
             "texte"
-            if categorie(legende, existante["properties"].get("categorie", "texte")).geometrie == "texte"
+            if categorie_ou_inconnue(legende, existante["properties"].get("categorie", "texte")).geometrie == "texte"
             else None
         )
         compatibles = [c.id for c in categories_compatibles(legende, type_geojson, genre)]
@@ -245,7 +137,9 @@ def panneau(numero, entites, attente, dessins):
             format_func=noms.get,
             key=f"categorie-{selection}",
         )
-        est_texte = categorie(legende, choix or actuelle).geometrie == "texte" if (choix or actuelle) else False
+        est_texte = (
+            categorie_ou_inconnue(legende, choix or actuelle).geometrie == "texte" if (choix or actuelle) else False
+        )
         titre = st.text_input(
             "Texte de l'étiquette" if est_texte else "Titre",
             value=annotation.titre if annotation.titre is not None else props.get("titre", ""),
@@ -292,12 +186,9 @@ def panneau(numero, entites, attente, dessins):
             resume.append(f"{quoi} : « {md(libelle)} »" if libelle else quoi)
         st.caption(f"{n} changement(s) à enregistrer — " + " ; ".join(resume[:6]))
     if st.button(f"Enregistrer ({n})", type="primary", disabled=not n, width="stretch", key="enregistrer"):
-        enregistrer(attente)
+        poste_.enregistrer(attente)
         st.rerun(scope="fragment")  # l'enregistrement est fait : on réaffiche panneau et carte à jour
-    if erreur := st.session_state.pop("erreur-enregistrement", None):
-        st.error(f"Rien n'a été enregistré : {md(erreur)}")
-    if etat.message:
-        st.success(md(etat.message))
+    poste_.messages()
     for k, c in enumerate(list(etat.conflits)):
         titre = ((c.locale or c.distante or {}).get("properties") or {}).get("titre") or "Esquisse sans titre"
         st.warning(f"Conflit sur « {md(titre)} » : {c.explication}.")
@@ -322,7 +213,7 @@ def panneau(numero, entites, attente, dessins):
 
             def libelle(i):
                 p = entites[i]["properties"]
-                return p.get("titre") or categorie(legende, p.get("categorie", "texte")).nom
+                return p.get("titre") or categorie_ou_inconnue(legende, p.get("categorie", "texte")).nom
 
             choisie = st.selectbox(
                 "Annoter une esquisse enregistrée",
@@ -333,6 +224,15 @@ def panneau(numero, entites, attente, dessins):
             if choisie and choisie != etat.selection:
                 etat.selection = choisie
                 st.rerun(scope="fragment")
+    vues_gardees = [v for v in poste_.vues() if v.id != vues.GRAND_TERRITOIRE]
+    if vues_gardees:
+        with st.expander(f"Vues gardées ({len(vues_gardees)})"):
+            for v in vues_gardees:
+                a, b = st.columns([4, 1], vertical_alignment="center")
+                a.text(v.nom)
+                if b.button("Retirer", key=f"retirer-vue-{v.id}"):
+                    vues.supprimer(hyp, v.id)
+                    st.rerun(scope="fragment")
     st.markdown("**Légende**")
     st.html(legende_html(legende))
     st.caption(
@@ -340,13 +240,5 @@ def panneau(numero, entites, attente, dessins):
     )
 
 
-@st.fragment(run_every="1s")
-def veille():
-    """Les enregistrements des autres postes apparaissent sans recharger la page."""
-    brouillons.signe_de_vie(atelier.dossier, hyp, poste())
-    if depot.numero_courant() != etat.vu:
-        st.rerun()
-
-
 zone_edition()
-veille()
+poste_.veille()

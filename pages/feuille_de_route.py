@@ -13,13 +13,13 @@ from esquisse.erreurs import EsquisseErreur
 from esquisse.reglages import reglage
 from esquisse.seances import lister_hypotheses, lister_seances
 from interface import (
-    annoncer_succes,
+    afficher_annonces,
+    annoncer,
     auteur,
     dossier_cache,
     exiger_atelier,
     feuille_en_edition,
     md,
-    montrer_annonces,
     oublier_feuille_en_edition,
     page,
     prefixe_statique,
@@ -41,7 +41,7 @@ st.caption(
     "Les orientations de la stratégie, traduites en actions phasées, avec leurs porteurs, leurs outils "
     "et les esquisses de la carte auxquelles elles se rattachent."
 )
-montrer_annonces()
+afficher_annonces()
 
 try:
     lue = fdr.lire(atelier.dossier)
@@ -87,7 +87,7 @@ if toutes:
             st.error(str(exc))
         else:
             oublier_feuille_en_edition(atelier)
-            annoncer_succes(f"Hypothèse de référence : « {md(libelles[choisie])} ».")
+            annoncer(f"Hypothèse de référence : « {md(libelles[choisie])} ».")
             st.rerun()
 else:
     st.info("Aucune hypothèse pour l'instant : les actions pourront être liées aux esquisses dès qu'il y en aura une.")
@@ -228,7 +228,7 @@ elif vue == "Tableau":
                 st.error(f"Rien n'a été enregistré : {exc}")
             else:
                 oublier_feuille_en_edition(atelier)
-                annoncer_succes(
+                annoncer(
                     f"Feuille de route enregistrée (révision {enregistree.revision}) : "
                     f"{len(enregistree.orientations)} orientation(s), {len(enregistree.actions)} action(s)."
                 )
@@ -322,5 +322,5 @@ else:
                 else:
                     oublier_feuille_en_edition(atelier)
                     st.session_state.pop(f"fdr-import-{atelier.id}", None)
-                    annoncer_succes(f"Feuille de route remplacée par « {md(fichier.name)} ».")
+                    annoncer(f"Feuille de route remplacée par « {md(fichier.name)} ».")
                     st.rerun()

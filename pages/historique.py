@@ -4,30 +4,25 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from esquisse.carte import construire_carte, groupe_esquisses, parametres_atelier
+from esquisse.attribution import fiches_version
+from esquisse.carte import construire_carte, groupe_esquisses
 from esquisse.edition import etat_navigateur
 from esquisse.erreurs import EsquisseErreur
 from esquisse.geojson import ROLES
-from esquisse.reglages import reglage
 from interface import (
     auteur,
-    choisir_hypothese,
-    choisir_seance,
-    dossier_cache,
+    choisir_seance_et_hypothese,
     exiger_atelier,
     md,
     page,
-    prefixe_statique,
+    parametres_carte,
 )
 
 page("Historique")
 atelier = exiger_atelier()
 titre, choix_seance, choix_hypothese = st.columns([4, 3, 3], vertical_alignment="bottom")
 titre.subheader("Historique des versions")
-with choix_seance:
-    seance = choisir_seance(atelier, "historique-seance")
-with choix_hypothese:
-    hyp = choisir_hypothese(seance, "historique-hypothese") if seance else None
+seance, hyp = choisir_seance_et_hypothese(atelier, "historique", (choix_seance, choix_hypothese))
 if hyp is None:
     st.info("Aucune hypothèse : l'historique apparaîtra après le premier enregistrement.")
     st.stop()
@@ -58,20 +53,16 @@ st.caption(
     + (f" — restauration de la version {meta.restauree_de}" if meta.restauree_de else "")
 )
 
-try:
-    parametres = parametres_atelier(
-        atelier, dossier_cache(), prefixe_statique(), reglage("ESQUISSE_ZOOM_ETIQUETTES"), dessin="lecture"
-    )
-except EsquisseErreur as exc:
-    st.error(str(exc))
-    st.stop()
+parametres = parametres_carte(atelier, "lecture")
 st_folium(
     construire_carte(parametres),
     key=f"historique-{atelier.id}-{hyp.seance}-{hyp.id}",
     height=560,
     use_container_width=True,
     returned_objects=[],
-    feature_group_to_add=groupe_esquisses(etat_navigateur(depot.lire(numero), atelier.legende)),
+    feature_group_to_add=groupe_esquisses(
+        etat_navigateur(depot.lire(numero), atelier.legende, fiches=fiches_version(atelier, depot, numero))
+    ),
 )
 
 if numero != numeros[-1]:

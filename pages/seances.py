@@ -19,13 +19,13 @@ from esquisse.seances import (
     modifier_hypothese,
     modifier_seance,
 )
-from interface import annoncer_succes, auteur, exiger_atelier, md, montrer_annonces, page
+from interface import afficher_annonces, annoncer, auteur, exiger_atelier, md, page
 
 page("Séances et hypothèses")
 atelier = exiger_atelier()
 st.subheader(atelier.nom)
 st.caption("Une séance réunit les participants autour de la carte ; chaque séance a ses hypothèses de stratégie.")
-montrer_annonces()
+afficher_annonces()
 
 entrees = calendrier(atelier.dossier)
 seances = [e.seance for e in entrees]
@@ -41,7 +41,7 @@ with st.expander("Nouvelle séance", expanded=not seances), st.form("nouvelle-se
             st.error(str(exc))
         else:
             st.query_params["seance"] = s.id
-            annoncer_succes(f"Séance « {md(s.titre)} » créée.")
+            annoncer(f"Séance « {md(s.titre)} » créée.")
             st.rerun()
 
 toutes = lister_seances(atelier.dossier, archivees=True)
@@ -85,7 +85,7 @@ for e in reversed(entrees):
                 except EsquisseErreur as exc:
                     st.error(str(exc))
                 else:
-                    annoncer_succes(f"Séance « {md(nouveau_titre or s.titre)} » modifiée.")
+                    annoncer(f"Séance « {md(nouveau_titre or s.titre)} » modifiée.")
                     st.rerun()
         if archiver.button(
             "Archiver",
@@ -94,7 +94,7 @@ for e in reversed(entrees):
             help="La séance disparaît des listes ; ses hypothèses et leurs versions restent, et on peut la rétablir.",
         ):
             archiver_seance(atelier.dossier, s.id, True, auteur()[0])
-            annoncer_succes(f"Séance « {md(s.titre)} » archivée : rien n'est supprimé, elle peut être rétablie.")
+            annoncer(f"Séance « {md(s.titre)} » archivée : rien n'est supprimé, elle peut être rétablie.")
             st.rerun()
         for h in hyps:
             c1, c2, c3 = st.columns([5, 2, 2], vertical_alignment="center")
@@ -159,7 +159,7 @@ if archivees:
             texte.markdown(f"**{md(s.titre)}** — {md(s.libelle_type)}, {md(s.libelle.rsplit('(', 1)[-1].rstrip(')'))}")
             if bouton.button("Rétablir", key=f"retablir-{s.id}", icon=":material/unarchive:"):
                 archiver_seance(atelier.dossier, s.id, False, auteur()[0])
-                annoncer_succes(f"Séance « {md(s.titre)} » rétablie.")
+                annoncer(f"Séance « {md(s.titre)} » rétablie.")
                 st.rerun()
 
 if cree := st.session_state.pop("cree", None):

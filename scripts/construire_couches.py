@@ -85,6 +85,9 @@ def construire(source: Path) -> None:
     scot = scot[[*CHAMPS_SCOT, "geometry"]].sort_values("scot_porteur_siren")
     territoires = gpd.read_file(source / "territoires_ppg_toulouse.geojson")
     territoires = territoires[["nom", "territoire", "n_communes", "population", "geometry"]]
+    # Les sources notent en anglais que le périmètre du PETR est reconstitué : on le dit en français.
+    territoires["nom"] = territoires["nom"].str.replace(" (reconstructed)", " (périmètre reconstitué)", regex=False)
+    territoires["territoire"] = territoires["territoire"].str.replace("Toulouse Metropole", "Toulouse Métropole")
     dossier = RACINE / "couches" / "gascogne-toulouse"
     _ecrire(communes, dossier / "communes.geojson")
     _ecrire(epci, dossier / "epci.geojson")

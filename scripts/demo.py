@@ -25,7 +25,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from esquisse import feuille_de_route as fdr
 from esquisse.ateliers import charger_atelier, modifier_participants
-from esquisse.seances import DOSSIER_SEANCES, creer_hypothese, creer_seance, modifier_hypothese
+from esquisse.seances import (
+    DOSSIER_SEANCES,
+    creer_hypothese,
+    creer_seance,
+    lister_hypotheses,
+    modifier_hypothese,
+    seance,
+)
 from esquisse.versions import Changement, maintenant
 
 
@@ -468,7 +475,6 @@ def gascogne_toulouse(projets: Path) -> None:
             ("Marion Lacoste", "Chambre d'agriculture du Gers", "partenaire"),
         ],
     )
-    creer_seance(a.dossier, "visite", "2025-10-08", "Visite croisée Gimont – Toulouse")
     s1 = creer_seance(a.dossier, "atelier-1", "2025-11-05", "Atelier 1 à L'Isle-Jourdain")
     h = creer_hypothese(
         s1,
@@ -537,12 +543,150 @@ def gascogne_toulouse(projets: Path) -> None:
         },
     )
     modifier_hypothese(h, "Olivier Boucher", statut="debattue", le=le("2025-11-05", "14:30"))
-    modifier_hypothese(h, "Anne Castaing", statut="retenue", le=le("2026-02-12", "16:00"))
-    creer_seance(a.dossier, "rencontre-intermediaire", "2026-02-12", "Comité du contrat de réciprocité")
-    creer_seance(a.dossier, "atelier-2", "2026-12-10", "Atelier 2 à Auch")
+    modifier_hypothese(h, "Olivier Boucher", statut="retenue", le=le("2025-11-05", "17:00"))
+
+
+def gascogne_toulouse_suite(projets: Path) -> None:
+    """Séances 2 et 3 : deux hypothèses reprises de la séance 1 (mêmes identifiants), puis la stratégie validée.
+
+    De quoi comparer deux hypothèses, deux versions, deux séances, et voir « ce qui a changé
+    depuis la séance 1 » : zones agrandies, flèches ajoutées ou retirées, points déplacés.
+    """
+    a = charger_atelier(projets, "gascogne-toulouse")
+    e = Esquisseur(a.couche("communes").drop_duplicates("nom"))
+    s1 = seance(a.dossier, "2025-11-05-atelier-1")
+    (h1,) = lister_hypotheses(s1)
+    s2 = creer_seance(a.dossier, "atelier-2", "2026-02-12", "Atelier 2 à Gimont")
+    ha = creer_hypothese(
+        s2,
+        "A — Le Gers, garde-manger de la métropole",
+        "Alimentation, paysages et tourisme : ce que le Pays offre à la métropole.",
+        "Olivier Boucher",
+        "equipe-projet",
+        reprise_de=h1,
+        atelier=a.id,
+        le=le("2026-02-12", "08:30"),
+    )
+    hb = creer_hypothese(
+        s2,
+        "B — Mobilités partagées sur la RN 124",
+        "Train, car express et covoiturage : le quotidien des actifs entre le Pays et la métropole.",
+        "Hélène Sarrat",
+        "dreal",
+        reprise_de=h1,
+        atelier=a.id,
+        le=le("2026-02-12", "08:45"),
+    )
+    depot = ha.depot(a.id)
+    agri = depot.entites(1)["gt-agri"]
+    agrandie = e.zone("Cologne", "Sarrant", "Solomiac", "Touget", "Monfort", "Saint-Georges")
+    depot.enregistrer(
+        [
+            Changement("gt-agri", 1, {**agri, "geometry": agrandie}),
+            Changement(
+                "gt-legumerie",
+                None,
+                entite(
+                    e.zone("Gimont", marge_m=-1200),
+                    "projet",
+                    "Légumerie intercommunale de Gimont",
+                    "Laver, éplucher, conditionner : la marche qui manque pour les cantines.",
+                    "Anne Castaing",
+                    "elu",
+                ),
+            ),
+            Changement(
+                "gt-flux-marche",
+                None,
+                entite(
+                    e.ligne("Samatan", "Fontenilles", "Toulouse"),
+                    "flux",
+                    "Le marché au gras de Samatan",
+                    "Une navette les jours de marché pour les Toulousains.",
+                    "Paul Daubas",
+                    "elu",
+                ),
+            ),
+        ],
+        "Olivier Boucher",
+        "equipe-projet",
+        "Le garde-manger de la métropole",
+    )
+    v2 = depot.entites(2)
+    lectoure = v2["gt-lectoure"]
+    depot.enregistrer(
+        [
+            Changement("gt-question", 2, None),
+            Changement(
+                "gt-lectoure",
+                2,
+                {
+                    **lectoure,
+                    "geometry": e.point("Lectoure", dx=0.02, dy=0.01),
+                    "properties": {**lectoure["properties"], "titre": "Lectoure, porte de la Lomagne"},
+                },
+            ),
+        ],
+        "Hélène Sarrat",
+        "dreal",
+        "Relecture par l'État",
+    )
+    enregistrer(
+        hb,
+        a.id,
+        "Hélène Sarrat",
+        "dreal",
+        "Les mobilités du quotidien",
+        {
+            "gt-car": entite(
+                e.ligne("Gimont", "L'Isle-Jourdain", "Colomiers"),
+                "liaison",
+                "Car express Gimont – Colomiers",
+                "Cadencement à la demi-heure aux heures de pointe.",
+                "Hélène Sarrat",
+                "dreal",
+            ),
+        },
+        **{"gt-rail": {"titre": "Ligne Auch – Toulouse, colonne vertébrale des mobilités"}},
+    )
+    hb.depot(a.id).enregistrer([Changement("gt-flux-loisirs", 2, None)], "Hélène Sarrat", "dreal")
+    modifier_hypothese(ha, "Anne Castaing", statut="debattue", le=le("2026-02-12", "14:00"))
+    modifier_hypothese(hb, "Anne Castaing", statut="debattue", le=le("2026-02-12", "15:00"))
+    modifier_hypothese(ha, "Anne Castaing", statut="retenue", le=le("2026-02-12", "16:30"))
+
+    s3 = creer_seance(a.dossier, "atelier-3", "2026-04-09", "Atelier 3 à Auch")
+    hf = creer_hypothese(
+        s3,
+        "Stratégie validée",
+        "La base de la feuille de route du contrat de réciprocité.",
+        "Olivier Boucher",
+        "equipe-projet",
+        reprise_de=ha,
+        atelier=a.id,
+        le=le("2026-04-09", "08:30"),
+    )
+    enregistrer(
+        hf,
+        a.id,
+        "Paul Daubas",
+        "elu",
+        "La Save, fil vert entre le Pays et la métropole",
+        {
+            "gt-save": entite(
+                e.ligne("Lombez", "Samatan", "L'Isle-Jourdain", "Montaigut-sur-Save"),
+                "continuite",
+                "Trame verte et bleue de la Save",
+                "De Lombez aux portes de la métropole.",
+                "Paul Daubas",
+                "elu",
+            ),
+        },
+    )
+    modifier_hypothese(hf, "Olivier Boucher", statut="debattue", le=le("2026-04-09", "14:00"))
+    modifier_hypothese(hf, "Anne Castaing", statut="retenue", le=le("2026-04-09", "16:30"))
     feuille_de_route(
         a.dossier,
-        h,
+        hf,
         [
             (
                 "Nourrir la métropole avec les produits du Gers",
@@ -557,14 +701,25 @@ def gascogne_toulouse(projets: Path) -> None:
                             "Chambre d'agriculture du Gers",
                         ],
                         "phasage": "dates",
-                        "debut": "2026-01-05",
+                        "debut": "2026-09-01",
                         "fin": "2027-12-31",
                         "outils": ["Contrat de réciprocité", "PAT (projet alimentaire territorial)"],
                         "statut": "en-cours",
                     },
                     {
+                        "titre": "Ouvrir la légumerie intercommunale de Gimont",
+                        "description": "Laver, éplucher, conditionner : la marche qui manque pour les cantines.",
+                        "entites": ["gt-legumerie"],
+                        "porteurs": ["Communauté de communes de la Gascogne toulousaine", "Région Occitanie"],
+                        "phasage": "dates",
+                        "debut": "2027-01-01",
+                        "fin": "2028-06-30",
+                        "outils": ["Contrat de réciprocité", "Fonds vert"],
+                        "statut": "a-engager",
+                    },
+                    {
                         "titre": "Faire du marché au gras de Samatan une vitrine pour les Toulousains",
-                        "entites": ["gt-samatan"],
+                        "entites": ["gt-samatan", "gt-flux-marche"],
                         "porteurs": ["Commune de Samatan", "Office de tourisme"],
                         "phasage": "court",
                         "outils": ["Contrat de réciprocité"],
@@ -600,9 +755,17 @@ def gascogne_toulouse(projets: Path) -> None:
                         "statut": "en-cours",
                     },
                     {
-                        "titre": "Contenir la périurbanisation le long de la RN 124",
-                        "entites": ["gt-question", "gt-agri"],
+                        "titre": "Préserver les coteaux agricoles de la Gimone",
+                        "entites": ["gt-agri"],
                         "porteurs": ["DDT du Gers", "Syndicat mixte du SCoT de Gascogne"],
+                        "phasage": "court",
+                        "outils": ["SCoT", "PLUi", "ZAP (zone agricole protégée)"],
+                        "statut": "en-cours",
+                    },
+                    {
+                        "titre": "Protéger la trame verte et bleue de la Save",
+                        "entites": ["gt-save"],
+                        "porteurs": ["Syndicat mixte du SCoT de Gascogne", "Toulouse Métropole"],
                         "phasage": "moyen",
                         "outils": ["SCoT", "PLUi"],
                         "statut": "a-engager",
@@ -629,6 +792,7 @@ def main() -> None:
             (args.projets / atelier / fdr.FICHIER).unlink(missing_ok=True)
     bassee_montois(args.projets)
     gascogne_toulouse(args.projets)
+    gascogne_toulouse_suite(args.projets)
     print("Ateliers de démonstration remplis.")
 
 

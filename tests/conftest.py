@@ -26,6 +26,6 @@ def serveur(tmp_path_factory) -> Serveur:
     dossier = tmp_path_factory.mktemp("serveur")
     projets = dossier / "projets"
     shutil.copytree(RACINE / "projets", projets)
-    s = demarrer_serveur(projets, dossier / "streamlit.log")
+    s = demarrer_serveur(projets, dossier / "streamlit.log", env_sup={"ESQUISSE_EXPORTS": str(dossier / "exports")})
     yield s
     arreter_serveur(s)

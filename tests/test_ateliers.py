@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from esquisse.affichage import DOSSIER_STATIQUE
+from esquisse.affichage import DOSSIER_STATIQUE, lire_affichage
 from esquisse.ateliers import (
     catalogue,
     charger_atelier,
@@ -82,7 +82,7 @@ def test_perimetre_et_ses_chiffres(projets):
     atelier = charger_atelier(projets, "bassee-montois")
     parametres = parametres_atelier(atelier, DOSSIER_STATIQUE / "cache")
     perimetre = next(c for c in parametres.couches if c.id == "perimetre")
-    contenu = json.loads((DOSSIER_STATIQUE / perimetre.chemin).read_text(encoding="utf-8"))
+    contenu = lire_affichage(DOSSIER_STATIQUE / perimetre.chemin)
     props = contenu["features"][0]["properties"]
     assert props["n_communes"] == 42
     assert props["population"] == sum(

@@ -20,6 +20,7 @@ from esquisse.seances import (
     modifier_hypothese,
     modifier_seance,
     prochaine_seance,
+    seance_par_defaut,
     slug,
 )
 from esquisse.versions import Changement
@@ -163,3 +164,18 @@ def test_statuts_dates(dossier):
     with pytest.raises(DonneeInvalide, match="Horodatage invalide : « hier »"):
         creer_hypothese(s, "B", le="hier")
     assert [x.titre for x in lister_hypotheses(s)] == ["A"]
+
+
+def test_seance_ouverte_par_defaut(dossier):
+    assert seance_par_defaut([]) is None
+    visite = creer_seance(dossier, "visite", "2026-01-10")
+    a1 = creer_seance(dossier, "atelier-1", "2026-02-05")
+    a2 = creer_seance(dossier, "atelier-2", "2026-04-02")
+    # Rien encore : la dernière séance passée (le 1er mars), puis la première si toutes sont à venir.
+    assert seance_par_defaut(lister_seances(dossier), date(2026, 3, 1)) == a1
+    assert seance_par_defaut(lister_seances(dossier), date(2025, 12, 1)) == visite
+    # La plus récente qui a des hypothèses, même si une séance à venir, encore vide, suit.
+    creer_hypothese(a1, "A")
+    assert seance_par_defaut(lister_seances(dossier), date(2026, 5, 1)) == a1
+    # Le jour d'une séance, c'est elle.
+    assert seance_par_defaut(lister_seances(dossier), date(2026, 4, 2)) == a2

@@ -161,6 +161,57 @@
     return groupe;
   }
 
+  // Fichiers préparés compressés une fois pour toutes (.json.gz) : décompressés ici.
+  function telecharger(prefixe, chemin) {
+    return fetch(prefixe + "/" + chemin, { credentials: "same-origin" }).then(function (reponse) {
+      if (!reponse.ok) throw new Error("HTTP " + reponse.status);
+      if (/\.gz$/.test(chemin)) {
+        return new Response(reponse.body.pipeThrough(new DecompressionStream("gzip"))).json();
+      }
+      return reponse.json();
+    });
+  }
+
+  // Une couche étendue arrive simplifiée (rapide à charger et à dessiner en vue d'ensemble) ;
+  // ses contours exacts ne sont téléchargés qu'au premier zoom où la simplification se verrait,
+  // puis échangés entité par entité (infobulles, styles et sélection restent en place).
+  var NIVEAUX = { Polygon: 1, MultiPolygon: 2, LineString: 0, MultiLineString: 1 };
+
+  function installerDetail(carte, prefixe, c, couche) {
+    var detail = null;
+    var enDetail = false;
+    function echanger(geometries) {
+      couche.eachLayer(function (l) {
+        if (!l._esqApercu) l._esqApercu = l.getLatLngs();
+        var g = geometries ? geometries[l._esqRang] : null;
+        l.setLatLngs(g ? L.GeoJSON.coordsToLatLngs(g.coordinates, NIVEAUX[g.type]) : l._esqApercu);
+      });
+    }
+    function maj() {
+      var voulu = carte.getZoom() >= c.zoom_detail;
+      if (voulu === enDetail) return;
+      enDetail = voulu;
+      if (!voulu) {
+        echanger(null);
+        document.body.setAttribute("data-esquisse-detail-" + c.id, "non");
+        return;
+      }
+      if (!detail) detail = telecharger(prefixe, c.chemin_detail);
+      detail.then(
+        function (d) {
+          if (!enDetail) return;
+          echanger(d.geometries);
+          document.body.setAttribute("data-esquisse-detail-" + c.id, "oui");
+        },
+        function () {
+          avis(carte, "Contours détaillés de « " + c.nom + " » non chargés : la couche reste simplifiée.");
+        }
+      );
+    }
+    carte.on("zoomend", maj);
+    maj();
+  }
+
   Esquisse.couches = {};
 
   Esquisse.initialiser = function (carte, config) {
@@ -185,7 +236,7 @@
     cadrer();
     var fonds = installerFonds(carte, config);
     // Replié sur les petits écrans (tablette), où il cacherait la carte.
-    var replie = config.controle_replie || carte.getSize().x < 900;
+    var replie = config.controle_replie || carte.getSize().x < 1100;
     var controle = L.control.layers(fonds, {}, { collapsed: replie, position: "topright" }).addTo(carte);
     Esquisse.controleCouches = controle;
     carte.createPane("esqEtiquettes").style.zIndex = 450;
@@ -195,13 +246,13 @@
     var rendu = L.canvas({ pane: "esqReference", padding: 0.5, tolerance: 4 });
 
     var chargements = config.couches.map(function (c) {
-      return fetch(config.prefixe + "/" + c.chemin, { credentials: "same-origin" })
-        .then(function (reponse) {
-          if (!reponse.ok) throw new Error("HTTP " + reponse.status);
-          return reponse.json();
-        })
+      return telecharger(config.prefixe, c.chemin)
         .then(function (donnees) {
+          var rang = 0;
           var couche = L.geoJSON(donnees, {
+            onEachFeature: function (f, l) {
+              l._esqRang = rang++;
+            },
             renderer: rendu,
             pane: "esqReference",
             style: function () {
@@ -236,6 +287,7 @@
         if (c.visible) couche.addTo(carte);
         controle.addOverlay(couche, c.nom);
         if (c.etiquette) installerEtiquettes(carte, r.value.donnees, c, couche, config.zoom_etiquettes);
+        if (c.chemin_detail) installerDetail(carte, config.prefixe, c, couche);
       });
       if (echecs.length) avis(carte, "Couche(s) non chargée(s) : " + echecs.join(", ") + ". Rechargez la page.");
       Esquisse.pret = true;

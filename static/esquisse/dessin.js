@@ -44,6 +44,14 @@
 
   // -- utilitaires -------------------------------------------------------------------------
 
+  // Compteur des changements locaux : toujours croissant, même si la carte est recréée, pour
+  // qu'un accusé de réception ne puisse jamais valoir pour un changement plus récent.
+  var dernierCompteur = Date.now();
+  function compteur() {
+    dernierCompteur = Math.max(dernierCompteur + 1, Date.now());
+    return dernierCompteur;
+  }
+
   function nouvelId() {
     var octets = new Uint8Array(10);
     window.crypto.getRandomValues(octets); // disponible même hors contexte sécurisé (tablette en http)
@@ -273,7 +281,7 @@
       couche.options.renderer = etat.rendu;
       couche.options.pane = "esqDessins";
     }
-    poser(id, couche, { base: null, local: 1, modifie: true, categorie: cat });
+    poser(id, couche, { base: null, local: compteur(), modifie: true, categorie: cat });
     relier(couche, { properties: { categorie: cat } });
   }
 
@@ -281,7 +289,7 @@
     e.layers.eachLayer(function (couche) {
       var m = etat.meta[couche.esqId];
       if (!m) return;
-      m.local += 1;
+      m.local = compteur();
       m.modifie = true;
       majProprietes(couche.esqId);
       appliquerStyle(couche);
@@ -293,7 +301,7 @@
       var id = couche.esqId;
       var m = etat.meta[id];
       if (!m) return;
-      if (m.base !== null && m.base !== undefined) etat.tombes[id] = { base: m.base, local: m.local + 1 };
+      if (m.base !== null && m.base !== undefined) etat.tombes[id] = { base: m.base, local: compteur() };
       else etat.oublies[id] = true; // dessin jamais enregistré, effacé : à ne jamais rétablir
       delete etat.couches[id];
       delete etat.meta[id];
@@ -305,6 +313,7 @@
   function installerMainLevee(carte) {
     var conteneur = carte.getContainer();
     var actif = false;
+    var forcer = null; // « zone » ou « ligne » : imposé par la catégorie choisie sur la tablette
     var points = null;
     var trace = null;
     var bouton;
@@ -351,7 +360,9 @@
       }
       if (simplifies.length < 2 || simplifies[0].distanceTo(simplifies[simplifies.length - 1]) + longueur(simplifies) < 8) return;
       var ferme = simplifies.length >= 4 && simplifies[0].distanceTo(simplifies[simplifies.length - 1]) < 30;
-      if (ferme) simplifies.pop();
+      if (forcer === "zone") ferme = simplifies.length >= 3;
+      if (forcer === "ligne") ferme = false;
+      if (ferme && simplifies[0].distanceTo(simplifies[simplifies.length - 1]) < 30) simplifies.pop();
       var lls = simplifies.map(function (p) {
         return carte.layerPointToLatLng(p);
       });
@@ -363,8 +374,9 @@
       for (var i = 1; i < pts.length; i++) l += pts[i].distanceTo(pts[i - 1]);
       return l;
     }
-    function basculer(valeur) {
+    function basculer(valeur, imposer) {
       actif = valeur === undefined ? !actif : valeur;
+      forcer = actif ? imposer || null : null;
       bouton.classList.toggle("esq-actif", actif);
       bouton.setAttribute("aria-pressed", actif ? "true" : "false");
       conteneur.classList.toggle("esq-main-levee", actif);
@@ -401,8 +413,7 @@
         texte.title = "Texte : cliquez sur la carte pour poser une étiquette";
         texte.setAttribute("role", "button");
         texte.setAttribute("aria-label", "Poser un texte");
-        L.DomEvent.on(texte, "click", function (ev) {
-          L.DomEvent.stop(ev);
+        D.poserTexte = function () {
           basculer(false);
           texte.classList.add("esq-actif");
           carte.getContainer().classList.add("esq-pose-texte");
@@ -412,6 +423,10 @@
             var couche = L.marker(e.latlng, { icon: iconeTexte("Texte", null, true) });
             carte.fire(L.Draw.Event.CREATED, { layer: couche, layerType: "texte" });
           });
+        };
+        L.DomEvent.on(texte, "click", function (ev) {
+          L.DomEvent.stop(ev);
+          D.poserTexte();
         });
         div.appendChild(bouton);
         div.appendChild(texte);
@@ -422,6 +437,190 @@
     new Controle({ position: "topleft" }).addTo(carte);
     carte.on(L.Draw.Event.DRAWSTART, function () {
       basculer(false);
+    });
+  }
+
+  // -- vers Python ------------------------------------------------------------------------
+
+  // Envoie une valeur à Python par le canal de streamlit-folium (une réexécution). La valeur est
+  // jointe à tout envoi suivant de streamlit-folium jusqu'à ce que Python en accuse réception
+  // (« recus »), pour qu'un déplacement de la carte au même moment ne l'efface pas.
+  var extras = {};
+  function envoyer(cle, valeur) {
+    var S = window.Streamlit;
+    var g = window.__GLOBAL_DATA__;
+    if (!g || !S) return;
+    if (!S.__esquisse) {
+      var original = S.setComponentValue.bind(S);
+      S.setComponentValue = function (v) {
+        return original(L.extend({}, v, extras));
+      };
+      S.__esquisse = true;
+    }
+    extras[cle] = valeur;
+    S.setComponentValue(L.extend({}, g.previous_data || {}));
+  }
+  D.envoyer = envoyer;
+
+  // -- vues nommées (grand territoire et zooms) --------------------------------------------------
+
+  function installerVues(carte) {
+    var Controle = L.Control.extend({
+      onAdd: function () {
+        var div = element("div", "leaflet-bar esq-vues");
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.disableScrollPropagation(div);
+        etat.conteneurVues = div;
+        dessinerVues();
+        return div;
+      },
+    });
+    new Controle({ position: "bottomright" }).addTo(carte);
+  }
+
+  function dessinerVues() {
+    var div = etat.conteneurVues;
+    if (!div) return;
+    div.textContent = "";
+    var vues = etat.vues || [];
+    if (!vues.length && etat.mode !== "edition" && etat.mode !== "tablette") {
+      div.style.display = "none";
+      return;
+    }
+    div.style.display = "";
+    div.appendChild(element("div", "esq-vues-titre", "Vues"));
+    vues.forEach(function (v) {
+      var a = element("a", "esq-vue", v.nom);
+      a.href = "#";
+      a.setAttribute("role", "button");
+      a.setAttribute("data-vue", v.id);
+      L.DomEvent.on(a, "click", function (ev) {
+        L.DomEvent.stop(ev);
+        allerA(v.emprise);
+      });
+      div.appendChild(a);
+    });
+    if (etat.mode === "edition" || etat.mode === "tablette") {
+      var plus = element("a", "esq-vue esq-vue-ajout", "+ Garder cette vue");
+      plus.href = "#";
+      plus.setAttribute("role", "button");
+      plus.title = "Garder le cadrage actuel comme vue nommée (zoom)";
+      L.DomEvent.on(plus, "click", function (ev) {
+        L.DomEvent.stop(ev);
+        var b = etat.carte.getBounds();
+        envoyer("vue_a_garder", {
+          emprise: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()],
+          jeton: Date.now(),
+        });
+      });
+      div.appendChild(plus);
+    }
+  }
+
+  function allerA(emprise) {
+    etat.carte.fitBounds(
+      [
+        [emprise[1], emprise[0]],
+        [emprise[3], emprise[2]],
+      ],
+      { animate: false }
+    );
+  }
+
+  // -- palette de la tablette : une catégorie, puis le geste ---------------------------------------
+
+  function installerPalette(carte) {
+    var Controle = L.Control.extend({
+      onAdd: function () {
+        var div = element("div", "esq-palette");
+        div.setAttribute("role", "toolbar");
+        div.setAttribute("aria-label", "Catégories");
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.disableScrollPropagation(div);
+        etat.conteneurPalette = div;
+        return div;
+      },
+    });
+    new Controle({ position: "bottomleft" }).addTo(carte);
+  }
+
+  function dessinerPalette() {
+    var div = etat.conteneurPalette;
+    if (!div) return;
+    div.textContent = "";
+    etat.ordreLegende.forEach(function (id) {
+      var c = etat.legende[id];
+      var bouton = element("button", "esq-pastille" + (id === etat.categorie ? " esq-actif" : ""));
+      bouton.type = "button";
+      bouton.setAttribute("data-categorie", id);
+      bouton.appendChild(symbole(c));
+      bouton.appendChild(element("span", null, c.nom));
+      L.DomEvent.on(bouton, "click", function (ev) {
+        L.DomEvent.stop(ev);
+        choisirCategorie(id);
+      });
+      div.appendChild(bouton);
+    });
+  }
+
+  // Choisir une catégorie arme l'outil qui lui convient : deux gestes, la catégorie puis le dessin.
+  function choisirCategorie(id) {
+    etat.categorie = id;
+    dessinerPalette();
+    var c = etat.legende[id];
+    if (etat.outil) etat.outil.disable();
+    etat.outil = null;
+    if (c.geometrie === "point") {
+      D.mainLevee(false);
+      etat.outil = new L.Draw.CircleMarker(etat.carte, { radius: 12, color: "#ffffff", weight: 2, fillColor: c.couleur, fillOpacity: 0.9 });
+      etat.outil.enable();
+    } else if (c.geometrie === "texte") {
+      D.mainLevee(false);
+      D.poserTexte();
+    } else {
+      D.mainLevee(true, c.geometrie === "zone" ? "zone" : c.geometrie === "ligne" ? "ligne" : null);
+    }
+  }
+  D.choisirCategorie = choisirCategorie;
+
+  function symbole(c) {
+    var s = element("span", "esq-symbole esq-symbole-" + c.geometrie);
+    s.style.setProperty("--couleur", c.couleur);
+    if (c.geometrie === "ligne" || c.geometrie === "ligne_ou_zone") s.style.borderTopStyle = { tirets: "dashed", pointilles: "dotted" }[c.trait] || "solid";
+    if (c.geometrie === "texte") s.textContent = "Abc";
+    return s;
+  }
+
+  // -- légende de la projection --------------------------------------------------------------------
+
+  function installerLegende(carte) {
+    var Controle = L.Control.extend({
+      onAdd: function () {
+        var div = element("div", "esq-legende-carte");
+        etat.conteneurLegende = div;
+        return div;
+      },
+    });
+    new Controle({ position: "bottomleft" }).addTo(carte);
+  }
+
+  function dessinerLegende(entites) {
+    var div = etat.conteneurLegende;
+    if (!div) return;
+    var employees = {};
+    entites.forEach(function (f) {
+      employees[(f.properties || {}).categorie] = true;
+    });
+    div.textContent = "";
+    var ids = etat.ordreLegende.filter(function (id) {
+      return employees[id];
+    });
+    div.style.display = ids.length ? "" : "none";
+    ids.forEach(function (id) {
+      var ligne = element("div", "esq-legende-ligne");
+      ligne.appendChild(symbole(etat.legende[id]));
+      ligne.appendChild(element("span", null, etat.legende[id].nom));
+      div.appendChild(ligne);
     });
   }
 
@@ -491,9 +690,12 @@
       return { type: "FeatureCollection", features: changements() };
     };
     window.drawnItems = etat.groupe = groupe;
-    etat.lectureSeule = !!(config && config.lecture_seule);
-    if (etat.lectureSeule) {
-      document.body.setAttribute("data-esquisse-dessin", "lecture");
+    etat.mode = (config && config.mode) || "edition";
+    document.body.classList.add("esq-mode-" + etat.mode);
+    installerVues(carte);
+    if (etat.mode === "lecture" || etat.mode === "projection") {
+      if (etat.mode === "projection") installerLegende(carte);
+      document.body.setAttribute("data-esquisse-dessin", etat.mode);
       return groupe;
     }
     var s = { shapeOptions: { color: "#37474f", weight: 3 }, showArea: false, showLength: false };
@@ -511,6 +713,7 @@
     });
     carte.addControl(controle);
     installerMainLevee(carte);
+    if (etat.mode === "tablette") installerPalette(carte);
     carte.on(L.Draw.Event.CREATED, surCreation);
     carte.on(L.Draw.Event.EDITED, surModification);
     carte.on(L.Draw.Event.DELETED, surSuppression);
@@ -552,8 +755,15 @@
       etat.legende[c.id] = c;
       etat.ordreLegende.push(c.id);
     });
-    etat.categorie = donnees.categorie || null;
+    // Sur la tablette, la catégorie se choisit dans la carte (palette) : Python ne l'impose pas.
+    if (etat.mode !== "tablette" || !etat.categorie) etat.categorie = donnees.categorie || null;
     etat.enAttente = donnees.en_attente || {};
+    etat.vues = donnees.vues || [];
+    Object.keys(donnees.recus || {}).forEach(function (cle) {
+      if (extras[cle] && extras[cle].jeton === donnees.recus[cle]) delete extras[cle];
+    });
+    dessinerVues();
+    dessinerPalette();
 
     // Accusés de réception : ces changements locaux sont enregistrés.
     var acquittes = donnees.acquittes || {};
@@ -593,11 +803,13 @@
         appliquerStyle(etat.couches[f.id]);
         return;
       }
+      var nouvelle = !m && etat.version > 0;
       if (m) retirer(f.id);
       var props = f.properties || {};
       poser(f.id, coucheDepuis(f), { base: version, local: 0, modifie: false, categorie: props.categorie, titre: props.titre });
       relier(etat.couches[f.id], f);
       etat.serveur[f.id] = texte;
+      if (nouvelle) signaler(etat.couches[f.id]);
     });
     // Entités enregistrées puis supprimées ailleurs, sans changement local : on les retire.
     Object.keys(etat.meta).forEach(function (id) {
@@ -638,7 +850,18 @@
       appliquerStyle(etat.couches[id]);
       if (a) relier(etat.couches[id], { properties: a });
     });
+    dessinerLegende(donnees.entites || []);
     etat.version = version;
     document.body.setAttribute("data-esquisse-version", String(version));
+  }
+
+  // Une contribution qui arrive d'un autre poste clignote quelques secondes.
+  function signaler(couche) {
+    var el = couche._path || (couche._icon && couche._icon.firstChild);
+    if (!el) return;
+    el.classList.add("esq-nouveau");
+    setTimeout(function () {
+      el.classList.remove("esq-nouveau");
+    }, 6000);
   }
 })();

@@ -6,12 +6,15 @@ vérifient ainsi que l'application n'a besoin d'aucun réseau.
 
 from __future__ import annotations
 
+import json
+import uuid
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
-from tests.outils import RACINE, contexte_hors_ligne, lancer_chromium
+from esquisse.seances import creer_hypothese, creer_seance, lister_seances
+from tests.outils import IFRAME_CARTE, RACINE, attendre_carte, contexte_hors_ligne, lancer_chromium
 
 CAPTURES = RACINE / "tests" / "captures"
 
@@ -65,3 +68,81 @@ def capture(page: Page, nom: str) -> Path:
     chemin = CAPTURES / f"{nom}.png"
     page.screenshot(path=str(chemin))
     return chemin
+
+
+# -- esquisses : hypothèse vierge et gestes de dessin ------------------------------------------
+
+ATELIER = "bassee-montois"
+
+
+@pytest.fixture
+def hypothese(serveur):
+    """Une hypothèse vierge dans les données du serveur ; renvoie (hypothèse, adresse de sa carte)."""
+    dossier = serveur.projets / ATELIER
+    seances = lister_seances(dossier)
+    seance = seances[0] if seances else creer_seance(dossier, "atelier-2", "2026-05-20", "Atelier 2")
+    h = creer_hypothese(seance, f"Essai {uuid.uuid4().hex[:6]}", atelier=ATELIER)
+    url = f"{serveur.url}/carte?atelier={ATELIER}&seance={seance.id}&hypothese={h.id}"
+    return h, url
+
+
+def ouvrir(contexte, url):
+    page = contexte.new_page()
+    page.goto(url)
+    cadre = attendre_carte(page)
+    page.frame_locator(IFRAME_CARTE).locator("body[data-esquisse-dessin='pret']").wait_for(state="attached")
+    return page, cadre
+
+
+def sans_erreur_js(cadre) -> None:
+    assert cadre.evaluate("document.body.getAttribute('data-esquisse-erreur')") is None
+
+
+def boite_carte(page):
+    return page.frame_locator(IFRAME_CARTE).locator(".leaflet-container").bounding_box()
+
+
+def latlng(cadre, x: float, y: float):
+    """Coordonnées (lon, lat) du point (x, y) de la carte, en pixels du conteneur Leaflet."""
+    ll = cadre.evaluate(
+        f"(() => {{ const l = Esquisse.carte.containerPointToLatLng([{x}, {y}]); return [l.lng, l.lat]; }})()"
+    )
+    return ll
+
+
+def degres_par_pixel(cadre) -> float:
+    a, b = latlng(cadre, 100, 100), latlng(cadre, 101, 101)
+    return max(abs(a[0] - b[0]), abs(a[1] - b[1]))
+
+
+def dessiner_zone(page, cadre, points):
+    boite = boite_carte(page)
+    page.frame_locator(IFRAME_CARTE).locator("a.leaflet-draw-draw-polygon").click()
+    attendu = []
+    for fx, fy in points:
+        x, y = boite["width"] * fx, boite["height"] * fy
+        attendu.append(latlng(cadre, x, y))
+        page.mouse.click(boite["x"] + x, boite["y"] + y)
+        page.wait_for_timeout(150)
+    page.mouse.click(boite["x"] + boite["width"] * points[0][0], boite["y"] + boite["height"] * points[0][1])
+    return attendu
+
+
+def annoter_et_enregistrer(page, categorie: str, titre: str, commentaire: str = "", n: int = 1):
+    page.get_by_text("Nouvelle esquisse").wait_for()
+    page.get_by_label("Catégorie", exact=True).get_by_text(categorie, exact=True).click()
+    champ = page.get_by_label("Titre") if categorie != "Texte libre" else page.get_by_label("Texte de l'étiquette")
+    champ.fill(titre)
+    champ.press("Tab")
+    if commentaire:
+        zone = page.get_by_label("Ce que cela veut dire (commentaire)")
+        zone.fill(commentaire)
+        zone.press("Tab")
+    page.get_by_role("button", name=f"Enregistrer ({n})").click()
+
+
+def derniere_version(h) -> dict:
+    depot = h.depot()
+    numero = depot.numero_courant()
+    assert numero, "aucune version enregistrée"
+    return json.loads((h.dossier / "versions" / f"v{numero:06d}.geojson").read_text(encoding="utf-8"))

@@ -89,4 +89,5 @@ def test_fond_de_carte_en_echec_reste_utilisable(serveur, hors_ligne):
     assert cadre.evaluate("Esquisse.couches.communes.getLayers().length") == 168
     capture(page, "carte-fond-indisponible")
     # Revenir sans fond pour les autres tests (le choix est mémorisé dans le navigateur).
+    cadre.locator(".leaflet-control-layers").hover()
     cadre.get_by_label("Aucun fond (hors ligne)").check()

@@ -6,90 +6,22 @@ import json
 import math
 import os
 import time
-import uuid
 
-import pytest
 from shapely.geometry import shape
 
-from esquisse.seances import creer_hypothese, creer_seance, lister_seances
-from tests.navigateur.conftest import capture
+from tests.navigateur.conftest import (
+    annoter_et_enregistrer,
+    boite_carte,
+    capture,
+    degres_par_pixel,
+    derniere_version,
+    dessiner_zone,
+    ouvrir,
+    sans_erreur_js,
+)
 from tests.outils import IFRAME_CARTE, attendre_carte, echecs_application
 
-ATELIER = "bassee-montois"
 XSS = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture
-def hypothese(serveur):
-    """Une hypothèse vierge dans les données du serveur ; renvoie (hypothèse, adresse de sa carte)."""
-    dossier = serveur.projets / ATELIER
-    seances = lister_seances(dossier)
-    seance = seances[0] if seances else creer_seance(dossier, "atelier-2", "2026-05-20", "Atelier 2")
-    h = creer_hypothese(seance, f"Essai {uuid.uuid4().hex[:6]}", atelier=ATELIER)
-    url = f"{serveur.url}/carte?atelier={ATELIER}&seance={seance.id}&hypothese={h.id}"
-    return h, url
-
-
-def ouvrir(contexte, url):
-    page = contexte.new_page()
-    page.goto(url)
-    cadre = attendre_carte(page)
-    page.frame_locator(IFRAME_CARTE).locator("body[data-esquisse-dessin='pret']").wait_for(state="attached")
-    return page, cadre
-
-
-def sans_erreur_js(cadre) -> None:
-    assert cadre.evaluate("document.body.getAttribute('data-esquisse-erreur')") is None
-
-
-def boite_carte(page):
-    return page.frame_locator(IFRAME_CARTE).locator(".leaflet-container").bounding_box()
-
-
-def latlng(cadre, x: float, y: float):
-    """Coordonnées (lon, lat) du point (x, y) de la carte, en pixels du conteneur Leaflet."""
-    ll = cadre.evaluate(
-        f"(() => {{ const l = Esquisse.carte.containerPointToLatLng([{x}, {y}]); return [l.lng, l.lat]; }})()"
-    )
-    return ll
-
-
-def degres_par_pixel(cadre) -> float:
-    a, b = latlng(cadre, 100, 100), latlng(cadre, 101, 101)
-    return max(abs(a[0] - b[0]), abs(a[1] - b[1]))
-
-
-def dessiner_zone(page, cadre, points):
-    boite = boite_carte(page)
-    page.frame_locator(IFRAME_CARTE).locator("a.leaflet-draw-draw-polygon").click()
-    attendu = []
-    for fx, fy in points:
-        x, y = boite["width"] * fx, boite["height"] * fy
-        attendu.append(latlng(cadre, x, y))
-        page.mouse.click(boite["x"] + x, boite["y"] + y)
-        page.wait_for_timeout(150)
-    page.mouse.click(boite["x"] + boite["width"] * points[0][0], boite["y"] + boite["height"] * points[0][1])
-    return attendu
-
-
-def annoter_et_enregistrer(page, categorie: str, titre: str, commentaire: str = "", n: int = 1):
-    page.get_by_text("Nouvelle esquisse").wait_for()
-    page.get_by_label("Catégorie", exact=True).get_by_text(categorie, exact=True).click()
-    champ = page.get_by_label("Titre") if categorie != "Texte libre" else page.get_by_label("Texte de l'étiquette")
-    champ.fill(titre)
-    champ.press("Tab")
-    if commentaire:
-        zone = page.get_by_label("Ce que cela veut dire (commentaire)")
-        zone.fill(commentaire)
-        zone.press("Tab")
-    page.get_by_role("button", name=f"Enregistrer ({n})").click()
-
-
-def derniere_version(h) -> dict:
-    depot = h.depot()
-    numero = depot.numero_courant()
-    assert numero, "aucune version enregistrée"
-    return json.loads((h.dossier / "versions" / f"v{numero:06d}.geojson").read_text(encoding="utf-8"))
 
 
 def test_dessiner_annoter_enregistrer_partager(hors_ligne, hypothese):
@@ -230,7 +162,7 @@ def test_texte_saisi_jamais_execute(hors_ligne, hypothese):
     assert iframe.locator("img[src='x']").count() == 0
     # Côté Streamlit (nom de l'auteur, résumé) : pas d'image injectée non plus.
     assert page.locator("img[src='x']").count() == 0
-    page.get_by_text(f"Vous dessinez en tant que {XSS}").wait_for()
+    page.get_by_text(f"Vous dessinez en tant que {XSS}").first.wait_for()
     # Historique : le message et l'auteur apparaissent comme du texte.
     page.goto(url.replace("/carte?", "/historique?"))
     page.get_by_text("Historique des versions").wait_for()
@@ -265,3 +197,46 @@ def test_dessins_d_un_poste_ferme_repris_par_un_autre(hors_ligne, hypothese):
     assert entite["properties"]["titre"] == "Dessin jamais enregistré"
     assert not fichier.exists()
     sans_erreur_js(cadre_b)
+
+
+def test_modifier_les_sommets_puis_supprimer(hors_ligne, hypothese):
+    h, url = hypothese
+    contexte, _ = hors_ligne()
+    page, cadre = ouvrir(contexte, url)
+    dessiner_zone(page, cadre, [(0.3, 0.3), (0.5, 0.3), (0.5, 0.5), (0.3, 0.5)])
+    annoter_et_enregistrer(page, "Secteur de projet / d'enjeu", "Quartier de la gare")
+    page.get_by_text("Version 1 enregistrée").wait_for()
+    avant = shape(derniere_version(h)["features"][0]["geometry"])
+
+    # Déplacer un sommet avec l'outil « Modifier les formes », puis valider et enregistrer.
+    iframe = page.frame_locator(IFRAME_CARTE)
+    iframe.locator("a.leaflet-draw-edit-edit").click()
+    poignee = iframe.locator(".leaflet-editing-icon").first
+    poignee.wait_for()
+    boite = poignee.bounding_box()
+    x, y = boite["x"] + boite["width"] / 2, boite["y"] + boite["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - 40, y - 40, steps=8)
+    page.mouse.up()
+    iframe.get_by_role("link", name="Valider").click()
+    page.get_by_role("button", name="Enregistrer (1)").click()
+    page.get_by_text("Version 2 enregistrée").wait_for()
+    (apres,) = derniere_version(h)["features"]
+    assert apres["properties"]["titre"] == "Quartier de la gare"  # l'annotation est gardée
+    assert shape(apres["geometry"]).area > avant.area  # le sommet tiré vers l'extérieur agrandit la zone
+
+    # Supprimer l'esquisse : la version 3 ne l'a plus, la version 2 la garde.
+    iframe.locator("a.leaflet-draw-edit-remove").click()
+    centre = cadre.evaluate(
+        "(() => { const c = Object.values(Esquisse.dessin.etat.couches)[0]; "
+        "const p = Esquisse.carte.latLngToContainerPoint(c.getBounds().getCenter()); return [p.x, p.y]; })()"
+    )
+    carte = boite_carte(page)
+    page.mouse.click(carte["x"] + centre[0], carte["y"] + centre[1])
+    iframe.get_by_role("link", name="Valider").click()
+    page.get_by_role("button", name="Enregistrer (1)").click()
+    page.get_by_text("Version 3 enregistrée").wait_for()
+    assert derniere_version(h)["features"] == []
+    assert len(h.depot().lire(2).entites) == 1
+    sans_erreur_js(cadre)

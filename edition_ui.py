@@ -1,0 +1,197 @@
+"""La carte d'une hypothèse dans une page Streamlit : réception des dessins, enregistrement,
+brouillons, vues nommées et mise à jour en direct. Partagé par les pages Carte, Tablette et
+Projection, qui n'en diffèrent que par leur panneau et leur mode de carte.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from esquisse import brouillons, vues
+from esquisse.ateliers import Atelier
+from esquisse.carte import ParametresCarte, construire_carte, groupe_esquisses
+from esquisse.edition import construire_changements, en_attente, etat_navigateur, lire_dessins
+from esquisse.erreurs import EsquisseErreur
+from esquisse.geojson import ROLES
+from esquisse.seances import Hypothese
+from esquisse.versions import maintenant
+from interface import EtatEdition, auteur, categorie_courante, etat_edition, md, poste
+
+
+class Poste:
+    """Ce poste (navigateur) ouvert sur une hypothèse."""
+
+    def __init__(self, atelier: Atelier, h: Hypothese, parametres: ParametresCarte):
+        self.atelier = atelier
+        self.h = h
+        self.parametres = parametres
+        self.depot = h.depot(atelier.id)
+        self.etat: EtatEdition = etat_edition(atelier, h)
+        self.legende = atelier.legende
+        self.cle = f"carte-{parametres.dessin}-{atelier.id}-{h.seance}-{h.id}"
+
+    # -- ce que la carte a envoyé --------------------------------------------------------------
+
+    def recevoir(self) -> dict:
+        """Traite la dernière valeur de la carte (avant d'afficher quoi que ce soit)."""
+        retour = st.session_state.get(self.cle) or {}
+        etat = self.etat
+        # Seule une valeur nouvelle de la carte (un dessin, une modification) remplace les dessins connus.
+        if retour.get("all_drawings") is not None and retour["all_drawings"] != etat.valeur_carte:
+            etat.valeur_carte = retour["all_drawings"]
+            lecture = lire_dessins(retour["all_drawings"])
+            for erreur in lecture.erreurs:
+                st.warning(erreur)
+            etat.dessins = lecture.dessins
+        demande = retour.get("vue_a_garder")
+        if isinstance(demande, dict) and demande.get("jeton") != st.session_state.get(f"{self.cle}-jeton-vue"):
+            st.session_state[f"{self.cle}-jeton-vue"] = demande.get("jeton")
+            st.session_state[f"{self.cle}-vue"] = demande.get("emprise")
+        return retour
+
+    def attente(self):
+        return en_attente(self.etat.dessins, self.etat.acquittes)
+
+    def dernier_dessin(self, retour: dict) -> str | None:
+        return ((retour.get("last_active_drawing") or {}).get("properties") or {}).get("esq_id")
+
+    # -- enregistrer ------------------------------------------------------------------------
+
+    def enregistrer(self, dessins, message_ok: str = "") -> bool:
+        """Enregistre les changements en attente ; en cas d'erreur, rien n'est écrit et le message reste affiché."""
+        etat = self.etat
+        nom, role = auteur()
+        try:
+            changements = construire_changements(
+                dessins, etat.annotations, self.depot, self.legende, nom, role, maintenant()
+            )
+            if not changements:
+                etat.message = "Rien à enregistrer."
+                return False
+            resultat = self.depot.enregistrer(changements, nom, role)
+        except EsquisseErreur as exc:
+            etat.message = ""
+            st.session_state["erreur-enregistrement"] = str(exc)
+            return False
+        etat.acquittes.update({d.id: d.local for d in dessins})
+        for c in changements:
+            etat.annotations.pop(c.id, None)
+        etat.conflits = resultat.conflits
+        etat.selection = None
+        if resultat.version:
+            etat.vu = resultat.version.numero
+            etat.message = message_ok or f"Version {resultat.version.numero} enregistrée : {resultat.version.message}."
+            return True
+        etat.message = "Aucun changement par rapport à la version enregistrée."
+        return False
+
+    def messages(self) -> None:
+        if erreur := st.session_state.pop("erreur-enregistrement", None):
+            st.error(f"Rien n'a été enregistré : {md(erreur)}")
+        if self.etat.message:
+            st.success(md(self.etat.message))
+
+    # -- brouillons ------------------------------------------------------------------------
+
+    def garder_brouillon(self, attente) -> None:
+        """Recopie sur disque les dessins pas encore enregistrés de ce poste (jamais perdus)."""
+        empreinte = repr((attente, sorted(self.etat.annotations.items())))
+        if empreinte != self.etat.brouillon:
+            nom, role = auteur()
+            brouillons.ecrire(self.atelier.dossier, self.h, poste(), nom, role, attente, self.etat.annotations)
+            self.etat.brouillon = empreinte
+
+    def proposer_brouillons(self) -> None:
+        """Dessins laissés sans enregistrement par un poste fermé : on propose de les reprendre."""
+        etat = self.etat
+        for k, b in enumerate(brouillons.abandonnes(self.atelier.dossier, self.h, poste())):
+            minutes = max(1, round(b.age / 60))
+            st.warning(
+                f"Dessins non enregistrés de {md(b.auteur or 'Anonyme')} ({ROLES.get(b.role, b.role)}), "
+                f"laissés il y a {minutes} min : {len(b.dessins)} esquisse(s)."
+            )
+            un, deux = st.columns(2)
+            if un.button("Reprendre ces dessins", key=f"reprendre-{k}", type="primary"):
+                repris = brouillons.reprendre(b)
+                connus = {d.id for d in etat.dessins}
+                etat.dessins = etat.dessins + [d for d in repris.dessins if d.id not in connus]
+                for i, a in repris.annotations.items():
+                    etat.annotations.setdefault(i, a)
+                etat.message = "Dessins repris : vérifiez-les puis enregistrez."
+                st.rerun(scope="fragment")
+            if deux.button("Les écarter", key=f"ecarter-{k}"):
+                brouillons.ecarter(b)
+                st.rerun(scope="fragment")
+
+    # -- vues nommées ----------------------------------------------------------------------
+
+    def vues(self) -> list[vues.Vue]:
+        return vues.lister(self.h, self.parametres.emprise)
+
+    def garder_vue(self) -> None:
+        """Nommer le cadrage envoyé par « ＋ Garder cette vue » sur la carte."""
+        emprise = st.session_state.get(f"{self.cle}-vue")
+        if not emprise:
+            return
+        with st.form(f"{self.cle}-nommer-vue", border=True):
+            nom = st.text_input("Nom de cette vue", max_chars=80, placeholder="ex. Zoom sur la gare de Bray")
+            garder, oublier = st.columns(2)
+            if garder.form_submit_button("Garder la vue", type="primary"):
+                try:
+                    vue = vues.ajouter(self.h, nom, emprise)
+                except EsquisseErreur as exc:
+                    st.error(str(exc))
+                    return
+                st.session_state.pop(f"{self.cle}-vue", None)
+                self.etat.message = f"Vue « {vue.nom} » gardée."
+                st.rerun(scope="fragment")
+            if oublier.form_submit_button("Annuler"):
+                st.session_state.pop(f"{self.cle}-vue", None)
+                st.rerun(scope="fragment")
+
+    # -- la carte --------------------------------------------------------------------------
+
+    def afficher_carte(self, hauteur: int, fiches: dict[str, str] | None = None) -> None:
+        """La carte, avec l'état à jour (après le panneau, qui a pu enregistrer)."""
+        etat = self.etat
+        numero = self.depot.numero_courant()
+        version = self.depot.lire(numero) if numero else None
+        etat.vu = numero
+        attente = self.attente()
+        if self.parametres.dessin in ("edition", "tablette"):
+            self.garder_brouillon(attente)
+        annotations = {i: a for i, a in etat.annotations.items() if a.categorie or a.titre}
+        etat_carte = etat_navigateur(
+            version,
+            self.legende,
+            categorie_courante(self.atelier),
+            annotations=annotations,
+            acquittes=etat.acquittes,
+            restaurer=attente,
+            fiches=fiches,
+        )
+        etat_carte["vues"] = [{"id": v.id, "nom": v.nom, "emprise": list(v.emprise)} for v in self.vues()]
+        # Accusé de réception des demandes venues de la carte (le navigateur cesse de les renvoyer).
+        etat_carte["recus"] = {"vue_a_garder": st.session_state.get(f"{self.cle}-jeton-vue")}
+        st_folium(
+            construire_carte(self.parametres),
+            key=self.cle,
+            height=hauteur,
+            use_container_width=True,
+            returned_objects=["all_drawings", "last_active_drawing"],
+            feature_group_to_add=groupe_esquisses(etat_carte),
+        )
+
+    def veille(self) -> None:
+        """À appeler une fois par page : les enregistrements des autres postes apparaissent d'eux-mêmes."""
+        poste_ = self
+
+        @st.fragment(run_every="1s")
+        def veiller():
+            if poste_.parametres.dessin in ("edition", "tablette"):
+                brouillons.signe_de_vie(poste_.atelier.dossier, poste_.h, poste())
+            if poste_.depot.numero_courant() != poste_.etat.vu:
+                st.rerun()
+
+        veiller()

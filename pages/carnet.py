@@ -1,0 +1,113 @@
+"""Carnet de suivi : le relevé de la séance, puis le document DOCX ou PDF à relire et diffuser."""
+
+import streamlit as st
+
+from esquisse.carnet import FORMATS_CARNET, exporter_carnet
+from esquisse.dates import date_heure
+from esquisse.erreurs import EsquisseErreur
+from esquisse.releve import RUBRIQUES, elements, enregistrer_releve, lire_releve, texte
+from interface import (
+    auteur,
+    bouton_telechargement,
+    choisir_seance,
+    dossier_exports,
+    executer,
+    exiger_atelier,
+    md,
+    page,
+    saisir_auteur,
+)
+
+AIDES = {
+    "participants": "Une personne par ligne, ex. « Marie Dupont — maire de Bray-sur-Seine ».",
+    "points_accord": "Un point par ligne.",
+    "points_a_approfondir": "Un point par ligne.",
+    "prochaines_etapes": "Une étape par ligne, ex. « Rencontre intermédiaire avec la DDT en avril ».",
+}
+
+page("Carnet de suivi")
+atelier = exiger_atelier()
+titre, choix_seance = st.columns([6, 4], vertical_alignment="bottom")
+titre.subheader("Carnet de suivi")
+with choix_seance:
+    seance = choisir_seance(atelier, "carnet-seance")
+with st.sidebar:
+    st.divider()
+    st.markdown("**Qui rédige ?**")
+    saisir_auteur()
+if seance is None:
+    st.info("Le carnet de suivi se rédige pour une séance : créez d'abord une séance.")
+    st.page_link("pages/seances.py", label="Séances et hypothèses", icon=":material/event:")
+    st.stop()
+
+try:
+    releve = lire_releve(seance)
+except EsquisseErreur as exc:
+    st.error(str(exc))
+    st.stop()
+
+# La révision lue à l'ouverture : l'enregistrement est refusé si quelqu'un a enregistré depuis.
+# Streamlit oublie l'état des zones de texte quand on change de page : on repart alors du relevé enregistré.
+cle = f"releve::{atelier.id}::{seance.id}"
+if cle not in st.session_state or any(f"{cle}::{r}" not in st.session_state for r in RUBRIQUES):
+    st.session_state[cle] = releve.revision
+    for rubrique in RUBRIQUES:
+        st.session_state[f"{cle}::{rubrique}"] = texte(getattr(releve, rubrique))
+
+
+def recharger():
+    for k in [cle, *(f"{cle}::{r}" for r in RUBRIQUES)]:
+        st.session_state.pop(k, None)
+
+
+st.markdown("#### Relevé de la séance")
+if releve.revision:
+    par = f" par {md(releve.modifie_par)}" if releve.modifie_par else ""
+    st.caption(f"Enregistré le {date_heure(releve.modifie_le)}{par} (révision {releve.revision}).")
+else:
+    st.caption("Pas encore de relevé pour cette séance. Il est enregistré avec la séance et repris dans le carnet.")
+with st.form(f"releve-{atelier.id}-{seance.id}"):
+    gauche, droite = st.columns(2)
+    for k, (rubrique, libelle) in enumerate(RUBRIQUES.items()):
+        (gauche if k % 2 == 0 else droite).text_area(
+            libelle, key=f"{cle}::{rubrique}", help=AIDES[rubrique], height=150, placeholder=AIDES[rubrique]
+        )
+    enregistrer = st.form_submit_button("Enregistrer le relevé", type="primary", icon=":material/save:")
+if enregistrer:
+    try:
+        nouveau = enregistrer_releve(
+            seance,
+            {r: elements(st.session_state[f"{cle}::{r}"]) for r in RUBRIQUES},
+            st.session_state[cle],
+            auteur()[0],
+        )
+    except EsquisseErreur as exc:
+        st.error(str(exc))
+        st.button("Recharger le relevé enregistré (vos changements non enregistrés seront perdus)", on_click=recharger)
+    else:
+        st.session_state[cle] = nouveau.revision
+        st.success(f"Relevé enregistré (révision {nouveau.revision}).")
+
+st.markdown("#### Document")
+st.caption(
+    "Le carnet réunit le contexte et les participants, le relevé, la carte et le tableau des annotations de chaque "
+    "hypothèse (dernière version), et les évolutions depuis la séance précédente. Le DOCX se modifie dans "
+    "LibreOffice ou Word."
+)
+gauche, droite = st.columns([3, 1], vertical_alignment="bottom")
+formats = gauche.multiselect(
+    "Formats", list(FORMATS_CARNET), default=list(FORMATS_CARNET), format_func=FORMATS_CARNET.get
+)
+cle_fichiers = f"carnet::{atelier.id}::{seance.id}"
+if droite.button("Préparer le carnet", type="primary", icon=":material/description:"):
+    fichiers = executer(
+        "Préparation du carnet de suivi",
+        lambda progression: exporter_carnet(atelier, seance.id, tuple(formats), dossier_exports(atelier), progression),
+    )
+    if fichiers is not None:
+        st.session_state[cle_fichiers] = fichiers
+for format_, chemin in (st.session_state.get(cle_fichiers) or {}).items():
+    if chemin.exists():
+        bouton_telechargement(
+            chemin, f"Télécharger le carnet {format_.upper()}", f"telecharger-{cle_fichiers}-{format_}"
+        )

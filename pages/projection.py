@@ -1,0 +1,49 @@
+"""Projection : la carte seule, en grand, pour le mur ; les contributions des tablettes y arrivent d'elles-mêmes."""
+
+import streamlit as st
+
+from edition_ui import Poste
+from interface import (
+    choisir_seance_et_hypothese,
+    echapper,
+    exiger_atelier,
+    md,
+    page,
+    parametres_carte,
+    seance_et_hypothese_de_l_adresse,
+)
+
+page("Projection", plein_ecran=True)
+atelier = exiger_atelier()
+seance, hyp = seance_et_hypothese_de_l_adresse(atelier)
+if hyp is None:
+    st.subheader(f"Projection — {md(atelier.nom)}")
+    st.caption("Choisissez l'hypothèse à projeter ; l'adresse de cette page peut ensuite être gardée en favori.")
+    seance, hyp = choisir_seance_et_hypothese(atelier, "projection")
+    if hyp is None:
+        st.info("Aucune hypothèse à projeter pour l'instant.")
+        st.stop()
+    st.rerun()
+
+try:
+    hauteur = max(400, min(2000, int(st.query_params.get("hauteur", 960))))
+except ValueError:
+    hauteur = 960
+parametres = parametres_carte(atelier, "projection")
+
+st.html(
+    "<div style='font-size:26px;font-weight:700;line-height:1.25'>"
+    f"{echapper(hyp.titre)}<span style='font-weight:400;color:#555;font-size:20px'> — "
+    f"{echapper(seance.titre)} · {echapper(atelier.nom)}</span></div>"
+)
+poste_ = Poste(atelier, hyp, parametres)
+
+
+@st.fragment
+def zone_carte():
+    poste_.recevoir()
+    poste_.afficher_carte(hauteur, fiches=None)
+
+
+zone_carte()
+poste_.veille()

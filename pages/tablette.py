@@ -1,0 +1,83 @@
+"""Tablette : contribuer autour de la table. Une catégorie, un geste, c'est enregistré."""
+
+import streamlit as st
+
+from edition_ui import Poste
+from esquisse.edition import Annotation
+from esquisse.erreurs import EsquisseErreur
+from esquisse.legende import categorie_ou_inconnue
+from esquisse.versions import Changement
+from interface import (
+    auteur,
+    choisir_hypothese,
+    choisir_seance,
+    exiger_atelier,
+    md,
+    page,
+    parametres_carte,
+    saisir_auteur,
+)
+
+page("Tablette", plein_ecran=True)
+atelier = exiger_atelier()
+
+un, deux, trois = st.columns([3, 3, 3], vertical_alignment="bottom")
+with un:
+    seance = choisir_seance(atelier, "tablette-seance")
+with deux:
+    hyp = choisir_hypothese(seance, "tablette-hypothese") if seance else None
+with trois, st.popover(f"Qui dessine ? {auteur()[0]}", width="stretch"):
+    saisir_auteur()
+if hyp is None:
+    st.info("Aucune hypothèse à compléter : l'équipe-projet doit d'abord en créer une.")
+    st.stop()
+
+parametres = parametres_carte(atelier, "tablette")
+poste_ = Poste(atelier, hyp, parametres)
+etat = poste_.etat
+
+
+@st.fragment
+def zone_tablette():
+    poste_.recevoir()
+    attente = poste_.attente()
+    if attente:
+        # Sur la tablette, chaque geste est enregistré aussitôt : rien n'attend un bouton.
+        nouveaux = [d.id for d in attente if d.base is None and not d.supprime]
+        if poste_.enregistrer(attente, "Enregistré."):
+            etat.selection = nouveaux[-1] if nouveaux else None
+    poste_.afficher_carte(560)
+    poste_.messages()
+    derniere = poste_.depot.entites(poste_.depot.numero_courant()).get(etat.selection or "")
+    if derniere is None:
+        st.caption("Touchez une catégorie en bas de la carte, puis dessinez du doigt. C'est enregistré aussitôt.")
+        return
+    props = derniere["properties"]
+    nom = categorie_ou_inconnue(atelier.legende, props.get("categorie")).nom
+    with st.form(f"titre-{etat.selection}", border=True):
+        st.markdown(f"**Votre dernier dessin** — {md(nom)}")
+        a, b, c = st.columns([5, 2, 2], vertical_alignment="bottom")
+        titre = a.text_input("Titre (facultatif)", value=props.get("titre", ""), max_chars=200)
+        if b.form_submit_button("Ajouter le titre", type="primary", width="stretch"):
+            numero = poste_.depot.numero_courant()
+            etat.annotations[etat.selection] = Annotation(base=numero, titre=titre)
+            selection = etat.selection
+            poste_.enregistrer([], "Titre enregistré.")
+            etat.selection = selection
+            st.rerun(scope="fragment")
+        if c.form_submit_button("Effacer ce dessin", width="stretch"):
+            nom_auteur, role = auteur()
+            try:
+                numero = poste_.depot.numero_courant()
+                poste_.depot.enregistrer(
+                    [Changement(etat.selection, numero, None)], nom_auteur, role, "Dessin effacé depuis la tablette"
+                )
+                etat.message = "Dessin effacé (il reste dans l'historique)."
+            except EsquisseErreur as exc:
+                st.session_state["erreur-enregistrement"] = str(exc)
+            etat.selection = None
+            st.rerun(scope="fragment")
+
+
+zone_tablette()
+poste_.veille()

@@ -1,0 +1,206 @@
+"""Carte imprimable : relue par poppler (pdfinfo, pdftotext, pdftoppm), regardée dans tests/captures/."""
+
+from __future__ import annotations
+
+import shutil
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+
+import pytest
+from matplotlib.artist import Artist
+from PIL import Image
+
+from esquisse.annotations import choisir, references, tableau
+from esquisse.ateliers import charger_atelier
+from esquisse.erreurs import DonneeInvalide
+from esquisse.export_carte import (
+    MiseEnPage,
+    angle_nord,
+    cadrer,
+    enregistrer_figure,
+    exporter_carte,
+    figure_carte,
+)
+from esquisse.legende import categorie
+from esquisse.versions import Changement
+from tests.conftest import RACINE
+from tests.documents import (
+    CAPTURES,
+    melange,
+    pages_pdf,
+    part_couleur,
+    part_non_blanche,
+    pdf_en_images,
+    pixels,
+    taille_page_pdf,
+    texte_pdf,
+)
+from tests.esquisses_de_test import seance_avec_hypotheses
+
+
+@pytest.fixture(scope="module")
+def gascogne(tmp_path_factory):
+    """L'atelier Gascogne ↔ Toulouse (1 044 communes) et une hypothèse de 200 esquisses."""
+    projets = tmp_path_factory.mktemp("carte") / "projets"
+    shutil.copytree(RACINE / "projets", projets)
+    atelier = charger_atelier(projets, "gascogne-toulouse")
+    s, (h,) = seance_avec_hypotheses(atelier, {"A — Le rural nourricier": 200})
+    return atelier, choisir(atelier, s.id, h.id)
+
+
+def test_pdf_a4_paysage_lu_par_poppler(gascogne, tmp_path):
+    atelier, choix = gascogne
+    resultat = exporter_carte(atelier, choix, MiseEnPage(), tmp_path)
+    pdf = resultat.chemin
+    assert pdf.suffix == ".pdf" and pdf.parent == tmp_path
+    assert pages_pdf(pdf) == 1
+    largeur, hauteur = taille_page_pdf(pdf)
+    assert (round(largeur), round(hauteur)) == (297, 210)
+
+    # Vectoriel : le texte se lit dans le PDF. Titre, cartouche, légende, échelle, sources.
+    texte = " ".join(texte_pdf(pdf).split())
+    assert "A — Le rural nourricier" in texte
+    assert "Portes de Gascogne ↔ Toulouse Métropole" in texte
+    assert f"version {choix.numero} du" in texte
+    assert "Légende" in texte and "Esquisses" in texte and "Repères" in texte
+    tab = tableau(choix.version, atelier.legende, references(atelier))
+    for cat_id, nombre in tab["categorie"].value_counts().items():
+        assert f"{categorie(atelier.legende, cat_id).nom} ({nombre})" in texte
+    assert "Territoire de projet : Pays Portes de Gascogne et Toulouse Métropole" in texte
+    assert "Échelle 1/" in texte and " km" in texte
+    assert "IGN – ADMIN EXPRESS COG" in texte and "Licence Ouverte" in texte
+    assert "EPSG:2154" in texte
+
+    (image,) = pdf_en_images(pdf, tmp_path / "png", dpi=60)
+    rgb = pixels(image)
+    h, w, _ = rgb.shape
+    carte = rgb[int(h * 0.2) : int(h * 0.85), int(w * 0.05) : int(w * 0.7)]
+    legende = rgb[int(h * 0.2) : int(h * 0.85), int(w * 0.75) :]
+    assert part_non_blanche(carte) > 0.2, "la zone de la carte est presque blanche"
+    # Les esquisses sont peintes de leurs couleurs, sur les communes et le périmètre : les lignes
+    # en couleur pleine, les zones en aplat semi-transparent posé sur le fond beige des communes.
+    for cat_id in ("axe", "flux"):
+        assert part_couleur(carte, categorie(atelier.legende, cat_id).couleur) > 0.001, cat_id
+    fond_communes = melange("#f4f1e8", 0.49)
+    for cat_id in ("preserver", "projet"):
+        aplat = melange(categorie(atelier.legende, cat_id).couleur, 0.28, fond_communes)
+        assert part_couleur(carte, aplat, 30) > 0.001, cat_id
+    assert part_couleur(carte, "#c0392b") > 0.001, "le territoire de projet n'est pas dessiné"
+    assert 0.03 < part_non_blanche(legende) < 0.5, "légende absente ou illisible"
+
+
+def test_formats_et_tailles(gascogne, tmp_path):
+    atelier, choix = gascogne
+    png = exporter_carte(atelier, choix, MiseEnPage(format="png", orientation="portrait"), tmp_path).chemin
+    with Image.open(png) as im:
+        # A4 portrait à 200 dpi : 1654 × 2339 pixels, et la résolution est inscrite dans le fichier.
+        assert abs(im.size[0] - 1654) <= 2 and abs(im.size[1] - 2339) <= 2
+        assert round(im.info["dpi"][0]) == 200
+        rgb = pixels(im)
+    CAPTURES.mkdir(parents=True, exist_ok=True)
+    shutil.copy(png, CAPTURES / "export-carte-a4-portrait.png")
+    assert part_non_blanche(rgb) > 0.08
+    assert part_couleur(rgb, categorie(atelier.legende, "axe").couleur) > 0.0005
+    png300 = exporter_carte(atelier, choix, MiseEnPage(format="png", papier="A3", dpi=300), tmp_path).chemin
+    with Image.open(png300) as im:
+        assert abs(im.size[0] - 4961) <= 2 and abs(im.size[1] - 3508) <= 2
+
+    svg = exporter_carte(atelier, choix, MiseEnPage(format="svg", papier="A3"), tmp_path).chemin
+    racine = ET.parse(svg).getroot()
+    assert racine.attrib["width"].startswith("1190") and racine.attrib["height"].startswith("841")  # A3 en points
+    textes = " ".join(t.text or "" for t in racine.iter("{http://www.w3.org/2000/svg}text"))
+    assert "Légende" in textes and "A — Le rural nourricier" in textes  # le texte reste du texte
+
+    a3 = exporter_carte(atelier, choix, MiseEnPage(papier="A3", orientation="portrait"), tmp_path).chemin
+    assert tuple(round(x) for x in taille_page_pdf(a3)) == (297, 420)
+    assert len({p.name for p in tmp_path.iterdir()}) == 4, "un fichier par format et par taille"
+
+
+def test_legende_des_seules_categories_employees(gascogne, tmp_path):
+    atelier, choix = gascogne
+    entites = [e for e in choix.version.entites if e["properties"]["categorie"] in {"pole", "risque"}]
+    petite = replace(choix, version=replace(choix.version, entites=tuple(entites)))
+    pdf = exporter_carte(atelier, petite, MiseEnPage(couches=("communes",)), tmp_path).chemin
+    texte = " ".join(texte_pdf(pdf).split())
+    assert "Pôle / centralité" in texte and "Risque (ex. inondation)" in texte
+    assert "Axe de développement" not in texte and "Texte libre" not in texte
+    # Seule la couche choisie est dans les repères (le pied de page, lui, cite toutes les sources).
+    reperes = texte.split("Repères", 1)[1].split("Sources :", 1)[0]
+    assert "Communes" in reperes and "EPCI" not in reperes and "Territoire de projet" not in reperes
+
+
+def test_hypothese_vide_et_couches_facultatives(tmp_path, projets):
+    atelier = charger_atelier(projets, "bassee-montois")
+    s, (h,) = seance_avec_hypotheses(atelier, {"Vide": 1})
+    depot = h.depot(atelier.id)
+    (i,) = depot.entites(depot.numero_courant())
+    depot.enregistrer([Changement(i, depot.numero_courant(), None)], "Marie")
+    choix = choisir(atelier, s.id, h.id)
+    assert not choix.version.entites
+    mp = MiseEnPage(couches=("communes", "epci", "scot", "perimetre"))
+    pdf = exporter_carte(atelier, choix, mp, tmp_path).chemin
+    texte = " ".join(texte_pdf(pdf).split())
+    assert "Aucune esquisse dans cette version." in texte
+    assert "SCoT (dérivés des adhésions)" in texte
+    assert "ce ne sont pas les périmètres officiels" in texte  # l'avertissement suit la couche SCoT
+    (image,) = pdf_en_images(pdf, tmp_path / "png")
+    assert part_couleur(pixels(image), "#c0392b") > 0.001
+
+
+def test_echelle_ronde_et_nord_geographique(gascogne):
+    atelier, _ = gascogne
+    refs = references(atelier)
+    (x0, y0, x1, y1), echelle = cadrer((500_000, 6_200_000, 600_000, 6_300_000), 200, 150)
+    assert echelle == 750_000  # 100 km (+ marges) sur 20 cm : 1/750 000, la première échelle ronde qui convient
+    assert (x1 - x0) == pytest.approx(0.2 * echelle) and (y1 - y0) == pytest.approx(0.15 * echelle)
+    # Dans le Gers (0,5° E), à l'ouest du méridien central de Lambert-93 (3° E), les méridiens
+    # convergent vers le sommet du cône : le nord géographique penche à droite du quadrillage,
+    # d'environ (3 − 0,5) × sin 46,5° ≈ 1,8°.
+    angle = angle_nord(refs, (480_000, 6_250_000, 520_000, 6_290_000))
+    assert 1.5 < angle < 2.1
+    assert abs(angle_nord(refs, (690_000, 6_200_000, 710_000, 6_220_000))) < 0.05
+
+
+@pytest.mark.parametrize(
+    ("valeurs", "message"),
+    [
+        ({"format": "jpg"}, "Format inconnu(e) : « jpg ». Valeurs admises : pdf, svg, png."),
+        ({"papier": "A5"}, "Taille de papier inconnu(e) : « A5 ». Valeurs admises : A4, A3."),
+        ({"orientation": "carre"}, "Orientation inconnu(e) : « carre »"),
+        ({"dpi": 72}, "Résolution de 72 dpi non proposée ; résolutions admises : 200, 300 dpi."),
+        ({"couches": ("routes",)}, "Couche(s) inconnue(s) : routes."),
+    ],
+)
+def test_mise_en_page_invalide(valeurs, message):
+    with pytest.raises(DonneeInvalide) as exc:
+        MiseEnPage(**valeurs)
+    assert message in str(exc.value)
+
+
+def test_version_inconnue(gascogne):
+    atelier, choix = gascogne
+    with pytest.raises(
+        DonneeInvalide, match=r"Version « 9 » inconnue pour l'hypothèse « A — Le rural nourricier » : versions de 1 à 2"
+    ):
+        choisir(atelier, choix.seance.id, choix.hypothese.id, 9)
+
+
+class Panne(Artist):
+    """Un élément qui échoue au moment d'être dessiné : une panne au milieu de l'écriture du fichier."""
+
+    def draw(self, renderer):
+        raise RuntimeError("panne pendant l'écriture")
+
+
+def test_echec_pendant_l_ecriture_ne_laisse_rien(gascogne, tmp_path):
+    atelier, choix = gascogne
+    fig = figure_carte(atelier, choix, MiseEnPage())
+    ancien = tmp_path / "carte.pdf"
+    enregistrer_figure(fig, ancien, "pdf")
+    avant = ancien.read_bytes()
+    fig.axes[0].add_artist(Panne())
+    with pytest.raises(RuntimeError, match="panne"):
+        enregistrer_figure(fig, ancien, "pdf")
+    # L'export précédent est intact, et rien d'autre n'a été laissé dans le dossier.
+    assert ancien.read_bytes() == avant
+    assert [p.name for p in tmp_path.iterdir()] == ["carte.pdf"]
