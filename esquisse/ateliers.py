@@ -19,6 +19,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from esquisse.cog import REGIONS as REGIONS_COG
 from esquisse.couches import charger_couche
 from esquisse.erreurs import DonneeInvalide, Introuvable, SchemaInvalide
 from esquisse.fichiers import ecrire_json, verrou
@@ -211,27 +212,8 @@ SOURCES_CATALOGUE = (
     "SCoT : BANATIC (ministère de l'Intérieur), Licence Ouverte ; périmètres dérivés des adhésions",
 )
 ATTRIBUTION_CATALOGUE = "IGN ADMIN EXPRESS COG · INSEE COG 2026 · DGCL EPCI 2026 · BANATIC (Licence Ouverte)"
-# Les régions de France (2016) ; une autre valeur reste admise (saisie libre).
-REGIONS = (
-    "Auvergne-Rhône-Alpes",
-    "Bourgogne-Franche-Comté",
-    "Bretagne",
-    "Centre-Val de Loire",
-    "Corse",
-    "Grand Est",
-    "Guadeloupe",
-    "Guyane",
-    "Hauts-de-France",
-    "Île-de-France",
-    "La Réunion",
-    "Martinique",
-    "Mayotte",
-    "Normandie",
-    "Nouvelle-Aquitaine",
-    "Occitanie",
-    "Pays de la Loire",
-    "Provence-Alpes-Côte d'Azur",
-)
+# Les régions de France (COG), par ordre alphabétique ; une autre valeur reste admise (saisie libre).
+REGIONS = tuple(sorted(REGIONS_COG.values(), key=slug))
 
 
 @dataclass(frozen=True)

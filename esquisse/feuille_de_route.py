@@ -915,3 +915,22 @@ def suggestions(f: FeuilleDeRoute, structures: tuple[str, ...] = ()) -> tuple[li
     porteurs = unir([p for _, a in f.actions for p in a.porteurs], structures, PORTEURS_SUGGERES)
     outils = unir([x for _, a in f.actions for x in a.outils], OUTILS_SUGGERES)
     return porteurs, outils
+
+
+def texte_action(a: Action, titres_esquisses: dict[str, str] | None = None) -> str:
+    """Une action en une phrase, pour un document (carnet de suivi) : titre, statut, phasage, porteurs…"""
+    titres_esquisses = titres_esquisses or {}
+
+    def phrase(texte: str) -> str:
+        return texte if texte.endswith((".", "?", "!", "…")) else texte + "."
+
+    parties = [phrase(f"{a.titre} — {a.libelle_statut.lower()}, {a.libelle_phasage[0].lower()}{a.libelle_phasage[1:]}")]
+    if a.description:
+        parties.append(phrase(" ".join(a.description.split())))
+    if a.porteurs:
+        parties.append(phrase(f"Porteurs : {', '.join(a.porteurs)}"))
+    if a.outils:
+        parties.append(phrase(f"Outils et procédures : {', '.join(a.outils)}"))
+    if a.entites:
+        parties.append(phrase(f"Sur la carte : {' ; '.join(titres_esquisses.get(i, i) for i in a.entites)}"))
+    return " ".join(parties)

@@ -95,6 +95,20 @@ with couches, st.form("couches-atelier"):
         else:
             annoncer("Couches de référence enregistrées.")
             st.rerun()
+with couches:
+    un, deux = st.columns(2)
+    un.page_link(
+        "pages/couches.py",
+        label="Importer une couche, ou la dériver des communes",
+        icon=":material/layers:",
+        query_params={"atelier": atelier.id},
+    )
+    deux.page_link(
+        "pages/territoire.py",
+        label="Composer le territoire de projet",
+        icon=":material/select_all:",
+        query_params={"atelier": atelier.id},
+    )
 
 # -- participants ---------------------------------------------------------------------------------
 with participants:

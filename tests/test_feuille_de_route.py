@@ -413,3 +413,13 @@ def test_texte_jamais_pris_pour_une_formule():
     for format_ in ("csv", "xlsx"):
         octets = fdr.exporter_csv(f) if format_ == "csv" else fdr.exporter_xlsx(f)
         assert fdr.importer(octets, f"f.{format_}", f).orientations == f.orientations
+
+
+def test_une_action_en_une_phrase():
+    a = fdr.Action("a1", "Rabattre vers la gare", "Car express.", ("g1", "g2"), ("Région",), "long", statut="en-cours")
+    texte = fdr.texte_action(a, {"g1": "Ligne de car", "g2": "Quelle desserte pour la gare ?"})
+    assert texte == (
+        "Rabattre vers la gare — en cours, long terme. Car express. Porteurs : Région. "
+        "Sur la carte : Ligne de car ; Quelle desserte pour la gare ?"
+    )
+    assert fdr.texte_action(fdr.Action("a2", "Sans détail")) == "Sans détail — à engager, à préciser."
