@@ -78,6 +78,8 @@ class MiseEnPage:
     dpi: int = 200
     couches: tuple[str, ...] = COUCHES_DEFAUT
     numeros: bool = True
+    # Cadrage sur une vue nommée (lon min, lat min, lon max, lat max en WGS84) ; sinon le territoire entier.
+    emprise: tuple[float, float, float, float] | None = None
 
     def __post_init__(self):
         for valeur, admises, nom in (
@@ -120,6 +122,15 @@ def emprise_utile(tab: gpd.GeoDataFrame, refs: References) -> tuple[float, float
         bornes.append(tab.total_bounds)
     b = np.array(bornes)
     return float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max())
+
+
+def emprise_demandee(mp: MiseEnPage, refs: References) -> tuple[float, float, float, float] | None:
+    """L'emprise d'une vue nommée, projetée comme les couches de la carte."""
+    if mp.emprise is None:
+        return None
+    x0, y0, x1, y1 = mp.emprise
+    boite = gpd.GeoSeries([shapely.box(x0, y0, x1, y1)], crs=4326).to_crs(refs.epsg)
+    return tuple(float(v) for v in boite.total_bounds)
 
 
 def cadrer(
@@ -605,7 +616,7 @@ def figure_carte(atelier: Atelier, choix: Choix, mp: MiseEnPage, refs: Reference
         carte = (marge, carte_y, largeur - 2 * marge, hauteur - carte_y - marge - haut_titre)
         boite_legende = (marge, marge + bas_pied, largeur - 2 * marge, legende_h)
         colonnes = 2
-    cadre, echelle = cadrer(emprise_utile(tab, refs), carte[2], carte[3])
+    cadre, echelle = cadrer(emprise_demandee(mp, refs) or emprise_utile(tab, refs), carte[2], carte[3])
     couches = couches_dessinees(mp, refs)
     ax = fig.add_axes((carte[0] / largeur, carte[1] / hauteur, carte[2] / largeur, carte[3] / hauteur))
     dessiner_carte(ax, tab, refs, atelier.legende, couches, cadre, k, mp.numeros)

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from esquisse import vues
 from esquisse.annotations import choisir
 from esquisse.export_carte import (
     COUCHES_CARTE,
@@ -24,6 +25,7 @@ from interface import (
     exiger_atelier,
     md,
     page,
+    parametres_carte,
 )
 
 page("Exports")
@@ -58,6 +60,13 @@ with carte:
             dpi = deux.radio("Résolution (PNG)", DPI_ADMIS, format_func=lambda d: f"{d} dpi", horizontal=True)
             papier = trois.radio("Papier", list(PAPIERS), horizontal=True)
             orientation = trois.radio("Orientation", list(ORIENTATIONS), format_func=ORIENTATIONS.get, horizontal=True)
+            cadrages = vues.lister(hyp, parametres_carte(atelier).emprise)
+            cadrage = un.selectbox(
+                "Cadrage",
+                range(len(cadrages)),
+                format_func=lambda i: cadrages[i].nom,
+                help="Le grand territoire, ou une des vues gardées sur la carte de l'hypothèse (zooms).",
+            )
             numeros = trois.checkbox(
                 "Numéroter",
                 value=True,
@@ -71,7 +80,15 @@ with carte:
                 lambda progression: exporter_carte(
                     atelier,
                     choisir(atelier, seance.id, hyp.id, numero),
-                    MiseEnPage(format_, papier, orientation, dpi, tuple(couches), numeros),
+                    MiseEnPage(
+                        format_,
+                        papier,
+                        orientation,
+                        dpi,
+                        tuple(couches),
+                        numeros,
+                        None if cadrage == 0 else cadrages[cadrage].emprise,
+                    ),
                     dossier_exports(atelier),
                     progression,
                 ),

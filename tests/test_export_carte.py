@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from dataclasses import replace
@@ -204,3 +205,17 @@ def test_echec_pendant_l_ecriture_ne_laisse_rien(gascogne, tmp_path):
     # L'export précédent est intact, et rien d'autre n'a été laissé dans le dossier.
     assert ancien.read_bytes() == avant
     assert [p.name for p in tmp_path.iterdir()] == ["carte.pdf"]
+
+
+def test_cadrage_sur_une_vue_nommee(gascogne, tmp_path):
+    """Une vue gardée sur la carte (un zoom) sert de cadrage : l'échelle imprimée est bien plus fine."""
+    atelier, choix = gascogne
+    entier = exporter_carte(atelier, choix, MiseEnPage(), tmp_path / "entier")
+    zoom_l_isle = (1.03, 43.58, 1.14, 43.65)  # L'Isle-Jourdain et ses abords
+    zoom = exporter_carte(atelier, choix, MiseEnPage(emprise=zoom_l_isle), tmp_path / "zoom")
+
+    def echelle(pdf) -> int:
+        chiffres = re.search(r"Échelle 1/(\d{1,3}(?:[ \u202f\u00a0]\d{3})*)", texte_pdf(pdf)).group(1)
+        return int(re.sub(r"\D", "", chiffres))
+
+    assert echelle(zoom.chemin) <= 100_000 < 500_000 <= echelle(entier.chemin)

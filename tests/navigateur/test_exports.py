@@ -7,6 +7,7 @@ import shutil
 import zipfile
 
 import pytest
+from playwright.sync_api import expect
 
 from esquisse.ateliers import charger_atelier
 from esquisse.sauvegarde import MANIFESTE, exporter_archive
@@ -125,9 +126,9 @@ def test_archive_televersee_et_importee(serveur, hors_ligne, atelier, tmp_path):
     page.goto(f"{serveur.url}/sauvegardes")
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(archive), timeout=DELAI)
     page.get_by_text("un atelier existe déjà sous l'identifiant").wait_for(timeout=DELAI)
-    assert (
-        page.get_by_role("textbox", name="Identifiant du nouvel atelier (nom de son dossier)").input_value()
-        == f"{ATELIER}-2"
+    # Le champ reçoit sa valeur proposée juste après son apparition : on attend qu'elle y soit.
+    expect(page.get_by_role("textbox", name="Identifiant du nouvel atelier (nom de son dossier)")).to_have_value(
+        f"{ATELIER}-2", timeout=DELAI
     )
     page.get_by_role("button", name="Importer l'atelier").click()
     page.get_by_text("importé :").wait_for(timeout=DELAI)
