@@ -53,6 +53,7 @@ bench: setup systeme
 	$(PY) bench/esquisses.py
 	$(PY) bench/comparaison.py
 	$(PY) bench/echelle.py
+	$(PY) bench/feuille_de_route.py
 
 propre:
 	rm -rf $(VENV) node_modules $(VENDOR) static/cache .pytest_cache

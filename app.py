@@ -1,16 +1,21 @@
-"""Esquisse : page d'accueil, la liste des ateliers et l'ouverture de l'un d'eux.
+"""Esquisse : page d'accueil, la liste des ateliers, leur ouverture et la création d'un atelier.
 
 Les autres pages sont dans ``pages/`` ; la navigation est construite par ``interface.page``.
 """
 
 import streamlit as st
 
+from esquisse.ateliers import REGIONS, catalogue, creer_atelier
 from esquisse.erreurs import EsquisseErreur
-from interface import ateliers, dossier_projets, ouvrir_atelier, page
+from esquisse.seances import calendrier, prochaine_seance
+from interface import afficher_annonces, annoncer, ateliers, dossier_projets, md, ouvrir_atelier, page
+
+AUCUNE_COUCHE = "aucune"
 
 page("Ateliers")
 st.title("Esquisse")
 st.caption("Esquisser, annoter et comparer les hypothèses d'un Atelier des territoires.")
+afficher_annonces()
 
 try:
     liste = ateliers()
@@ -19,21 +24,80 @@ except EsquisseErreur as exc:
     st.stop()
 
 if not liste:
-    st.info(f"Aucun atelier dans le dossier de données « {dossier_projets()} ».")
-    st.stop()
+    st.info(f"Aucun atelier dans le dossier de données « {dossier_projets()} » : créez le premier ci-dessous.")
 
-st.subheader("Ateliers")
+territoires = {t.id: t for t in catalogue()}
+with (
+    st.expander("Nouvel atelier", expanded=not liste, icon=":material/add:"),
+    st.form("nouvel-atelier", clear_on_submit=False),
+):
+    st.markdown("Un atelier réunit, sur un territoire, les séances, les hypothèses et la feuille de route.")
+    nom = st.text_input("Nom de l'atelier", max_chars=120, placeholder="ex. Vallée de l'Ource — revitaliser les bourgs")
+    un, deux = st.columns(2)
+    theme = un.text_input("Thème", max_chars=120, placeholder="ex. Mieux vivre dans le périurbain")
+    region = deux.selectbox(
+        "Région",
+        REGIONS,
+        index=None,
+        accept_new_options=True,
+        placeholder="Choisissez ou saisissez une région",
+    )
+    description = st.text_area("Description (facultatif)", max_chars=2000, height=80)
+    couches = st.selectbox(
+        "Couches de référence",
+        [*territoires, AUCUNE_COUCHE],
+        format_func=lambda i: (
+            "Aucune pour l'instant (à importer ensuite)"
+            if i == AUCUNE_COUCHE
+            else f"{territoires[i].libelle} — livrées avec Esquisse"
+        ),
+        help="Communes, EPCI et SCoT du territoire ; modifiables ensuite dans la page « Atelier ».",
+    )
+    if st.form_submit_button("Créer l'atelier", type="primary"):
+        try:
+            atelier = creer_atelier(
+                dossier_projets(),
+                nom,
+                theme,
+                region or "",
+                description,
+                couches=territoires[couches].couches if couches in territoires else {},
+            )
+        except EsquisseErreur as exc:
+            st.error(f"Atelier non créé : {exc}")
+        else:
+            ouvrir_atelier(atelier.id)
+            annoncer(f"Atelier « {md(atelier.nom)} » créé. Ajoutez ses participants, puis préparez ses séances.")
+            st.switch_page("pages/atelier.py", query_params={"atelier": atelier.id})
+
+if liste:
+    st.subheader("Ateliers")
 for atelier in liste:
     with st.container(border=True):
         gauche, droite = st.columns([5, 1], vertical_alignment="center")
         with gauche:
-            st.markdown(f"**{atelier.nom}**")
+            st.markdown(f"**{md(atelier.nom)}**")
             details = " · ".join(x for x in (atelier.theme, atelier.region) if x)
             if details:
-                st.caption(details)
+                st.caption(md(details))
             if atelier.description:
                 st.text(atelier.description)
+            entrees = calendrier(atelier.dossier)
+            prochaine = prochaine_seance(entrees)
+            resume = [
+                f"{len(entrees)} séance(s)",
+                f"{len(atelier.participants)} participant(s)",
+            ]
+            if prochaine:
+                resume.append(f"prochaine séance : {md(prochaine.seance.titre)}, {prochaine.jour} ({prochaine.quand})")
+            st.caption(" · ".join(resume))
         with droite:
             if st.button("Ouvrir la carte", key=f"ouvrir-{atelier.id}", type="primary", width="stretch"):
                 ouvrir_atelier(atelier.id)
                 st.switch_page("pages/carte.py", query_params={"atelier": atelier.id})
+            st.page_link(
+                "pages/atelier.py",
+                label="Préparer l'atelier",
+                icon=":material/tune:",
+                query_params={"atelier": atelier.id},
+            )

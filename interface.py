@@ -24,7 +24,15 @@ from esquisse.fusion import Conflit
 from esquisse.geojson import ROLES
 from esquisse.legende import Categorie
 from esquisse.reglages import RACINE, reglage
-from esquisse.seances import Hypothese, Seance, hypothese, lister_hypotheses, lister_seances, seance
+from esquisse.seances import (
+    Hypothese,
+    Seance,
+    hypothese,
+    lister_hypotheses,
+    lister_seances,
+    seance,
+    seance_par_defaut,
+)
 
 CLE_ATELIER = "atelier"
 ICONE = RACINE / "static" / "esquisse" / "icone.png"
@@ -32,6 +40,7 @@ ICONE = RACINE / "static" / "esquisse" / "icone.png"
 # (script, libellé, icône, demande un atelier ouvert)
 PAGES: tuple[tuple[str, str, str, bool], ...] = (
     ("app.py", "Ateliers", ":material/home:", False),
+    ("pages/atelier.py", "Atelier", ":material/tune:", True),
     ("pages/carte.py", "Carte et esquisses", ":material/draw:", True),
     ("pages/tablette.py", "Tablette (contribuer)", ":material/tablet:", True),
     ("pages/projection.py", "Projection", ":material/cast:", True),
@@ -40,6 +49,8 @@ PAGES: tuple[tuple[str, str, str, bool], ...] = (
     ("pages/comparer.py", "Comparer", ":material/compare:", True),
     ("pages/territoires.py", "Territoires touchés", ":material/hub:", True),
     ("pages/legende.py", "Légende", ":material/palette:", True),
+    ("pages/feuille_de_route.py", "Feuille de route", ":material/checklist:", True),
+    ("pages/chronologie.py", "Chronologie", ":material/timeline:", True),
     ("pages/sites.py", "Comparer les sites", ":material/view_column:", False),
     ("pages/exports.py", "Exports : carte et SIG", ":material/download:", True),
     ("pages/carnet.py", "Carnet de suivi", ":material/description:", True),
@@ -140,13 +151,14 @@ CLES_ADRESSE = (CLE_ATELIER, "seance", "hypothese")
 
 
 def choisir_seance(atelier: Atelier, cle: str = "choix-seance") -> Seance | None:
-    """Sélecteur de séance (la dernière par défaut), mémorisé dans l'adresse."""
+    """Sélecteur de séance, mémorisé dans l'adresse ; par défaut celle où l'on travaille
+    (voir :func:`esquisse.seances.seance_par_defaut`), pas une séance à venir encore vide."""
     seances = lister_seances(atelier.dossier)
     if not seances:
         return None
     par_id = {s.id: s for s in seances}
     voulue = st.query_params.get("seance")
-    defaut = voulue if voulue in par_id else seances[-1].id
+    defaut = voulue if voulue in par_id else seance_par_defaut(seances).id
     choisie = st.selectbox(
         "Séance",
         list(par_id),
@@ -423,3 +435,23 @@ def afficher_annonces(zone: str = "") -> None:
     st.session_state[CLE_ANNONCES] = [a for a in annonces if a[0] != zone]
     for _, genre, texte in (a for a in annonces if a[0] == zone):
         {"success": st.success, "error": st.error, "info": st.info, "warning": st.warning}[genre](texte)
+
+
+# -- feuille de route en cours de modification ------------------------------------------------------
+
+
+def feuille_en_edition(atelier: Atelier, lue):
+    """La feuille de route d'où partent les tableaux de cette session.
+
+    Elle reste la même tant que la session ne l'a pas enregistrée ou rechargée : un
+    enregistrement venu d'un autre poste ne remplace pas en silence les tableaux en cours ;
+    il est signalé, et l'enregistrement de cette session est alors refusé.
+    """
+    cle = f"feuille::{atelier.id}"
+    if cle not in st.session_state:
+        st.session_state[cle] = lue
+    return st.session_state[cle]
+
+
+def oublier_feuille_en_edition(atelier: Atelier) -> None:
+    st.session_state.pop(f"feuille::{atelier.id}", None)

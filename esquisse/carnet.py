@@ -3,7 +3,8 @@
 Contenu : le contexte (atelier, séance, territoire, hypothèses) et les participants ; le
 relevé (points d'accord, points à approfondir, prochaines étapes) ; pour chaque hypothèse,
 sa carte et le tableau de ses annotations (catégorie, titre, commentaire, auteur, communes
-concernées, surface ou longueur) ; les évolutions depuis la séance précédente ; les sources.
+concernées, surface ou longueur) ; les évolutions depuis la séance précédente ; la feuille de
+route de l'atelier, si elle a été commencée ; les sources.
 
 Le contenu est d'abord réuni (:func:`preparer_carnet`), puis écrit par :func:`ecrire_docx`
 (python-docx) et :func:`ecrire_pdf` (fpdf2, cartes vectorielles, polices DejaVu fournies
@@ -24,6 +25,7 @@ from pathlib import Path
 import geopandas as gpd
 import matplotlib
 
+from esquisse import feuille_de_route as fdr
 from esquisse.annotations import Choix, References, choisir, mesure, references, tableau
 from esquisse.ateliers import Atelier
 from esquisse.attribution import Projection
@@ -128,6 +130,8 @@ class Carnet:
     non_reprises: list[tuple[Hypothese, str]]  # hypothèses de la séance précédente, et leur statut
     refs: References
     genere_le: str
+    feuille: fdr.FeuilleDeRoute = field(default_factory=fdr.FeuilleDeRoute)
+    esquisses_feuille: dict[str, str] = field(default_factory=dict)  # id -> titre, dans l'hypothèse de référence
 
     @property
     def titre(self) -> str:
@@ -170,7 +174,14 @@ def preparer_carnet(atelier: Atelier, seance_id: str, progression: Progression |
     if precedente:
         non_reprises = [(h, h.libelle_statut) for h in lister_hypotheses(precedente) if h.id not in reprises]
     avancer(0.92, "Mise en forme…")
-    return Carnet(atelier, s, lire_releve(s), precedente, parties, non_reprises, refs, aujourd_hui())
+    feuille = fdr.lire(atelier.dossier)
+    disponibles = fdr.esquisses_disponibles(
+        fdr.hypothese_de_reference(atelier.dossier, feuille), {c.id: c.nom for c in atelier.legende}
+    )
+    esquisses = {e.id: e.titre or e.categorie for e in disponibles}
+    carnet = Carnet(atelier, s, lire_releve(s), precedente, parties, non_reprises, refs, aujourd_hui())
+    carnet.feuille, carnet.esquisses_feuille = feuille, esquisses
+    return carnet
 
 
 # -- textes communs aux deux documents ----------------------------------------------------------------
@@ -266,6 +277,16 @@ def non_reprises_texte(c: Carnet) -> str:
     return f"Hypothèses de la séance précédente non reprises : {noms}."
 
 
+def feuille_texte(c: Carnet) -> str:
+    f = c.feuille
+    quand = f" le {date_heure(f.modifie_le)}" if f.modifie_le else ""
+    par = f" par {f.modifie_par}" if f.modifie_par else ""
+    return (
+        f"La feuille de route de l'atelier telle qu'elle est aujourd'hui : révision {f.revision}, "
+        f"enregistrée{quand}{par} ; {len(f.orientations)} orientation(s), {len(f.actions)} action(s)."
+    )
+
+
 def releve_texte(c: Carnet) -> str:
     r = c.releve
     if r.vide:
@@ -353,6 +374,15 @@ def ecrire_docx(c: Carnet, destination: Path) -> Path:
             doc.add_paragraph(e, style="List Bullet 2")
     if texte := non_reprises_texte(c):
         doc.add_paragraph(texte)
+
+    if c.feuille.orientations:
+        doc.add_heading("Feuille de route", 1)
+        doc.add_paragraph(feuille_texte(c)).runs[0].italic = True
+        for o in c.feuille.orientations:
+            doc.add_heading(o.titre, 2)
+            if o.description:
+                doc.add_paragraph(o.description)
+            _docx_liste(doc, [fdr.texte_action(a, c.esquisses_feuille) for a in o.actions], "Aucune action.")
 
     doc.add_heading("Sources", 1)
     doc.add_paragraph(sources_texte(c.atelier, ["communes", "epci", "perimetre"]))
@@ -577,6 +607,15 @@ def ecrire_pdf(c: Carnet, destination: Path) -> Path:
         liste(elements, retrait=6)
     if texte := non_reprises_texte(c):
         paragraphe(texte)
+
+    if c.feuille.orientations:
+        titre("Feuille de route", 1)
+        paragraphe(feuille_texte(c), "I", 9, 85)
+        for o in c.feuille.orientations:
+            titre(o.titre, 2)
+            if o.description:
+                paragraphe(o.description)
+            liste([fdr.texte_action(a, c.esquisses_feuille) for a in o.actions], "Aucune action.")
 
     titre("Sources", 1)
     paragraphe(sources_texte(c.atelier, ["communes", "epci", "perimetre"]), taille=9)

@@ -23,3 +23,7 @@ class DonneeInvalide(EsquisseErreur, ValueError):
 
 class Introuvable(EsquisseErreur, LookupError):
     """Un atelier, une séance, une hypothèse ou une version n'existe pas."""
+
+
+class Concurrence(EsquisseErreur, RuntimeError):
+    """Une donnée a été modifiée par un autre poste entre sa lecture et son enregistrement."""

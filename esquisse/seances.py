@@ -17,7 +17,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from esquisse.erreurs import DonneeInvalide, Introuvable, SchemaInvalide
@@ -91,6 +91,7 @@ class Seance:
     date: str  # AAAA-MM-JJ
     titre: str
     cree_le: str = ""
+    archivee: bool = False  # une séance n'est jamais supprimée : elle est archivée, ses versions restent
 
     @property
     def libelle_type(self) -> str:
@@ -132,15 +133,25 @@ def _date_fr(iso: str) -> str:
 
 def _seance_depuis(dossier: Path) -> Seance:
     d = _lire(dossier / FICHIER_SEANCE)
-    return Seance(dossier.name, dossier, d.get("type", ""), d.get("date", ""), d.get("titre", ""), d.get("cree_le", ""))
+    return Seance(
+        dossier.name,
+        dossier,
+        d.get("type", ""),
+        d.get("date", ""),
+        d.get("titre", ""),
+        d.get("cree_le", ""),
+        bool(d.get("archivee", False)),
+    )
 
 
-def lister_seances(dossier_atelier: Path) -> list[Seance]:
-    """Séances de l'atelier, par date puis par création."""
+def lister_seances(dossier_atelier: Path, archivees: bool = False) -> list[Seance]:
+    """Séances de l'atelier, par date puis par création ; les séances archivées seulement si demandé."""
     racine = dossier_atelier / DOSSIER_SEANCES
     if not racine.is_dir():
         return []
     seances = [_seance_depuis(d) for d in racine.iterdir() if (d / FICHIER_SEANCE).is_file() and _SLUG.match(d.name)]
+    if not archivees:
+        seances = [s for s in seances if not s.archivee]
     return sorted(seances, key=lambda s: (s.date, s.cree_le, s.id))
 
 
@@ -149,15 +160,28 @@ def seance(dossier_atelier: Path, identifiant: str) -> Seance:
     return _seance_depuis(dossier_atelier / DOSSIER_SEANCES / identifiant)
 
 
-def creer_seance(dossier_atelier: Path, type_: str, date_iso: str, titre: str = "") -> Seance:
+def _verifier_type(type_: str) -> str:
     if type_ not in TYPES_SEANCE:
         admis = ", ".join(TYPES_SEANCE.values())
         raise DonneeInvalide(f"Type de séance inconnu : « {type_} ». Types admis : {admis}.")
+    return type_
+
+
+def _verifier_date(date_iso) -> date:
     try:
-        jour = date.fromisoformat(str(date_iso))
+        return date.fromisoformat(str(date_iso))
     except ValueError:
         raise DonneeInvalide(f"Date de séance invalide : « {date_iso} » (attendu : AAAA-MM-JJ).") from None
-    titre = _texte(titre, "titre", 120) or TYPES_SEANCE[type_].split(" — ")[0]
+
+
+def _titre_par_defaut(type_: str) -> str:
+    return TYPES_SEANCE[type_].split(" — ")[0]
+
+
+def creer_seance(dossier_atelier: Path, type_: str, date_iso: str, titre: str = "") -> Seance:
+    _verifier_type(type_)
+    jour = _verifier_date(date_iso)
+    titre = _texte(titre, "titre", 120) or _titre_par_defaut(type_)
     racine = dossier_atelier / DOSSIER_SEANCES
     racine.mkdir(parents=True, exist_ok=True)
     with verrou(racine / ".verrou-seances"):
@@ -167,6 +191,48 @@ def creer_seance(dossier_atelier: Path, type_: str, date_iso: str, titre: str = 
         donnees = {"type": type_, "date": jour.isoformat(), "titre": titre, "cree_le": maintenant()}
         ecrire_json(dossier / FICHIER_SEANCE, donnees)
     return _seance_depuis(dossier)
+
+
+def modifier_seance(
+    dossier_atelier: Path,
+    identifiant: str,
+    type_: str | None = None,
+    date_iso: str | None = None,
+    titre: str | None = None,
+) -> Seance:
+    """Change le type, la date ou le titre d'une séance. Son dossier (son identifiant) ne change pas."""
+    s = seance(dossier_atelier, identifiant)
+    if type_ is not None:
+        _verifier_type(type_)
+    jour = _verifier_date(date_iso) if date_iso is not None else None
+    if titre is not None:
+        titre = _texte(titre, "titre", 120) or _titre_par_defaut(type_ or s.type)
+    with verrou(s.dossier / ".verrou-seance"):
+        donnees = _lire(s.dossier / FICHIER_SEANCE)
+        nouvelles = dict(donnees)
+        if type_ is not None:
+            nouvelles["type"] = type_
+        if jour is not None:
+            nouvelles["date"] = jour.isoformat()
+        if titre is not None:
+            nouvelles["titre"] = titre
+        if nouvelles != donnees:
+            nouvelles["modifie_le"] = maintenant()
+            ecrire_json(s.dossier / FICHIER_SEANCE, nouvelles)
+    return _seance_depuis(s.dossier)
+
+
+def archiver_seance(dossier_atelier: Path, identifiant: str, archivee: bool = True, par: str = "") -> Seance:
+    """Archive une séance (ou la sort des archives). Rien n'est supprimé : ses hypothèses et
+    leurs versions restent sur disque, et l'on peut la rétablir à tout moment."""
+    s = seance(dossier_atelier, identifiant)
+    with verrou(s.dossier / ".verrou-seance"):
+        donnees = _lire(s.dossier / FICHIER_SEANCE)
+        if bool(donnees.get("archivee", False)) != archivee:
+            donnees["archivee"] = archivee
+            donnees.setdefault("archivages", []).append({"archivee": archivee, "le": maintenant(), "par": par})
+            ecrire_json(s.dossier / FICHIER_SEANCE, donnees)
+    return _seance_depuis(s.dossier)
 
 
 def _hypothese_depuis(dossier: Path, seance_id: str) -> Hypothese:
@@ -198,6 +264,17 @@ def hypothese(s: Seance, identifiant: str) -> Hypothese:
     return _hypothese_depuis(s.dossier / "hypotheses" / identifiant, s.id)
 
 
+def _horodatage(le: str | None) -> str:
+    """``le`` (horodatage ISO 8601) contrôlé, ou maintenant."""
+    if le is None:
+        return maintenant()
+    try:
+        datetime.fromisoformat(str(le))
+    except ValueError:
+        raise DonneeInvalide(f"Horodatage invalide : « {le} » (attendu : ISO 8601, ex. 2026-03-19T17:00Z).") from None
+    return str(le)
+
+
 def _verifier_statut(statut: str) -> str:
     if statut not in STATUTS:
         raise DonneeInvalide(f"Statut inconnu : « {statut} ». Statuts admis : {', '.join(STATUTS.values())}.")
@@ -220,15 +297,18 @@ def creer_hypothese(
     reprise_de: Hypothese | None = None,
     version: int | None = None,
     atelier: str = "",
+    le: str | None = None,
 ) -> Hypothese:
     """Crée une hypothèse ; ``reprise_de`` la reprend d'une séance antérieure, en gardant sa filiation.
 
     Une hypothèse reprise commence avec les entités (mêmes identifiants) de la version
-    ``version`` (la dernière par défaut) de l'hypothèse d'origine.
+    ``version`` (la dernière par défaut) de l'hypothèse d'origine. ``le`` date la création
+    (par défaut : maintenant), par exemple pour reconstituer une séance passée.
     """
     titre = _texte(titre, "titre", 120, obligatoire=True)
     description = _texte(description, "description", 4000)
     auteur, role = _verifier_auteur(auteur, role)
+    cree_le = _horodatage(le)
     origine = None
     entites: tuple[dict, ...] = ()
     if reprise_de is not None:
@@ -243,7 +323,7 @@ def creer_hypothese(
         identifiant = _unique(racine, slug(titre))
         dossier = racine / identifiant
         dossier.mkdir()
-        le = maintenant()
+        le = cree_le
         donnees = {
             "titre": titre,
             "description": description,
@@ -269,8 +349,11 @@ def modifier_hypothese(
     titre: str | None = None,
     description: str | None = None,
     statut: str | None = None,
+    le: str | None = None,
 ) -> Hypothese:
-    """Change le titre, la description ou le statut ; chaque changement de statut est daté."""
+    """Change le titre, la description ou le statut ; chaque changement de statut est daté
+    (``le``, par défaut maintenant)."""
+    horodatage = _horodatage(le)
     with verrou(h.dossier / ".verrou-hypothese"):
         donnees = _lire(h.dossier / FICHIER_HYPOTHESE)
         if titre is not None:
@@ -279,7 +362,7 @@ def modifier_hypothese(
             donnees["description"] = _texte(description, "description", 4000)
         if statut is not None and _verifier_statut(statut) != donnees.get("statut"):
             donnees["statut"] = statut
-            donnees.setdefault("statuts", []).append({"statut": statut, "le": maintenant(), "par": auteur})
+            donnees.setdefault("statuts", []).append({"statut": statut, "le": horodatage, "par": auteur})
         ecrire_json(h.dossier / FICHIER_HYPOTHESE, donnees)
     return _hypothese_depuis(h.dossier, h.seance)
 
@@ -287,10 +370,90 @@ def modifier_hypothese(
 def categories_utilisees(dossier_atelier: Path) -> set[str]:
     """Catégories employées dans la dernière version de chaque hypothèse de l'atelier."""
     utilisees: set[str] = set()
-    for s in lister_seances(dossier_atelier):
+    for s in lister_seances(dossier_atelier, archivees=True):
         for h in lister_hypotheses(s):
             depot = h.depot()
             numero = depot.numero_courant()
             for e in depot.entites(numero).values():
                 utilisees.add(e["properties"].get("categorie"))
     return utilisees
+
+
+# -- calendrier ------------------------------------------------------------------------------
+
+JOURS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+
+
+def ecart_fr(jours: int) -> str:
+    """« aujourd'hui », « dans 12 jours », « il y a 3 mois »… pour un écart en jours."""
+    if jours == 0:
+        return "aujourd'hui"
+    if jours in (1, -1):
+        return "demain" if jours == 1 else "hier"
+    n = abs(jours)
+    if n < 45:
+        quantite = f"{n} jours"
+    elif n < 365:
+        quantite = f"{round(n / 30.44)} mois"
+    else:
+        annees = round(n / 365.25)
+        quantite = f"{annees} an{'s' if annees > 1 else ''}"
+    return f"dans {quantite}" if jours > 0 else f"il y a {quantite}"
+
+
+@dataclass(frozen=True)
+class EntreeCalendrier:
+    seance: Seance
+    nb_hypotheses: int
+    ecart: int  # en jours depuis aujourd'hui ; négatif pour une séance passée
+
+    @property
+    def jour(self) -> str:
+        try:
+            d = date.fromisoformat(self.seance.date)
+        except ValueError:
+            return self.seance.date
+        return f"{JOURS[d.weekday()]} {_date_fr(self.seance.date)}"
+
+    @property
+    def quand(self) -> str:
+        return ecart_fr(self.ecart)
+
+
+def calendrier(
+    dossier_atelier: Path, aujourdhui: date | None = None, archivees: bool = False
+) -> list[EntreeCalendrier]:
+    """Les séances de l'atelier dans l'ordre du temps, avec leur nombre d'hypothèses et leur échéance."""
+    aujourdhui = aujourdhui or date.today()
+    entrees = []
+    for s in lister_seances(dossier_atelier, archivees=archivees):
+        try:
+            ecart = (date.fromisoformat(s.date) - aujourdhui).days
+        except ValueError:
+            ecart = 0
+        entrees.append(EntreeCalendrier(s, len(lister_hypotheses(s)), ecart))
+    return entrees
+
+
+def prochaine_seance(entrees: list[EntreeCalendrier]) -> EntreeCalendrier | None:
+    return next((e for e in entrees if e.ecart >= 0), None)
+
+
+def seance_par_defaut(seances: list[Seance], aujourdhui: date | None = None) -> Seance | None:
+    """La séance à ouvrir quand aucune n'est demandée.
+
+    Celle du jour ; sinon la plus récente qui a des hypothèses ; sinon la dernière déjà passée ;
+    sinon la première. Une séance à venir encore vide, inscrite au calendrier, n'est donc pas
+    ouverte d'office à la place de celle où l'on travaille.
+    """
+    if not seances:
+        return None
+    jour = (aujourdhui or date.today()).isoformat()
+    for choix in (
+        [s for s in seances if s.date == jour],
+        [s for s in seances if lister_hypotheses(s)],
+        [s for s in seances if s.date <= jour],
+    ):
+        if choix:
+            return choix[-1]
+    return seances[0]

@@ -1,27 +1,34 @@
-"""Séances et hypothèses : créer une séance, une hypothèse (ou en reprendre une), changer son statut."""
+"""Séances et hypothèses : le calendrier de l'atelier, créer ou modifier une séance, l'archiver ;
+créer une hypothèse (ou en reprendre une), changer son statut."""
 
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 from esquisse.erreurs import EsquisseErreur
 from esquisse.seances import (
     STATUTS,
     TYPES_SEANCE,
+    archiver_seance,
+    calendrier,
     creer_hypothese,
     creer_seance,
     lister_hypotheses,
     lister_seances,
     modifier_hypothese,
+    modifier_seance,
 )
-from interface import auteur, exiger_atelier, md, page
+from interface import afficher_annonces, annoncer, auteur, exiger_atelier, md, page
 
 page("Séances et hypothèses")
 atelier = exiger_atelier()
 st.subheader(atelier.nom)
 st.caption("Une séance réunit les participants autour de la carte ; chaque séance a ses hypothèses de stratégie.")
+afficher_annonces()
 
-seances = lister_seances(atelier.dossier)
+entrees = calendrier(atelier.dossier)
+seances = [e.seance for e in entrees]
 
 with st.expander("Nouvelle séance", expanded=not seances), st.form("nouvelle-seance", clear_on_submit=True):
     type_ = st.selectbox("Type", list(TYPES_SEANCE), format_func=TYPES_SEANCE.get)
@@ -34,22 +41,68 @@ with st.expander("Nouvelle séance", expanded=not seances), st.form("nouvelle-se
             st.error(str(exc))
         else:
             st.query_params["seance"] = s.id
-            st.success(f"Séance « {md(s.titre)} » créée.")
+            annoncer(f"Séance « {md(s.titre)} » créée.")
             st.rerun()
 
-if not seances:
-    st.info("Aucune séance pour l'instant.")
-    st.stop()
+toutes = lister_seances(atelier.dossier, archivees=True)
+archivees = [s for s in toutes if s.archivee]
+titres_seances = {s.id: s.titre for s in toutes}
+titres = {(s.id, h.id): h.titre for s in toutes for h in lister_hypotheses(s)}
 
-for s in reversed(seances):
+if not seances:
+    st.info("Aucune séance pour l'instant : créez la première (par exemple la visite de terrain).")
+else:
+    st.markdown("**Calendrier**")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Date": [e.jour for e in entrees],
+                "Échéance": [e.quand for e in entrees],
+                "Séance": [e.seance.titre for e in entrees],
+                "Type": [e.seance.libelle_type for e in entrees],
+                "Hypothèses": [e.nb_hypotheses for e in entrees],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+for e in reversed(entrees):
+    s = e.seance
     hyps = lister_hypotheses(s)
     with st.container(border=True):
-        st.markdown(f"**{md(s.titre)}** — {md(s.libelle_type)}, {md(s.libelle.rsplit('(', 1)[-1].rstrip(')'))}")
+        entete, modifier, archiver = st.columns([6, 2, 2], vertical_alignment="center")
+        entete.markdown(f"**{md(s.titre)}** — {md(s.libelle_type)}, {md(e.jour)} ({md(e.quand)})")
+        with modifier.popover("Modifier la séance", icon=":material/edit:"), st.form(f"modifier-{s.id}"):
+            nouveau_type = st.selectbox(
+                "Type", list(TYPES_SEANCE), index=list(TYPES_SEANCE).index(s.type), format_func=TYPES_SEANCE.get
+            )
+            nouvelle_date = st.date_input("Date", value=date.fromisoformat(s.date), format="DD/MM/YYYY")
+            nouveau_titre = st.text_input("Titre", value=s.titre, max_chars=120, key=f"titre-seance-{s.id}")
+            if st.form_submit_button("Enregistrer", type="primary"):
+                try:
+                    modifier_seance(atelier.dossier, s.id, nouveau_type, nouvelle_date.isoformat(), nouveau_titre)
+                except EsquisseErreur as exc:
+                    st.error(str(exc))
+                else:
+                    annoncer(f"Séance « {md(nouveau_titre or s.titre)} » modifiée.")
+                    st.rerun()
+        if archiver.button(
+            "Archiver",
+            key=f"archiver-{s.id}",
+            icon=":material/archive:",
+            help="La séance disparaît des listes ; ses hypothèses et leurs versions restent, et on peut la rétablir.",
+        ):
+            archiver_seance(atelier.dossier, s.id, True, auteur()[0])
+            annoncer(f"Séance « {md(s.titre)} » archivée : rien n'est supprimé, elle peut être rétablie.")
+            st.rerun()
         for h in hyps:
             c1, c2, c3 = st.columns([5, 2, 2], vertical_alignment="center")
             origine = ""
             if h.origine:
-                origine = f" · reprise de « {md(h.origine['hypothese'])} » ({md(h.origine['seance'])})"
+                source = titres.get((h.origine.get("seance"), h.origine.get("hypothese")))
+                seance_source = titres_seances.get(h.origine.get("seance"), h.origine.get("seance"))
+                origine = f" · reprise de « {md(source or h.origine.get('hypothese'))} » ({md(seance_source)})"
             c1.markdown(f"{md(h.titre)}{origine}")
             if h.description:
                 c1.caption(md(h.description))
@@ -97,6 +150,17 @@ for s in reversed(seances):
                 else:
                     st.session_state["cree"] = h.titre
                     st.rerun()
+
+if archivees:
+    with st.expander(f"Séances archivées ({len(archivees)})", icon=":material/inventory_2:"):
+        st.caption("Une séance archivée garde ses hypothèses et toutes leurs versions ; rétablissez-la à tout moment.")
+        for s in archivees:
+            texte, bouton = st.columns([8, 2], vertical_alignment="center")
+            texte.markdown(f"**{md(s.titre)}** — {md(s.libelle_type)}, {md(s.libelle.rsplit('(', 1)[-1].rstrip(')'))}")
+            if bouton.button("Rétablir", key=f"retablir-{s.id}", icon=":material/unarchive:"):
+                archiver_seance(atelier.dossier, s.id, False, auteur()[0])
+                annoncer(f"Séance « {md(s.titre)} » rétablie.")
+                st.rerun()
 
 if cree := st.session_state.pop("cree", None):
     st.toast(f"Hypothèse « {md(cree)} » créée.")

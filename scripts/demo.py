@@ -1,8 +1,11 @@
-"""Remplit les ateliers de démonstration : séances, hypothèses et esquisses réalistes.
+"""Remplit les ateliers de démonstration : participants, séances, hypothèses, esquisses et feuille de route.
 
 Les esquisses sont construites à partir des vraies communes des couches livrées (centres,
 unions de communes, tracés entre bourgs), enregistrées par les fonctions du domaine, comme
-si des participants les avaient dessinées : plusieurs versions, plusieurs auteurs.
+si des participants les avaient dessinées : plusieurs versions, plusieurs auteurs. Les
+hypothèses sont créées et changent de statut aux dates des séances (la chronologie de
+l'atelier est ainsi réaliste) ; les actions de la feuille de route sont liées aux esquisses
+de l'hypothèse retenue. Les personnes sont fictives.
 
     .venv/bin/python scripts/demo.py [--projets projets] [--remplacer]
 """
@@ -20,7 +23,8 @@ from shapely.geometry import LineString, mapping
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from esquisse.ateliers import charger_atelier
+from esquisse import feuille_de_route as fdr
+from esquisse.ateliers import charger_atelier, modifier_participants
 from esquisse.seances import (
     DOSSIER_SEANCES,
     creer_hypothese,
@@ -30,6 +34,30 @@ from esquisse.seances import (
     seance,
 )
 from esquisse.versions import Changement, maintenant
+
+
+def le(jour: str, heure: str = "10:00") -> str:
+    """Horodatage d'un moment de séance (heure de Paris approchée en UTC)."""
+    return f"{jour}T{heure}:00.000Z"
+
+
+def participants(projets: Path, atelier: str, liste: list[tuple[str, str, str]]) -> None:
+    modifier_participants(projets, atelier, [{"nom": n, "structure": s, "role": r} for n, s, r in liste])
+
+
+def feuille_de_route(dossier: Path, reference, orientations: list[tuple[str, str, list[dict]]], auteur: str) -> None:
+    """Écrit la feuille de route (identifiants o1…, a1… dans l'ordre), liée à l'hypothèse ``reference``."""
+    contenu, n = [], 0
+    for k, (titre, description, actions) in enumerate(orientations, start=1):
+        lignes = []
+        for action in actions:
+            n += 1
+            lignes.append({"id": f"a{n}", **action})
+        contenu.append({"id": f"o{k}", "titre": titre, "description": description, "actions": lignes})
+    feuille = fdr.valider(
+        {"orientations": contenu, "reference": {"seance": reference.seance, "hypothese": reference.id}}
+    )
+    fdr.enregistrer(dossier, feuille, auteur)
 
 
 class Esquisseur:
@@ -88,6 +116,21 @@ def enregistrer(h, atelier: str, auteur: str, role: str, message: str, ajouts: d
 def bassee_montois(projets: Path) -> None:
     a = charger_atelier(projets, "bassee-montois")
     e = Esquisseur(a.couche("communes"))
+    participants(
+        projets,
+        a.id,
+        [
+            ("Patrick Moreau", "Communauté de communes Bassée-Montois", "elu"),
+            ("Jean Lefèvre", "Commune de Bray-sur-Seine", "elu"),
+            ("Sylvie Roux", "Commune de Donnemarie-Dontilly", "elu"),
+            ("Claire Martin", "Atelier Seine & Plateaux (mandataire)", "equipe-projet"),
+            ("Thomas Nguyen", "Atelier Seine & Plateaux, paysagiste", "equipe-projet"),
+            ("Isabelle Petit", "DRIEAT Île-de-France", "dreal"),
+            ("Marc Durand", "DDT de Seine-et-Marne", "ddt"),
+            ("Hugo Bernard", "Chambre d'agriculture de Seine-et-Marne", "partenaire"),
+            ("Nadia Benali", "CAUE de Seine-et-Marne", "partenaire"),
+        ],
+    )
     creer_seance(a.dossier, "visite", "2025-09-18", "Visite de terrain de la Bassée")
     s1 = creer_seance(a.dossier, "atelier-1", "2025-10-16", "Atelier 1 à Bray-sur-Seine")
     intuitions = creer_hypothese(
@@ -97,6 +140,7 @@ def bassee_montois(projets: Path) -> None:
         "Claire Martin",
         "equipe-projet",
         atelier=a.id,
+        le=le("2025-10-16", "08:30"),
     )
     enregistrer(
         intuitions,
@@ -173,8 +217,9 @@ def bassee_montois(projets: Path) -> None:
             ),
         },
     )
-    modifier_hypothese(intuitions, "Claire Martin", statut="debattue")
+    modifier_hypothese(intuitions, "Claire Martin", statut="debattue", le=le("2025-10-16", "15:30"))
 
+    creer_seance(a.dossier, "rencontre-intermediaire", "2025-11-27", "Rencontre avec les maires du Montois")
     s2 = creer_seance(a.dossier, "atelier-2", "2026-01-22", "Atelier 2 à Donnemarie-Dontilly")
     ha = creer_hypothese(
         s2,
@@ -184,6 +229,7 @@ def bassee_montois(projets: Path) -> None:
         "equipe-projet",
         reprise_de=intuitions,
         atelier=a.id,
+        le=le("2026-01-22", "08:30"),
     )
     enregistrer(
         ha,
@@ -220,6 +266,7 @@ def bassee_montois(projets: Path) -> None:
         "Marc Durand",
         "ddt",
         atelier=a.id,
+        le=le("2026-01-22", "08:45"),
     )
     enregistrer(
         hb,
@@ -268,12 +315,166 @@ def bassee_montois(projets: Path) -> None:
             ),
         },
     )
-    modifier_hypothese(ha, "Claire Martin", statut="debattue")
+    modifier_hypothese(ha, "Claire Martin", statut="debattue", le=le("2026-01-22", "14:00"))
+    modifier_hypothese(hb, "Claire Martin", statut="debattue", le=le("2026-01-22", "15:30"))
+
+    s3 = creer_seance(a.dossier, "atelier-3", "2026-03-19", "Atelier 3 à Bray-sur-Seine")
+    modifier_hypothese(hb, "Patrick Moreau", statut="abandonnee", le=le("2026-03-19", "11:00"))
+    strategie = creer_hypothese(
+        s3,
+        "Stratégie — la vallée nourricière, reliée",
+        "L'hypothèse A, enrichie des liaisons de l'hypothèse B vers les gares.",
+        "Claire Martin",
+        "equipe-projet",
+        reprise_de=ha,
+        atelier=a.id,
+        le=le("2026-03-19", "08:30"),
+    )
+    enregistrer(
+        strategie,
+        a.id,
+        "Thomas Nguyen",
+        "equipe-projet",
+        "Les liaisons de l'hypothèse B rejoignent la stratégie",
+        {
+            "bm-rabattement-provins": entite(
+                e.ligne("Bray-sur-Seine", "Les Ormes-sur-Voulzie", "Longueville", "Provins"),
+                "liaison",
+                "Rabattement vers la gare de Provins",
+                "Repris de l'hypothèse B : car express et parkings relais.",
+                "Jean Lefèvre",
+                "elu",
+            ),
+            "bm-frange": entite(
+                e.ligne("Everly", "Chalmaison", "Longueville"),
+                "limite",
+                "Limite de l'urbanisation au nord",
+                "",
+                "Marc Durand",
+                "ddt",
+            ),
+        },
+    )
+    modifier_hypothese(strategie, "Patrick Moreau", statut="debattue", le=le("2026-03-19", "14:00"))
+    modifier_hypothese(strategie, "Patrick Moreau", statut="retenue", le=le("2026-03-19", "16:30"))
+    creer_seance(a.dossier, "seminaire-final", "2026-06-25", "Séminaire final régional à Melun")
+    creer_seance(a.dossier, "rencontre-intermediaire", "2027-01-21", "Point d'étape de la feuille de route")
+
+    feuille_de_route(
+        a.dossier,
+        strategie,
+        [
+            (
+                "Faire de la Bassée une vallée nourricière",
+                "L'eau, les terres et les savoir-faire agricoles au service des habitants du territoire.",
+                [
+                    {
+                        "titre": "Installer une ceinture maraîchère sur les anciennes gravières",
+                        "description": "Repérer le foncier des gravières réhabilitées ; y installer cinq maraîchers.",
+                        "entites": ["bm-maraichage"],
+                        "porteurs": ["Communauté de communes Bassée-Montois", "Chambre d'agriculture", "SAFER"],
+                        "phasage": "moyen",
+                        "outils": ["PAT (projet alimentaire territorial)", "PLUi"],
+                        "statut": "en-cours",
+                    },
+                    {
+                        "titre": "Protéger le plateau agricole du Montois",
+                        "description": "Classer les terres du plateau et garder ses horizons ouverts.",
+                        "entites": ["bm-plateau"],
+                        "porteurs": ["Communauté de communes Bassée-Montois", "DDT de Seine-et-Marne"],
+                        "phasage": "court",
+                        "outils": ["PLUi", "ZAP (zone agricole protégée)"],
+                        "statut": "en-cours",
+                    },
+                ],
+            ),
+            (
+                "Vivre avec l'eau",
+                "La Seine et ses noues comme trame du territoire, et le risque d'inondation comme donnée de départ.",
+                [
+                    {
+                        "titre": "Rouvrir les noues entre les étangs",
+                        "entites": ["bm-seine"],
+                        "porteurs": ["EPTB Seine Grands Lacs", "Communes riveraines"],
+                        "phasage": "long",
+                        "outils": ["SAGE", "Fonds vert"],
+                        "statut": "a-engager",
+                    },
+                    {
+                        "titre": "Ne pas urbaniser le champ d'expansion des crues",
+                        "description": "Traduire la zone inondable dans le PLUi en cours d'élaboration.",
+                        "entites": ["bm-crues"],
+                        "porteurs": ["DDT de Seine-et-Marne", "Communauté de communes Bassée-Montois"],
+                        "phasage": "dates",
+                        "debut": "2026-09-01",
+                        "fin": "2027-12-31",
+                        "outils": ["PPRI", "PLUi"],
+                        "statut": "en-cours",
+                    },
+                ],
+            ),
+            (
+                "Relier les bourgs et les gares sans dépendre de la voiture",
+                "Des liaisons douces dans la vallée, des rabattements vers les gares de Provins et de Nangis.",
+                [
+                    {
+                        "titre": "Aménager la véloroute de la Seine",
+                        "entites": ["bm-boucle-velo"],
+                        "porteurs": ["Département de Seine-et-Marne", "Communauté de communes Bassée-Montois"],
+                        "phasage": "dates",
+                        "debut": "2027-03-01",
+                        "fin": "2029-06-30",
+                        "outils": ["Plan de mobilité", "Contrat de plan État-Région"],
+                        "statut": "a-engager",
+                    },
+                    {
+                        "titre": "Conforter Bray-sur-Seine et Donnemarie-Dontilly",
+                        "description": "Commerces, services et logements dans les centres-bourgs.",
+                        "entites": ["bm-bray", "bm-donnemarie"],
+                        "porteurs": ["Commune de Bray-sur-Seine", "Commune de Donnemarie-Dontilly"],
+                        "phasage": "moyen",
+                        "outils": ["Petites villes de demain", "ORT (opération de revitalisation de territoire)"],
+                        "statut": "en-cours",
+                    },
+                    {
+                        "titre": "Rabattre les habitants vers la gare de Provins",
+                        "entites": ["bm-rabattement-provins", "bm-question-gare"],
+                        "porteurs": ["Île-de-France Mobilités", "Région Île-de-France"],
+                        "phasage": "long",
+                        "outils": ["Plan de mobilité"],
+                        "statut": "a-engager",
+                    },
+                    {
+                        "titre": "Tenir la limite de l'urbanisation au nord",
+                        "entites": ["bm-frange"],
+                        "porteurs": ["Communauté de communes Bassée-Montois"],
+                        "phasage": "court",
+                        "outils": ["PLUi", "OAP"],
+                        "statut": "realisee",
+                    },
+                ],
+            ),
+        ],
+        "Marc Durand",
+    )
 
 
 def gascogne_toulouse(projets: Path) -> None:
     a = charger_atelier(projets, "gascogne-toulouse")
     e = Esquisseur(a.couche("communes").drop_duplicates("nom"))
+    participants(
+        projets,
+        a.id,
+        [
+            ("Anne Castaing", "PETR Pays Portes de Gascogne", "elu"),
+            ("Paul Daubas", "Commune de Samatan", "elu"),
+            ("Élodie Fabre", "Toulouse Métropole", "elu"),
+            ("Olivier Boucher", "Collectif Rural-Urbain (mandataire)", "equipe-projet"),
+            ("Hélène Sarrat", "DREAL Occitanie", "dreal"),
+            ("Laurent Ribes", "DDT du Gers", "ddt"),
+            ("Marion Lacoste", "Chambre d'agriculture du Gers", "partenaire"),
+        ],
+    )
     s1 = creer_seance(a.dossier, "atelier-1", "2025-11-05", "Atelier 1 à L'Isle-Jourdain")
     h = creer_hypothese(
         s1,
@@ -282,6 +483,7 @@ def gascogne_toulouse(projets: Path) -> None:
         "Olivier Boucher",
         "equipe-projet",
         atelier=a.id,
+        le=le("2025-11-05", "08:30"),
     )
     enregistrer(
         h,
@@ -340,7 +542,8 @@ def gascogne_toulouse(projets: Path) -> None:
             ),
         },
     )
-    modifier_hypothese(h, "Olivier Boucher", statut="retenue")
+    modifier_hypothese(h, "Olivier Boucher", statut="debattue", le=le("2025-11-05", "14:30"))
+    modifier_hypothese(h, "Olivier Boucher", statut="retenue", le=le("2025-11-05", "17:00"))
 
 
 def gascogne_toulouse_suite(projets: Path) -> None:
@@ -362,6 +565,7 @@ def gascogne_toulouse_suite(projets: Path) -> None:
         "equipe-projet",
         reprise_de=h1,
         atelier=a.id,
+        le=le("2026-02-12", "08:30"),
     )
     hb = creer_hypothese(
         s2,
@@ -371,6 +575,7 @@ def gascogne_toulouse_suite(projets: Path) -> None:
         "dreal",
         reprise_de=h1,
         atelier=a.id,
+        le=le("2026-02-12", "08:45"),
     )
     depot = ha.depot(a.id)
     agri = depot.entites(1)["gt-agri"]
@@ -445,8 +650,9 @@ def gascogne_toulouse_suite(projets: Path) -> None:
         **{"gt-rail": {"titre": "Ligne Auch – Toulouse, colonne vertébrale des mobilités"}},
     )
     hb.depot(a.id).enregistrer([Changement("gt-flux-loisirs", 2, None)], "Hélène Sarrat", "dreal")
-    modifier_hypothese(ha, "Anne Castaing", statut="retenue")
-    modifier_hypothese(hb, "Anne Castaing", statut="debattue")
+    modifier_hypothese(ha, "Anne Castaing", statut="debattue", le=le("2026-02-12", "14:00"))
+    modifier_hypothese(hb, "Anne Castaing", statut="debattue", le=le("2026-02-12", "15:00"))
+    modifier_hypothese(ha, "Anne Castaing", statut="retenue", le=le("2026-02-12", "16:30"))
 
     s3 = creer_seance(a.dossier, "atelier-3", "2026-04-09", "Atelier 3 à Auch")
     hf = creer_hypothese(
@@ -457,6 +663,7 @@ def gascogne_toulouse_suite(projets: Path) -> None:
         "equipe-projet",
         reprise_de=ha,
         atelier=a.id,
+        le=le("2026-04-09", "08:30"),
     )
     enregistrer(
         hf,
@@ -475,7 +682,99 @@ def gascogne_toulouse_suite(projets: Path) -> None:
             ),
         },
     )
-    modifier_hypothese(hf, "Olivier Boucher", statut="retenue")
+    modifier_hypothese(hf, "Olivier Boucher", statut="debattue", le=le("2026-04-09", "14:00"))
+    modifier_hypothese(hf, "Anne Castaing", statut="retenue", le=le("2026-04-09", "16:30"))
+    feuille_de_route(
+        a.dossier,
+        hf,
+        [
+            (
+                "Nourrir la métropole avec les produits du Gers",
+                "Des débouchés pour les agriculteurs gersois, une alimentation de qualité pour les Toulousains.",
+                [
+                    {
+                        "titre": "Approvisionner les cantines toulousaines en circuits courts",
+                        "entites": ["gt-flux-alim", "gt-gimont"],
+                        "porteurs": [
+                            "Toulouse Métropole",
+                            "PETR Pays Portes de Gascogne",
+                            "Chambre d'agriculture du Gers",
+                        ],
+                        "phasage": "dates",
+                        "debut": "2026-09-01",
+                        "fin": "2027-12-31",
+                        "outils": ["Contrat de réciprocité", "PAT (projet alimentaire territorial)"],
+                        "statut": "en-cours",
+                    },
+                    {
+                        "titre": "Ouvrir la légumerie intercommunale de Gimont",
+                        "description": "Laver, éplucher, conditionner : la marche qui manque pour les cantines.",
+                        "entites": ["gt-legumerie"],
+                        "porteurs": ["Communauté de communes de la Gascogne toulousaine", "Région Occitanie"],
+                        "phasage": "dates",
+                        "debut": "2027-01-01",
+                        "fin": "2028-06-30",
+                        "outils": ["Contrat de réciprocité", "Fonds vert"],
+                        "statut": "a-engager",
+                    },
+                    {
+                        "titre": "Faire du marché au gras de Samatan une vitrine pour les Toulousains",
+                        "entites": ["gt-samatan", "gt-flux-marche"],
+                        "porteurs": ["Commune de Samatan", "Office de tourisme"],
+                        "phasage": "court",
+                        "outils": ["Contrat de réciprocité"],
+                        "statut": "realisee",
+                    },
+                ],
+            ),
+            (
+                "Des déplacements partagés entre le Pays et la métropole",
+                "",
+                [
+                    {
+                        "titre": "Cadencer la ligne Auch – Toulouse",
+                        "description": "Un train par demi-heure aux heures de pointe ; étudier la gare de Pujaudran.",
+                        "entites": ["gt-rail", "gt-isle"],
+                        "porteurs": ["Région Occitanie", "SNCF Réseau"],
+                        "phasage": "long",
+                        "outils": ["Contrat de plan État-Région"],
+                        "statut": "a-engager",
+                    },
+                ],
+            ),
+            (
+                "Accueillir les Toulousains sans étalement urbain",
+                "",
+                [
+                    {
+                        "titre": "Organiser le tourisme vert en Lomagne",
+                        "entites": ["gt-flux-loisirs", "gt-lectoure"],
+                        "porteurs": ["PETR Pays Portes de Gascogne", "Toulouse Métropole"],
+                        "phasage": "moyen",
+                        "outils": ["Contrat de réciprocité"],
+                        "statut": "en-cours",
+                    },
+                    {
+                        "titre": "Préserver les coteaux agricoles de la Gimone",
+                        "entites": ["gt-agri"],
+                        "porteurs": ["DDT du Gers", "Syndicat mixte du SCoT de Gascogne"],
+                        "phasage": "court",
+                        "outils": ["SCoT", "PLUi", "ZAP (zone agricole protégée)"],
+                        "statut": "en-cours",
+                    },
+                    {
+                        "titre": "Protéger la trame verte et bleue de la Save",
+                        "entites": ["gt-save"],
+                        "porteurs": ["Syndicat mixte du SCoT de Gascogne", "Toulouse Métropole"],
+                        "phasage": "moyen",
+                        "outils": ["SCoT", "PLUi"],
+                        "statut": "a-engager",
+                    },
+                ],
+            ),
+        ],
+        "Hélène Sarrat",
+    )
 
 
 def main() -> None:
@@ -490,6 +789,7 @@ def main() -> None:
                 raise SystemExit(f"{dossier} existe déjà : relancez avec --remplacer pour le recréer.")
             shutil.rmtree(dossier)
             shutil.rmtree(args.projets / atelier / "brouillons", ignore_errors=True)
+            (args.projets / atelier / fdr.FICHIER).unlink(missing_ok=True)
     bassee_montois(args.projets)
     gascogne_toulouse(args.projets)
     gascogne_toulouse_suite(args.projets)

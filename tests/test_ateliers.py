@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from esquisse.affichage import DOSSIER_STATIQUE, lire_affichage
-from esquisse.ateliers import charger_atelier, lister_ateliers, modifier_atelier, resoudre_reference
+from esquisse.ateliers import (
+    catalogue,
+    charger_atelier,
+    creer_atelier,
+    libelle_reference,
+    lister_ateliers,
+    modifier_atelier,
+    modifier_couches,
+    modifier_fiche,
+    modifier_participants,
+    resoudre_reference,
+)
 from esquisse.carte import parametres_atelier
-from esquisse.erreurs import DonneeInvalide, Introuvable, SchemaInvalide
+from esquisse.erreurs import DonneeInvalide, EsquisseErreur, Introuvable, SchemaInvalide
+from esquisse.participants import Participant
 from esquisse.territoire import epsg_metrique
+from tests.conftest import RACINE
 
 
 def test_ateliers_de_demonstration(projets):
@@ -106,3 +120,136 @@ def test_modification_invalide_ne_touche_rien(projets):
         modifier_atelier(projets, "bassee-montois", casser)
     assert chemin.read_bytes() == avant
     assert not list(chemin.parent.glob(".tmp-*"))
+
+
+# -- préparation d'un atelier depuis l'application ------------------------------------------------
+
+
+def test_catalogue_des_couches_livrees():
+    territoires = {t.id: t for t in catalogue()}
+    assert set(territoires) == {"bassee-montois", "gascogne-toulouse"}
+    assert territoires["bassee-montois"].couches == {
+        "communes": "catalogue:bassee-montois/communes.geojson",
+        "epci": "catalogue:bassee-montois/epci.geojson",
+        "scot": "catalogue:bassee-montois/scot.geojson",
+    }
+    assert "territoires" in territoires["gascogne-toulouse"].couches
+    assert libelle_reference("atelier:couches/communes.gpkg") == "Couche importée : couches/communes.gpkg"
+
+
+def test_creer_un_atelier(projets):
+    couches = {t.id: t for t in catalogue()}["bassee-montois"].couches
+    a = creer_atelier(
+        projets,
+        "  Vallée de l'Ource : revitaliser les bourgs ",
+        "Bourgs-centres",
+        "Bourgogne-Franche-Comté",
+        couches=couches,
+        participants=[{"nom": "Léa Girard", "structure": "DDT de Côte-d'Or", "role": "ddt"}],
+    )
+    assert a.id == "vallee-de-l-ource-revitaliser-les-bourgs"
+    assert a.nom == "Vallée de l'Ource : revitaliser les bourgs"
+    assert a.couches == couches and a.participants == (Participant("Léa Girard", "DDT de Côte-d'Or", "ddt"),)
+    assert a.attribution and a.sources  # crédits des couches livrées
+    donnees = json.loads((projets / a.id / "atelier.json").read_text(encoding="utf-8"))
+    assert donnees["format"] == 1 and donnees["participants"][0]["role"] == "ddt"
+    assert charger_atelier(projets, a.id) == a
+    assert a.id in [x.id for x in lister_ateliers(projets)]
+    # La carte de l'atelier se construit avec ses couches.
+    assert len(parametres_atelier(a, DOSSIER_STATIQUE / "cache").couches) == 3
+
+
+def test_un_atelier_existant_n_est_jamais_remplace(projets):
+    avant = (projets / "bassee-montois" / "atelier.json").read_bytes()
+    a = creer_atelier(projets, "Bassée Montois")
+    assert a.id == "bassee-montois-2"
+    assert (projets / "bassee-montois" / "atelier.json").read_bytes() == avant
+    # Un dossier quelconque du même nom n'est pas réutilisé non plus.
+    (projets / "essai").mkdir()
+    (projets / "essai" / "notes.txt").write_text("à garder", encoding="utf-8")
+    assert creer_atelier(projets, "Essai").id == "essai-2"
+    assert (projets / "essai" / "notes.txt").read_text(encoding="utf-8") == "à garder"
+    assert not (projets / "essai" / "atelier.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"nom": "   "}, "Le nom de l'atelier est obligatoire."),
+        ({"nom": "X" * 121}, "Le champ « nom » dépasse 120 caractères."),
+        ({"nom": "A", "couches": {"communes": "catalogue:absent/communes.geojson"}}, "Couche introuvable"),
+        ({"nom": "A", "couches": {"cantons": "catalogue:bassee-montois/epci.geojson"}}, "Genre de couche inconnu"),
+        # Une couche d'EPCI donnée pour les communes : son schéma ne convient pas.
+        ({"nom": "A", "couches": {"communes": "catalogue:bassee-montois/epci.geojson"}}, "code_insee"),
+        ({"nom": "A", "participants": [{"nom": "Paul", "role": "maire"}]}, "rôle « maire » inconnu ; rôles admis"),
+        ({"nom": "A", "participants": [{"nom": "", "role": "elu"}]}, "Participant n° 1 : le nom est obligatoire."),
+    ],
+)
+def test_atelier_invalide_rien_n_est_cree(projets, arguments, message):
+    avant = sorted(p.name for p in projets.iterdir())
+    with pytest.raises(EsquisseErreur, match=re.escape(message)):
+        creer_atelier(projets, **arguments)
+    assert sorted(p.name for p in projets.iterdir() if not p.name.startswith(".verrou")) == avant
+
+
+def test_modifier_la_fiche(projets):
+    a = modifier_fiche(
+        projets, "bassee-montois", nom="Bassée-Montois", region="Île-de-France", description="Deux\nlignes"
+    )
+    assert (a.nom, a.region, a.description) == ("Bassée-Montois", "Île-de-France", "Deux\nlignes")
+    assert a.perimetre is not None and a.couches  # le reste est intact
+    with pytest.raises(DonneeInvalide, match="Champ\\(s\\) inconnu\\(s\\) : couleur"):
+        modifier_fiche(projets, "bassee-montois", couleur="rouge")
+
+
+def test_participants(projets):
+    liste = [
+        {"nom": "Jeanne  Martin", "structure": "Commune de Gimont", "role": "Élu·e"},
+        {"nom": "Paul Roy", "structure": None, "role": "dreal"},
+    ]
+    a = modifier_participants(projets, "gascogne-toulouse", liste)
+    assert a.participants == (
+        Participant("Jeanne Martin", "Commune de Gimont", "elu"),
+        Participant("Paul Roy", "", "dreal"),
+    )
+    assert (
+        a.participants[0].libelle == "Jeanne Martin (Commune de Gimont)" and a.participants[1].libelle_role == "DREAL"
+    )
+    with pytest.raises(DonneeInvalide, match="Participant en double : « paul roy »"):
+        modifier_participants(projets, "gascogne-toulouse", [*liste, {"nom": "paul roy", "role": "ddt"}])
+    assert charger_atelier(projets, "gascogne-toulouse").participants == a.participants
+    assert modifier_participants(projets, "gascogne-toulouse", []).participants == ()
+    assert "participants" not in json.loads((projets / "gascogne-toulouse" / "atelier.json").read_text("utf-8"))
+
+
+def test_participants_illisibles_dans_atelier_json(projets):
+    chemin = projets / "bassee-montois" / "atelier.json"
+    donnees = json.loads(chemin.read_text(encoding="utf-8"))
+    donnees["participants"] = [{"nom": "X", "role": "president"}]
+    chemin.write_text(json.dumps(donnees), encoding="utf-8")
+    with pytest.raises(SchemaInvalide, match=r"Participants de l'atelier .*rôle « president » inconnu"):
+        charger_atelier(projets, "bassee-montois")
+
+
+def test_modifier_les_couches(projets):
+    gascogne = {t.id: t for t in catalogue()}["gascogne-toulouse"].couches
+    # Le territoire de projet de Bassée-Montois n'est pas dans les communes du Gers : refus, rien ne change.
+    avant = (projets / "bassee-montois" / "atelier.json").read_bytes()
+    with pytest.raises(DonneeInvalide, match="compte 42 commune\\(s\\) absente\\(s\\) de la nouvelle couche"):
+        modifier_couches(projets, "bassee-montois", gascogne)
+    with pytest.raises(DonneeInvalide, match="repose sur la couche des communes"):
+        modifier_couches(projets, "bassee-montois", {"communes": None, "epci": "catalogue:bassee-montois/epci.geojson"})
+    assert (projets / "bassee-montois" / "atelier.json").read_bytes() == avant
+    # En retirant le territoire de projet, c'est possible.
+    a = modifier_couches(projets, "bassee-montois", gascogne, retirer_perimetre=True)
+    assert a.couches == gascogne and a.perimetre is None
+    # Retirer une couche (None) la retire de l'atelier ; une couche importée (atelier:) est gardée.
+    importee = projets / "bassee-montois" / "couches" / "epci.geojson"
+    importee.parent.mkdir()
+    importee.write_bytes((RACINE / "couches" / "bassee-montois" / "epci.geojson").read_bytes())
+    a = modifier_couches(
+        projets,
+        "bassee-montois",
+        {"communes": gascogne["communes"], "epci": "atelier:couches/epci.geojson", "scot": None},
+    )
+    assert a.couches == {"communes": gascogne["communes"], "epci": "atelier:couches/epci.geojson"}

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import docx
 import pytest
 
+from esquisse import feuille_de_route as fdr
 from esquisse.ateliers import charger_atelier
 from esquisse.carnet import comparer, exporter_carnet, preparer_carnet
 from esquisse.erreurs import DonneeInvalide
@@ -247,3 +248,33 @@ def test_formats_et_seance_inconnus(deux_seances, tmp_path):
     with pytest.raises(LookupError, match="Séance introuvable : « 2099-01-01-visite »"):
         exporter_carnet(atelier, "2099-01-01-visite", ("pdf",), tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_la_feuille_de_route_dans_le_carnet(deux_seances, tmp_path):
+    """Le carnet reprend la feuille de route de l'atelier : orientations, actions et esquisses liées."""
+    atelier, s2, _ = deux_seances
+    feuille = fdr.lire(atelier.dossier)
+    action = next(a for _, a in feuille.actions if a.entites and a.porteurs)
+    fichiers = exporter_carnet(atelier, s2.id, ("docx", "pdf"), tmp_path)
+    document = docx.Document(str(fichiers["docx"]))
+    titres = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert "Feuille de route" in titres
+    suite = titres[titres.index("Feuille de route") + 1 :]
+    assert suite[: len(feuille.orientations)] == [o.titre for o in feuille.orientations]
+    phrases = [p.text for p in document.paragraphs if p.style.name == "List Bullet"]
+    (phrase,) = [p for p in phrases if p.startswith(action.titre + " — ")]
+    assert f"Porteurs : {', '.join(action.porteurs)}." in phrase
+    # Les esquisses liées sont nommées par leur titre dans l'hypothèse de référence, pas par leur identifiant.
+    h = fdr.hypothese_de_reference(atelier.dossier, feuille)
+    titre_esquisse = h.depot().entites(h.depot().numero_courant())[action.entites[0]]["properties"]["titre"]
+    assert f"Sur la carte : {titre_esquisse}" in phrase
+    texte = " ".join(texte_pdf(fichiers["pdf"]).split())
+    assert "Feuille de route" in texte and f"{action.titre} — {action.libelle_statut.lower()}" in texte
+
+
+def test_carnet_sans_feuille_de_route(projets, tmp_path):
+    (projets / "bassee-montois" / fdr.FICHIER).unlink()
+    atelier = charger_atelier(projets, "bassee-montois")
+    fichiers = exporter_carnet(atelier, lister_seances(atelier.dossier)[1].id, ("docx",), tmp_path)
+    titres = [p.text for p in docx.Document(str(fichiers["docx"])).paragraphs if p.style.name.startswith("Heading")]
+    assert "Feuille de route" not in titres and "Sources" in titres

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from interface import PAGES
+from esquisse.ateliers import creer_atelier
+from interface import PAGES, md
 from tests.conftest import RACINE
 
 DELAI = 60
@@ -29,23 +30,29 @@ def executer(script: str, atelier: str | None = None) -> AppTest:
 
 
 @pytest.mark.parametrize("script", [p[0] for p in PAGES])
-@pytest.mark.parametrize("atelier", [None, "bassee-montois", "gascogne-toulouse"])
-def test_page_sans_exception(script, atelier):
+@pytest.mark.parametrize("atelier", [None, "bassee-montois", "gascogne-toulouse", "vierge"])
+def test_page_sans_exception(projets, script, atelier):
+    if atelier == "vierge":
+        # Un atelier tout juste créé : ni couche, ni séance, ni participant, ni feuille de route.
+        atelier = creer_atelier(projets, "Atelier tout neuf").id
     executer(script, atelier)
 
 
 def test_accueil_liste_les_ateliers():
     at = executer("app.py")
     textes = " ".join(m.value for m in at.markdown)
-    assert "Bassée-Montois — mieux vivre dans le périurbain" in textes
-    assert "Portes de Gascogne ↔ Toulouse Métropole — contrat de réciprocité" in textes
-    assert [b.label for b in at.button] == ["Ouvrir la carte", "Ouvrir la carte"]
+    # Les noms sont saisis par les utilisateurs : ils sont échappés pour le Markdown.
+    assert md("Bassée-Montois — mieux vivre dans le périurbain") in textes
+    assert md("Portes de Gascogne ↔ Toulouse Métropole — contrat de réciprocité") in textes
+    assert [b.label for b in at.button if b.label == "Ouvrir la carte"] == ["Ouvrir la carte", "Ouvrir la carte"]
 
 
 def test_accueil_sans_atelier(tmp_path, monkeypatch):
     monkeypatch.setenv("ESQUISSE_PROJETS", str(tmp_path))
     at = executer("app.py")
     assert "Aucun atelier" in at.info[0].value
+    # Sans atelier, le formulaire de création est ouvert d'emblée.
+    assert at.expander[0].label == "Nouvel atelier" and at.text_input[0].label == "Nom de l'atelier"
 
 
 def test_carte_sans_atelier_renvoie_vers_l_accueil():

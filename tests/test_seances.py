@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 
 from esquisse.erreurs import DonneeInvalide
 from esquisse.seances import (
+    archiver_seance,
+    calendrier,
     creer_hypothese,
     creer_seance,
+    ecart_fr,
     hypothese,
     lister_hypotheses,
     lister_seances,
     modifier_hypothese,
+    modifier_seance,
+    prochaine_seance,
+    seance_par_defaut,
     slug,
 )
 from esquisse.versions import Changement
@@ -87,3 +94,88 @@ def test_reprise_garde_la_filiation_et_les_identifiants(dossier):
     donnees = json.loads((reprise.dossier / "versions" / "v000001.geojson").read_text(encoding="utf-8"))
     assert donnees["esquisse"]["seance"] == s2.id and donnees["esquisse"]["hypothese"] == reprise.id
     assert hypothese(s2, reprise.id).origine["hypothese"] == a.id
+
+
+def test_modifier_une_seance(dossier):
+    s = creer_seance(dossier, "atelier-2", "2026-05-20", "Atelier 2")
+    m = modifier_seance(dossier, s.id, "atelier-3", "2026-06-11", "Atelier 3 à Provins")
+    # Le dossier (l'identifiant) ne change pas : les liens et les reprises restent valides.
+    assert (m.id, m.type, m.date, m.titre) == (s.id, "atelier-3", "2026-06-11", "Atelier 3 à Provins")
+    assert modifier_seance(dossier, s.id, titre="").titre == "Atelier 3"  # titre vide : celui du type
+    avant = (s.dossier / "seance.json").read_bytes()
+    with pytest.raises(DonneeInvalide, match="Date de séance invalide : « 31/02/2026 »"):
+        modifier_seance(dossier, s.id, date_iso="31/02/2026")
+    with pytest.raises(DonneeInvalide, match="Type de séance inconnu : « conseil »"):
+        modifier_seance(dossier, s.id, type_="conseil")
+    assert (s.dossier / "seance.json").read_bytes() == avant
+
+
+def test_archiver_ne_supprime_rien(dossier):
+    s1 = creer_seance(dossier, "atelier-1", "2026-03-12")
+    s2 = creer_seance(dossier, "atelier-2", "2026-05-20")
+    h = creer_hypothese(s1, "A", atelier="x")
+    zone = {"type": "Polygon", "coordinates": [[[3, 48.4], [3.1, 48.4], [3.1, 48.5], [3, 48.4]]]}
+    h.depot().enregistrer([Changement("z1", None, {"type": "Feature", "geometry": zone, "properties": {}})], "Marie")
+    fichiers = sorted(p.relative_to(dossier) for p in s1.dossier.rglob("*") if p.is_file())
+    archivee = archiver_seance(dossier, s1.id, par="Paul")
+    assert archivee.archivee
+    assert [s.id for s in lister_seances(dossier)] == [s2.id]
+    assert [s.id for s in lister_seances(dossier, archivees=True)] == [s1.id, s2.id]
+    # Les versions restent, et l'historique de l'archivage est gardé.
+    assert {p.relative_to(dossier) for p in s1.dossier.rglob("*") if p.is_file()} >= set(fichiers)
+    assert h.depot().numero_courant() == 1
+    assert json.loads((s1.dossier / "seance.json").read_text(encoding="utf-8"))["archivages"][0]["par"] == "Paul"
+    assert not archiver_seance(dossier, s1.id, False).archivee
+    assert [s.id for s in lister_seances(dossier)] == [s1.id, s2.id]
+
+
+def test_calendrier(dossier):
+    creer_seance(dossier, "visite", "2026-01-10", "Visite")
+    s = creer_seance(dossier, "atelier-1", "2026-02-05", "Atelier 1")
+    creer_hypothese(s, "A")
+    entrees = calendrier(dossier, date(2026, 1, 20))
+    assert [(e.seance.titre, e.ecart, e.nb_hypotheses) for e in entrees] == [("Visite", -10, 0), ("Atelier 1", 16, 1)]
+    assert entrees[1].jour == "jeudi 5 févr. 2026" and entrees[1].quand == "dans 16 jours"
+    assert prochaine_seance(entrees).seance.titre == "Atelier 1"
+    assert prochaine_seance(calendrier(dossier, date(2026, 3, 1))) is None
+
+
+@pytest.mark.parametrize(
+    ("jours", "texte"),
+    [
+        (0, "aujourd'hui"),
+        (1, "demain"),
+        (-1, "hier"),
+        (12, "dans 12 jours"),
+        (-75, "il y a 2 mois"),
+        (800, "dans 2 ans"),
+    ],
+)
+def test_ecart_en_francais(jours, texte):
+    assert ecart_fr(jours) == texte
+
+
+def test_statuts_dates(dossier):
+    s = creer_seance(dossier, "atelier-2", "2026-05-20")
+    h = creer_hypothese(s, "A", le="2026-05-20T08:30:00.000Z")
+    h = modifier_hypothese(h, "Paul", statut="retenue", le="2026-05-20T16:00:00.000Z")
+    assert h.cree_le == "2026-05-20T08:30:00.000Z"
+    assert [x["le"] for x in h.statuts] == ["2026-05-20T08:30:00.000Z", "2026-05-20T16:00:00.000Z"]
+    with pytest.raises(DonneeInvalide, match="Horodatage invalide : « hier »"):
+        creer_hypothese(s, "B", le="hier")
+    assert [x.titre for x in lister_hypotheses(s)] == ["A"]
+
+
+def test_seance_ouverte_par_defaut(dossier):
+    assert seance_par_defaut([]) is None
+    visite = creer_seance(dossier, "visite", "2026-01-10")
+    a1 = creer_seance(dossier, "atelier-1", "2026-02-05")
+    a2 = creer_seance(dossier, "atelier-2", "2026-04-02")
+    # Rien encore : la dernière séance passée (le 1er mars), puis la première si toutes sont à venir.
+    assert seance_par_defaut(lister_seances(dossier), date(2026, 3, 1)) == a1
+    assert seance_par_defaut(lister_seances(dossier), date(2025, 12, 1)) == visite
+    # La plus récente qui a des hypothèses, même si une séance à venir, encore vide, suit.
+    creer_hypothese(a1, "A")
+    assert seance_par_defaut(lister_seances(dossier), date(2026, 5, 1)) == a1
+    # Le jour d'une séance, c'est elle.
+    assert seance_par_defaut(lister_seances(dossier), date(2026, 4, 2)) == a2

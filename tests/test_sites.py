@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from esquisse.ateliers import charger_atelier
-from esquisse.seances import creer_hypothese, creer_seance, modifier_hypothese
+from esquisse.seances import creer_hypothese, creer_seance, lister_hypotheses, lister_seances, modifier_hypothese
 from esquisse.sites import cle_theme, comparer_sites, themes
 from esquisse.versions import Changement
 from tests.demonstration import recreer_gascogne
@@ -81,7 +81,11 @@ def test_vignettes_svg(projets_theme):
 
 
 def test_theme_sans_hypothese_retenue(projets):
-    # Dans la démo de la Bassée, aucune hypothèse n'est (encore) retenue.
+    # La Bassée, avant que son atelier 3 ne retienne une hypothèse : aucune n'est retenue.
+    for s in lister_seances(projets / "bassee-montois"):
+        for h in lister_hypotheses(s):
+            if h.statut == "retenue":
+                modifier_hypothese(h, "test", statut="debattue")
     c = comparer_sites(projets, "Mieux vivre dans le périurbain")
     (site,) = c.sites
     assert site.hypothese is None and site.indicateurs["Hypothèse retenue"] == "aucune"

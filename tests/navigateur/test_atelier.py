@@ -1,0 +1,128 @@
+"""Préparer un atelier dans un vrai Chromium : le créer, ajouter un participant, une séance, une hypothèse,
+et dessiner ; à 1920×1080 à la souris, et à 1024×768 au doigt (écran tactile émulé)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from esquisse.ateliers import charger_atelier
+from esquisse.seances import lister_hypotheses, lister_seances
+from tests.navigateur.conftest import capture
+from tests.outils import IFRAME_CARTE, attendre_carte, echecs_application
+
+ECRANS = {
+    "1920x1080-souris": {"largeur": 1920, "hauteur": 1080},
+    "1024x768-tactile": {"largeur": 1024, "hauteur": 768, "has_touch": True, "is_mobile": False},
+}
+
+
+def toucher(locator, tactile: bool) -> None:
+    """Un appui au doigt sur écran tactile, un clic sinon."""
+    if tactile:
+        locator.tap()
+    else:
+        locator.click()
+
+
+def appuyer(page, x: float, y: float, tactile: bool) -> None:
+    if tactile:
+        page.touchscreen.tap(x, y)
+    else:
+        page.mouse.click(x, y)
+
+
+def dessiner_triangle(page, tactile: bool) -> None:
+    iframe = page.frame_locator(IFRAME_CARTE)
+    toucher(iframe.locator("a.leaflet-draw-draw-polygon"), tactile)
+    boite = iframe.locator(".leaflet-container").bounding_box()
+    sommets = [(0.4, 0.4), (0.6, 0.4), (0.5, 0.6), (0.4, 0.4)]  # le dernier referme la zone
+    for fx, fy in sommets:
+        appuyer(page, boite["x"] + boite["width"] * fx, boite["y"] + boite["height"] * fy, tactile)
+        page.wait_for_timeout(250)
+
+
+@pytest.mark.parametrize("ecran", list(ECRANS))
+def test_creer_un_atelier_une_seance_une_hypothese_et_dessiner(serveur, hors_ligne, ecran):
+    options = ECRANS[ecran]
+    tactile = bool(options.get("has_touch"))
+    contexte, reseau = hors_ligne(**options)
+    page = contexte.new_page()
+    alertes = []
+    page.on("dialog", lambda d: (alertes.append(d.message), d.dismiss()))
+    nom = f"Vallée de l'Ource {uuid.uuid4().hex[:6]}"
+
+    # 1. L'atelier, depuis l'accueil.
+    page.goto(serveur.url)
+    page.get_by_text("Ateliers", exact=True).first.wait_for()
+    toucher(page.get_by_text("Nouvel atelier"), tactile)
+    page.get_by_label("Nom de l'atelier").fill(nom)
+    page.get_by_label("Thème").fill("Revitaliser les bourgs")
+    capture(page, f"atelier-1-creation-{ecran}")
+    toucher(page.get_by_role("button", name="Créer l'atelier"), tactile)
+    page.get_by_text("créé. Ajoutez ses participants").wait_for()
+    (atelier,) = [
+        a
+        for a in (charger_atelier(serveur.projets, d.name) for d in serveur.projets.iterdir() if d.is_dir())
+        if a.nom == nom
+    ]
+    assert atelier.couches["communes"] == "catalogue:bassee-montois/communes.geojson"
+    assert page.url.endswith(f"/atelier?atelier={atelier.id}")
+
+    # 2. Un participant, saisi dans le tableau (son rôle par défaut : élu·e).
+    toucher(page.get_by_role("tab", name="Participants"), tactile)
+    grille = page.locator("[data-testid='stDataFrame']").first
+    grille.wait_for()
+    boite = grille.bounding_box()
+    # Un appui sur la ligne vide en bas du tableau ajoute une ligne à sa place (la ligne vide descend) :
+    # un second appui au même endroit ouvre l'éditeur de la cellule « Nom » de la nouvelle ligne.
+    x, y = boite["x"] + 120, boite["y"] + boite["height"] - 18
+    appuyer(page, x, y, tactile)
+    page.wait_for_function(
+        "h => document.querySelector(\"[data-testid='stDataFrame']\").getBoundingClientRect().height > h + 20",
+        arg=boite["height"],
+    )
+    appuyer(page, x, y, tactile)  # ce second appui ouvre l'éditeur de la cellule
+    editeur = page.locator("textarea.gdg-input")
+    editeur.wait_for()
+    editeur.fill("Léa Girard")
+    editeur.press("Enter")
+    page.wait_for_timeout(300)
+    capture(page, f"atelier-2-participant-{ecran}")
+    toucher(page.get_by_role("button", name="Enregistrer les participants"), tactile)
+    page.get_by_text("1 participant(s) enregistré(s).").wait_for()
+    participants = charger_atelier(serveur.projets, atelier.id).participants
+    assert [(p.nom, p.role) for p in participants] == [("Léa Girard", "elu")]
+
+    # 3. Une séance, puis une hypothèse.
+    toucher(page.get_by_role("link", name="Séances et hypothèses"), tactile)
+    page.get_by_role("button", name="Créer la séance").wait_for()
+    page.get_by_label("Titre (facultatif)").fill("Atelier 1 à Châtillon")
+    toucher(page.get_by_role("button", name="Créer la séance"), tactile)
+    page.get_by_text("Séance « Atelier 1 à Châtillon » créée.").wait_for()
+    (seance,) = lister_seances(atelier.dossier)
+    toucher(page.get_by_role("button", name="Nouvelle hypothèse"), tactile)
+    page.get_by_label("Titre", exact=True).fill("A — Les bourgs reliés")
+    toucher(page.get_by_role("button", name="Créer l'hypothèse"), tactile)
+    page.get_by_text("A — Les bourgs reliés").first.wait_for()
+    (hypothese,) = lister_hypotheses(seance)
+    capture(page, f"atelier-3-seance-hypothese-{ecran}")
+
+    # 4. Dessiner une zone sur la carte de l'hypothèse, l'annoter, l'enregistrer.
+    toucher(page.get_by_role("link", name="Dessiner"), tactile)
+    attendre_carte(page)
+    page.frame_locator(IFRAME_CARTE).locator("body[data-esquisse-dessin='pret']").wait_for(state="attached")
+    dessiner_triangle(page, tactile)
+    page.get_by_text("Nouvelle esquisse").wait_for(timeout=10000)
+    page.get_by_label("Titre").fill("Cœur de bourg à conforter")
+    page.get_by_label("Titre").press("Tab")
+    toucher(page.get_by_role("button", name="Enregistrer (1)"), tactile)
+    page.get_by_text("Version 1 enregistrée").wait_for()
+    capture(page, f"atelier-4-dessin-{ecran}")
+    version = json.loads((hypothese.dossier / "versions" / "v000001.geojson").read_text(encoding="utf-8"))
+    (entite,) = version["features"]
+    assert entite["geometry"]["type"] == "Polygon" and entite["properties"]["titre"] == "Cœur de bourg à conforter"
+    assert echecs_application(reseau) == [] and reseau.bloquees == []
+    assert alertes == []
