@@ -38,25 +38,25 @@ CLE_ATELIER = "atelier"
 ICONE = RACINE / "static" / "esquisse" / "icone.png"
 
 # (script, libellé, icône, demande un atelier ouvert)
-PAGES: tuple[tuple[str, str, str, bool], ...] = (
-    ("app.py", "Ateliers", ":material/home:", False),
-    ("pages/atelier.py", "Atelier", ":material/tune:", True),
-    ("pages/carte.py", "Carte et esquisses", ":material/draw:", True),
-    ("pages/tablette.py", "Tablette (contribuer)", ":material/tablet:", True),
-    ("pages/projection.py", "Projection", ":material/cast:", True),
-    ("pages/seances.py", "Séances et hypothèses", ":material/event:", True),
-    ("pages/historique.py", "Historique", ":material/history:", True),
-    ("pages/comparer.py", "Comparer", ":material/compare:", True),
-    ("pages/territoires.py", "Territoires touchés", ":material/hub:", True),
-    ("pages/legende.py", "Légende", ":material/palette:", True),
-    ("pages/feuille_de_route.py", "Feuille de route", ":material/checklist:", True),
-    ("pages/chronologie.py", "Chronologie", ":material/timeline:", True),
-    ("pages/sites.py", "Comparer les sites", ":material/view_column:", False),
-    ("pages/exports.py", "Exports : carte et SIG", ":material/download:", True),
-    ("pages/carnet.py", "Carnet de suivi", ":material/description:", True),
-    ("pages/sauvegardes.py", "Sauvegardes", ":material/archive:", False),
-    ("pages/territoire.py", "Territoire de projet", ":material/select_all:", True),
-    ("pages/couches.py", "Couches", ":material/layers:", True),
+PAGES: tuple[tuple[str, str, str, bool, str], ...] = (
+    ("app.py", "Ateliers", ":material/home:", False, ""),
+    ("pages/atelier.py", "Atelier", ":material/tune:", True, ""),
+    ("pages/carte.py", "Carte et esquisses", ":material/draw:", True, "En séance"),
+    ("pages/tablette.py", "Tablette (contribuer)", ":material/tablet:", True, "En séance"),
+    ("pages/projection.py", "Projection", ":material/cast:", True, "En séance"),
+    ("pages/seances.py", "Séances et hypothèses", ":material/event:", True, "En séance"),
+    ("pages/couches.py", "Couches", ":material/layers:", True, "Territoire"),
+    ("pages/territoire.py", "Territoire de projet", ":material/select_all:", True, "Territoire"),
+    ("pages/legende.py", "Légende", ":material/palette:", True, "Territoire"),
+    ("pages/historique.py", "Historique", ":material/history:", True, "Analyser"),
+    ("pages/comparer.py", "Comparer", ":material/compare:", True, "Analyser"),
+    ("pages/territoires.py", "Territoires touchés", ":material/hub:", True, "Analyser"),
+    ("pages/chronologie.py", "Chronologie", ":material/timeline:", True, "Analyser"),
+    ("pages/sites.py", "Comparer les sites", ":material/view_column:", False, "Analyser"),
+    ("pages/feuille_de_route.py", "Feuille de route", ":material/checklist:", True, "Suivre et exporter"),
+    ("pages/carnet.py", "Carnet de suivi", ":material/description:", True, "Suivre et exporter"),
+    ("pages/exports.py", "Exports : carte et SIG", ":material/download:", True, "Suivre et exporter"),
+    ("pages/sauvegardes.py", "Sauvegardes", ":material/archive:", False, "Suivre et exporter"),
 )
 
 
@@ -128,9 +128,13 @@ def page(titre: str, plein_ecran: bool = False) -> None:
     identifiant = identifiant_atelier()
     with st.sidebar:
         st.markdown("### Esquisse")
-        for script, libelle, icone, avec_atelier in PAGES:
+        rubrique_courante = ""
+        for script, libelle, icone, avec_atelier, rubrique in PAGES:
             if avec_atelier and not identifiant:
                 continue
+            if rubrique != rubrique_courante:
+                st.caption(rubrique)
+                rubrique_courante = rubrique
             parametres = {k: v for k, v in st.query_params.items() if k in CLES_ADRESSE} if avec_atelier else None
             st.page_link(script, label=libelle, icon=icone, query_params=parametres or None)
 

@@ -461,7 +461,8 @@ def bassee_montois(projets: Path) -> None:
 
 def gascogne_toulouse(projets: Path) -> None:
     a = charger_atelier(projets, "gascogne-toulouse")
-    e = Esquisseur(a.couche("communes").drop_duplicates("nom"))
+    # Homonymes (Mauvezin 31 et 32…) : le Pays Portes de Gascogne est dans le Gers, on garde le Gers.
+    e = Esquisseur(a.couche("communes").sort_values("dep", ascending=False).drop_duplicates("nom"))
     participants(
         projets,
         a.id,
@@ -530,7 +531,7 @@ def gascogne_toulouse(projets: Path) -> None:
                 "dreal",
             ),
             "gt-agri": entite(
-                e.zone("Cologne", "Mauvezin"), "preserver", "Coteaux agricoles de la Gimone", "", "Paul Daubas", "elu"
+                e.zone("Cologne"), "preserver", "Coteaux agricoles autour de Cologne", "", "Paul Daubas", "elu"
             ),
             "gt-question": entite(
                 e.point("Fontenilles"),
@@ -553,7 +554,8 @@ def gascogne_toulouse_suite(projets: Path) -> None:
     depuis la séance 1 » : zones agrandies, flèches ajoutées ou retirées, points déplacés.
     """
     a = charger_atelier(projets, "gascogne-toulouse")
-    e = Esquisseur(a.couche("communes").drop_duplicates("nom"))
+    # Homonymes (Mauvezin 31 et 32…) : le Pays Portes de Gascogne est dans le Gers, on garde le Gers.
+    e = Esquisseur(a.couche("communes").sort_values("dep", ascending=False).drop_duplicates("nom"))
     s1 = seance(a.dossier, "2025-11-05-atelier-1")
     (h1,) = lister_hypotheses(s1)
     s2 = creer_seance(a.dossier, "atelier-2", "2026-02-12", "Atelier 2 à Gimont")
@@ -582,7 +584,15 @@ def gascogne_toulouse_suite(projets: Path) -> None:
     agrandie = e.zone("Cologne", "Sarrant", "Solomiac", "Touget", "Monfort", "Saint-Georges")
     depot.enregistrer(
         [
-            Changement("gt-agri", 1, {**agri, "geometry": agrandie}),
+            Changement(
+                "gt-agri",
+                1,
+                {
+                    **agri,
+                    "geometry": agrandie,
+                    "properties": {**agri["properties"], "titre": "Coteaux agricoles de la Gimone"},
+                },
+            ),
             Changement(
                 "gt-legumerie",
                 None,

@@ -181,7 +181,7 @@
     var boite = element("div", "esq-fiche");
     var c = etat.legende[p.categorie];
     boite.appendChild(element("div", "esq-fiche-titre", p.titre || (c ? c.nom : "Esquisse")));
-    if (c) boite.appendChild(element("div", "esq-fiche-categorie", c.nom));
+    if (c && p.titre) boite.appendChild(element("div", "esq-fiche-categorie", c.nom));
     if (p.commentaire) boite.appendChild(element("div", "esq-fiche-commentaire", p.commentaire));
     if (p.auteur) boite.appendChild(element("div", "esq-fiche-auteur", p.auteur + (p.role_libelle ? " (" + p.role_libelle + ")" : "")));
     if (p.territoires) boite.appendChild(element("div", "esq-fiche-territoires", p.territoires));

@@ -4,6 +4,7 @@ et dessiner ; à 1920×1080 à la souris, et à 1024×768 au doigt (écran tacti
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import pytest
@@ -110,7 +111,13 @@ def test_creer_un_atelier_une_seance_une_hypothese_et_dessiner(serveur, hors_lig
     (hypothese,) = lister_hypotheses(seance)
     capture(page, f"atelier-3-seance-hypothese-{ecran}")
 
-    # 4. Dessiner une zone sur la carte de l'hypothèse, l'annoter, l'enregistrer.
+    # 4. Le mur : la projection de l'hypothèse, ouverte dans un second navigateur.
+    ctx_projection, _ = hors_ligne(largeur=1920, hauteur=1080)
+    projection = ctx_projection.new_page()
+    projection.goto(f"{serveur.url}/projection?atelier={atelier.id}&seance={seance.id}&hypothese={hypothese.id}")
+    attendre_carte(projection)
+
+    # 5. Dessiner une zone sur la carte de l'hypothèse, l'annoter, l'enregistrer.
     toucher(page.get_by_role("link", name="Dessiner"), tactile)
     attendre_carte(page)
     page.frame_locator(IFRAME_CARTE).locator("body[data-esquisse-dessin='pret']").wait_for(state="attached")
@@ -119,8 +126,16 @@ def test_creer_un_atelier_une_seance_une_hypothese_et_dessiner(serveur, hors_lig
     page.get_by_label("Titre").fill("Cœur de bourg à conforter")
     page.get_by_label("Titre").press("Tab")
     toucher(page.get_by_role("button", name="Enregistrer (1)"), tactile)
+    debut = time.monotonic()
     page.get_by_text("Version 1 enregistrée").wait_for()
     capture(page, f"atelier-4-dessin-{ecran}")
+    # La projection montre la contribution en moins de 5 s, sans être rechargée.
+    projection.frame_locator(IFRAME_CARTE).locator("body[data-esquisse-version='1']").wait_for(
+        state="attached", timeout=5000
+    )
+    assert time.monotonic() - debut < 5
+    projection.frame_locator(IFRAME_CARTE).locator(".esq-legende-carte").wait_for()
+    capture(projection, f"atelier-5-projection-{ecran}")
     version = json.loads((hypothese.dossier / "versions" / "v000001.geojson").read_text(encoding="utf-8"))
     (entite,) = version["features"]
     assert entite["geometry"]["type"] == "Polygon" and entite["properties"]["titre"] == "Cœur de bourg à conforter"
