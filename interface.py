@@ -238,7 +238,26 @@ def auteur() -> tuple[str, str]:
     return st.session_state.get("auteur_nom") or "Anonyme", st.session_state.get("auteur_role", "elu")
 
 
-def saisir_auteur() -> None:
+def saisir_auteur(atelier: Atelier | None = None) -> None:
+    """Nom et rôle de qui dessine ; un participant de l'atelier se choisit d'un geste."""
+    participants = list(atelier.participants) if atelier is not None else []
+    if participants:
+
+        def choisir_participant():
+            k = st.session_state.get("auteur_participant")
+            if k is not None:
+                st.session_state["auteur_nom"] = participants[k].nom
+                st.session_state["auteur_role"] = participants[k].role
+
+        st.selectbox(
+            "Je suis…",
+            range(len(participants)),
+            index=None,
+            format_func=lambda k: f"{participants[k].nom} ({participants[k].libelle_role})",
+            placeholder="Choisir parmi les participants",
+            key="auteur_participant",
+            on_change=choisir_participant,
+        )
     st.text_input("Votre nom", key="auteur_nom", placeholder="ex. Marie Dupont", max_chars=100)
     st.selectbox("Votre rôle", list(ROLES), format_func=ROLES.get, key="auteur_role")
 

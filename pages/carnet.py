@@ -34,7 +34,7 @@ with choix_seance:
 with st.sidebar:
     st.divider()
     st.markdown("**Qui rédige ?**")
-    saisir_auteur()
+    saisir_auteur(atelier)
 if seance is None:
     st.info("Le carnet de suivi se rédige pour une séance : créez d'abord une séance.")
     st.page_link("pages/seances.py", label="Séances et hypothèses", icon=":material/event:")

@@ -36,7 +36,7 @@ seance, hyp = choisir_seance_et_hypothese(atelier, "carte", (choix_seance, choix
 with st.sidebar:
     st.divider()
     st.markdown("**Qui dessine ?**")
-    saisir_auteur()
+    saisir_auteur(atelier)
 
 parametres = parametres_carte(atelier, "edition" if hyp is not None else "")
 

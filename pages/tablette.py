@@ -27,7 +27,7 @@ with un:
 with deux:
     hyp = choisir_hypothese(seance, "tablette-hypothese") if seance else None
 with trois, st.popover(f"Qui dessine ? {auteur()[0]}", width="stretch"):
-    saisir_auteur()
+    saisir_auteur(atelier)
 if hyp is None:
     st.info("Aucune hypothèse à compléter : l'équipe-projet doit d'abord en créer une.")
     st.stop()

@@ -82,3 +82,12 @@ def test_couche_corrompue_message_francais(projets):
     chemin.write_text(json.dumps(donnees), encoding="utf-8")
     at = executer("pages/carte.py", "bassee-montois")
     assert "Communes" in at.error[0].value
+
+
+def test_choisir_qui_dessine_parmi_les_participants():
+    at = executer("pages/carte.py", "bassee-montois")
+    at.selectbox(key="auteur_participant").set_value(0).run()
+    assert not at.exception
+    participant = at.selectbox(key="auteur_participant").options[0]
+    assert at.text_input(key="auteur_nom").value in participant
+    assert at.selectbox(key="auteur_role").value in {"elu", "equipe-projet", "dreal", "ddt", "partenaire"}
