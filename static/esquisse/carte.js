@@ -22,6 +22,30 @@
   }
   Esquisse.element = element;
 
+  // Style Leaflet d'une esquisse selon sa catégorie de légende et sa nature (point, ligne,
+  // zone) : le même sur la carte d'édition, la tablette, la projection et les comparaisons.
+  var TIRETS = { tirets: "12 9", pointilles: "1 9" };
+  Esquisse.styleCategorie = function (c, nature) {
+    var s = {
+      color: c.couleur,
+      weight: c.epaisseur,
+      opacity: 0.95,
+      fillColor: c.couleur,
+      fillOpacity: nature === "zone" ? 0.28 : 0,
+      dashArray: TIRETS[c.trait] || null,
+      lineCap: "round",
+      lineJoin: "round",
+    };
+    if (nature === "point") {
+      s.radius = 7 + c.epaisseur;
+      s.fillOpacity = 0.9;
+      s.color = "#ffffff";
+      s.weight = 2;
+      s.dashArray = null;
+    }
+    return s;
+  };
+
   function valeurAffichee(valeur, format) {
     if (valeur === null || valeur === undefined || valeur === "") return "—";
     if (format === "nombre" && typeof valeur === "number") return nombreFr.format(valeur);

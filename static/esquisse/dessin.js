@@ -98,28 +98,9 @@
     return null;
   }
 
-  var TIRETS = { tirets: "12 9", pointilles: "1 9" };
-
   function style(idCategorie, g) {
     var c = etat.legende[idCategorie] || { couleur: "#37474f", epaisseur: 3, trait: "continu" };
-    var s = {
-      color: c.couleur,
-      weight: c.epaisseur,
-      opacity: 0.95,
-      fillColor: c.couleur,
-      fillOpacity: g === "zone" ? 0.28 : 0,
-      dashArray: TIRETS[c.trait] || null,
-      lineCap: "round",
-      lineJoin: "round",
-    };
-    if (g === "point") {
-      s.radius = 7 + c.epaisseur;
-      s.fillOpacity = 0.9;
-      s.color = "#ffffff";
-      s.weight = 2;
-      s.dashArray = null;
-    }
-    return s;
+    return Esquisse.styleCategorie(c, g);
   }
 
   function iconeTexte(titre, couleur, enAttente) {

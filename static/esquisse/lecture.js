@@ -11,7 +11,6 @@
 
   var Esquisse = (window.Esquisse = window.Esquisse || {});
   var Lecture = (Esquisse.lecture = { cartes: [] });
-  var TIRETS = { tirets: "12 9", pointilles: "1 9" };
   var NEUTRE = { nom: "Esquisse", couleur: "#607d8b", epaisseur: 3, trait: "continu", geometrie: "ligne_ou_zone" };
   var HALO = "#8e24aa";
   var ORDRE = { gagnee: 0, perdue: 0, ancienne: 1, zone: 2, ligne: 3, point: 4 };
@@ -27,27 +26,6 @@
     if (geometrie.type === "Point") return "point";
     if (geometrie.type === "LineString" || geometrie.type === "MultiLineString") return "ligne";
     return "zone";
-  }
-
-  function styleCategorie(c, n) {
-    var s = {
-      color: c.couleur,
-      weight: c.epaisseur,
-      opacity: 0.95,
-      fillColor: c.couleur,
-      fillOpacity: n === "zone" ? 0.28 : 0,
-      dashArray: TIRETS[c.trait] || null,
-      lineCap: "round",
-      lineJoin: "round",
-    };
-    if (n === "point") {
-      s.radius = 7 + c.epaisseur;
-      s.fillOpacity = 0.9;
-      s.color = "#ffffff";
-      s.weight = 2;
-      s.dashArray = null;
-    }
-    return s;
   }
 
   function styleEtat(p, n, etats) {
@@ -214,7 +192,7 @@
       var p = f.properties || {};
       var n = nature(f.geometry);
       var c = legende[p.categorie] || NEUTRE;
-      var s = differences ? styleEtat(p, n, etatsParCle(donnees)) : styleCategorie(c, n);
+      var s = differences ? styleEtat(p, n, etatsParCle(donnees)) : Esquisse.styleCategorie(c, n);
       var couche;
       if (n === "point" && c.geometrie === "texte" && !differences) {
         var texte = element("span", "esq-texte", p.titre || "Texte");
