@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, fields
 from esquisse.dates import date_heure
 from esquisse.erreurs import DonneeInvalide, SchemaInvalide
 from esquisse.fichiers import ecrire_json, verrou
+from esquisse.participants import Participant
 from esquisse.seances import Seance
 from esquisse.versions import maintenant
 
@@ -59,6 +60,21 @@ def elements(texte: str) -> tuple[str, ...]:
 def texte(elements_: tuple[str, ...]) -> str:
     """L'inverse d'``elements`` : une ligne par élément, pour remplir une zone de texte."""
     return "\n".join(elements_)
+
+
+def participants_proposes(participants: tuple[Participant, ...]) -> tuple[str, ...]:
+    """Les participants de l'atelier, pour pré-remplir un relevé encore vide : on retire les absents.
+
+    « Marie Dupont — Mairie de Bray-sur-Seine (élu·e) » ; sans structure : « Paul Martin (DDT) ».
+    """
+
+    def role(p: Participant) -> str:
+        r = p.libelle_role  # « Élu·e » en tête de colonne, « élu·e » dans une phrase ; « DDT » reste
+        return r[0].lower() + r[1:] if len(r) > 1 and r[1].islower() else r
+
+    return tuple(
+        f"{p.nom} — {p.structure} ({role(p)})" if p.structure else f"{p.nom} ({role(p)})" for p in participants
+    )
 
 
 def _valider(rubrique: str, valeurs) -> tuple[str, ...]:

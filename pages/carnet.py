@@ -5,7 +5,7 @@ import streamlit as st
 from esquisse.carnet import FORMATS_CARNET, exporter_carnet
 from esquisse.dates import date_heure
 from esquisse.erreurs import EsquisseErreur
-from esquisse.releve import RUBRIQUES, elements, enregistrer_releve, lire_releve, texte
+from esquisse.releve import RUBRIQUES, elements, enregistrer_releve, lire_releve, participants_proposes, texte
 from interface import (
     auteur,
     bouton_telechargement,
@@ -53,6 +53,9 @@ if cle not in st.session_state or any(f"{cle}::{r}" not in st.session_state for 
     st.session_state[cle] = releve.revision
     for rubrique in RUBRIQUES:
         st.session_state[f"{cle}::{rubrique}"] = texte(getattr(releve, rubrique))
+    if releve.revision == 0 and not releve.participants:
+        # Premier relevé de la séance : les participants de l'atelier, à corriger.
+        st.session_state[f"{cle}::participants"] = texte(participants_proposes(atelier.participants))
 
 
 def recharger():
@@ -71,6 +74,11 @@ with st.form(f"releve-{atelier.id}-{seance.id}"):
     for k, (rubrique, libelle) in enumerate(RUBRIQUES.items()):
         (gauche if k % 2 == 0 else droite).text_area(
             libelle, key=f"{cle}::{rubrique}", help=AIDES[rubrique], height=150, placeholder=AIDES[rubrique]
+        )
+    if releve.revision == 0 and atelier.participants:
+        st.caption(
+            "« Participants présents » reprend les participants de l'atelier (page Atelier) : "
+            "retirez les absents, ajoutez les autres, puis enregistrez."
         )
     enregistrer = st.form_submit_button("Enregistrer le relevé", type="primary", icon=":material/save:")
 if enregistrer:

@@ -14,7 +14,8 @@ from esquisse.ateliers import charger_atelier
 from esquisse.carnet import comparer, exporter_carnet, preparer_carnet
 from esquisse.erreurs import DonneeInvalide
 from esquisse.legende import LEGENDE_DEFAUT
-from esquisse.releve import FICHIER_RELEVE, elements, enregistrer_releve, lire_releve
+from esquisse.participants import Participant
+from esquisse.releve import FICHIER_RELEVE, elements, enregistrer_releve, lire_releve, participants_proposes
 from esquisse.seances import creer_hypothese, creer_seance, lister_seances, modifier_hypothese
 from esquisse.versions import Changement
 from tests.conftest import RACINE
@@ -28,6 +29,18 @@ def test_elements_d_une_zone_de_texte():
     texte = "- Marie Dupont — maire\n\n• Paul Martin\n  3) Léa Bernard  \n* \n1. Relier les gares : oui"
     assert elements(texte) == ("Marie Dupont — maire", "Paul Martin", "Léa Bernard", "Relier les gares : oui")
     assert elements("") == ()
+
+
+def test_participants_proposes_pour_un_premier_releve():
+    participants = (
+        Participant("Marie Dupont", "Mairie de Bray-sur-Seine", "elu"),
+        Participant("Paul Martin", "", "ddt"),
+    )
+    proposes = participants_proposes(participants)
+    assert proposes == ("Marie Dupont — Mairie de Bray-sur-Seine (élu·e)", "Paul Martin (DDT)")
+    # Chaque ligne proposée redevient un élément du relevé tel quel.
+    assert elements("\n".join(proposes)) == proposes
+    assert participants_proposes(()) == ()
 
 
 @pytest.fixture

@@ -85,6 +85,25 @@ def test_releve_et_carnet_depuis_la_page(donnees):
     ]
 
 
+def test_premier_releve_reprend_les_participants_de_l_atelier(donnees):
+    atelier, s, _, _ = donnees
+    at = ouvrir("pages/carnet.py", atelier=atelier.id, seance=s.id)
+    champ = at.text_area(key=f"releve::{atelier.id}::{s.id}::participants")
+    lignes = champ.value.splitlines()
+    assert len(lignes) == len(atelier.participants) > 0
+    assert lignes[0].startswith(atelier.participants[0].nom + " — ")
+    assert any("retirez les absents" in c.value for c in at.caption)
+    # Rien n'est écrit tant qu'on n'a pas enregistré ; on retire un absent, puis on enregistre.
+    assert lire_releve(s).revision == 0
+    champ.input("\n".join(lignes[1:]))
+    bouton(at, "Enregistrer le relevé").click().run()
+    assert lire_releve(s).participants == tuple(lignes[1:])
+    # Un relevé enregistré n'est plus pré-rempli : on retrouve ce qui a été enregistré.
+    at = ouvrir("pages/carnet.py", atelier=atelier.id, seance=s.id)
+    assert at.text_area(key=f"releve::{atelier.id}::{s.id}::participants").value == "\n".join(lignes[1:])
+    assert not any("retirez les absents" in c.value for c in at.caption)
+
+
 def test_releve_modifie_ailleurs_rien_n_est_ecrase(donnees):
     atelier, s, _, _ = donnees
     at = ouvrir("pages/carnet.py", atelier=atelier.id, seance=s.id)
