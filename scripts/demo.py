@@ -1,4 +1,4 @@
-"""Remplit les ateliers de démonstration : participants, séances, hypothèses, esquisses et feuille de route.
+"""Remplit les ateliers de démonstration : participants, séances, hypothèses, esquisses, relevés, feuille de route.
 
 Les esquisses sont construites à partir des vraies communes des couches livrées (centres,
 unions de communes, tracés entre bourgs), enregistrées par les fonctions du domaine, comme
@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from esquisse import feuille_de_route as fdr
 from esquisse.ateliers import charger_atelier, modifier_participants
+from esquisse.releve import enregistrer_releve, lire_releve
 from esquisse.seances import (
     DOSSIER_SEANCES,
     creer_hypothese,
@@ -787,6 +788,182 @@ def gascogne_toulouse_suite(projets: Path) -> None:
     )
 
 
+# Relevés des séances passées, tels que la DDT les a rédigés pour le carnet de suivi.
+RELEVES = {
+    "bassee-montois": (
+        "Marc Durand",
+        {
+            "2025-09-18-visite": {
+                "participants": [
+                    "Patrick Moreau — Communauté de communes Bassée-Montois (élu·e)",
+                    "Jean Lefèvre — Commune de Bray-sur-Seine (élu·e)",
+                    "Claire Martin — Atelier Seine & Plateaux (équipe-projet)",
+                    "Thomas Nguyen — Atelier Seine & Plateaux, paysagiste (équipe-projet)",
+                    "Marc Durand — DDT de Seine-et-Marne (DDT)",
+                ],
+                "points_accord": [
+                    "La vallée de la Seine et ses gravières : une richesse plus qu'une contrainte.",
+                    "Le quotidien se joue entre Bray-sur-Seine, Donnemarie-Dontilly, Provins et Montereau.",
+                ],
+                "points_a_approfondir": [
+                    "Le risque d'inondation dans la Bassée : quelle place pour l'habitat et les activités ?",
+                    "L'accès aux gares depuis les villages du plateau.",
+                ],
+                "prochaines_etapes": ["Atelier 1 à Bray-sur-Seine le 16 octobre : premières intuitions sur carte."],
+            },
+            "2025-10-16-atelier-1": {
+                "participants": [
+                    "Patrick Moreau — Communauté de communes Bassée-Montois (élu·e)",
+                    "Jean Lefèvre — Commune de Bray-sur-Seine (élu·e)",
+                    "Sylvie Roux — Commune de Donnemarie-Dontilly (élu·e)",
+                    "Claire Martin — Atelier Seine & Plateaux (équipe-projet)",
+                    "Thomas Nguyen — Atelier Seine & Plateaux, paysagiste (équipe-projet)",
+                    "Isabelle Petit — DRIEAT Île-de-France (DREAL)",
+                    "Marc Durand — DDT de Seine-et-Marne (DDT)",
+                    "Hugo Bernard — Chambre d'agriculture de Seine-et-Marne (partenaire)",
+                ],
+                "points_accord": [
+                    "Bray-sur-Seine et Donnemarie-Dontilly sont les deux centralités à conforter.",
+                    "Les espaces agricoles de la vallée sont à préserver.",
+                ],
+                "points_a_approfondir": [
+                    "Deux directions : la vallée nourricière, ou un territoire tourné vers l'Île-de-France.",
+                    "Les liaisons entre les bourgs et les gares de Provins, Longueville et Montereau.",
+                ],
+                "prochaines_etapes": [
+                    "L'équipe-projet formalise deux hypothèses contrastées pour l'atelier 2.",
+                    "Rencontre avec les maires du Montois en novembre.",
+                ],
+            },
+            "2025-11-27-rencontre-intermediaire": {
+                "participants": [
+                    "Patrick Moreau — Communauté de communes Bassée-Montois (élu·e)",
+                    "Sylvie Roux — Commune de Donnemarie-Dontilly (élu·e)",
+                    "Claire Martin — Atelier Seine & Plateaux (équipe-projet)",
+                    "Marc Durand — DDT de Seine-et-Marne (DDT)",
+                ],
+                "points_accord": [
+                    "Les maires du Montois ne veulent pas que le plateau soit oublié au profit de la vallée."
+                ],
+                "points_a_approfondir": ["Le rabattement vers la gare de Longueville depuis le Montois."],
+                "prochaines_etapes": ["Atelier 2 à Donnemarie-Dontilly le 22 janvier."],
+            },
+            "2026-01-22-atelier-2": {
+                "participants": [
+                    "Patrick Moreau — Communauté de communes Bassée-Montois (élu·e)",
+                    "Jean Lefèvre — Commune de Bray-sur-Seine (élu·e)",
+                    "Sylvie Roux — Commune de Donnemarie-Dontilly (élu·e)",
+                    "Claire Martin — Atelier Seine & Plateaux (équipe-projet)",
+                    "Thomas Nguyen — Atelier Seine & Plateaux, paysagiste (équipe-projet)",
+                    "Isabelle Petit — DRIEAT Île-de-France (DREAL)",
+                    "Marc Durand — DDT de Seine-et-Marne (DDT)",
+                    "Nadia Benali — CAUE de Seine-et-Marne (partenaire)",
+                ],
+                "points_accord": [
+                    "L'hypothèse A (vallée nourricière) rassemble : agriculture, eau et loisirs de nature.",
+                    "Les liaisons vers les gares de l'hypothèse B sont à garder.",
+                ],
+                "points_a_approfondir": [
+                    "Comment relier la vallée aux gares sans étendre l'urbanisation le long des axes ?",
+                    "Les secteurs inondables à ne pas ouvrir à l'habitat.",
+                ],
+                "prochaines_etapes": ["Atelier 3 : une stratégie qui croise A et B, à valider par les élus."],
+            },
+            "2026-03-19-atelier-3": {
+                "participants": [
+                    "Patrick Moreau — Communauté de communes Bassée-Montois (élu·e)",
+                    "Jean Lefèvre — Commune de Bray-sur-Seine (élu·e)",
+                    "Sylvie Roux — Commune de Donnemarie-Dontilly (élu·e)",
+                    "Claire Martin — Atelier Seine & Plateaux (équipe-projet)",
+                    "Isabelle Petit — DRIEAT Île-de-France (DREAL)",
+                    "Marc Durand — DDT de Seine-et-Marne (DDT)",
+                    "Hugo Bernard — Chambre d'agriculture de Seine-et-Marne (partenaire)",
+                ],
+                "points_accord": [
+                    "La stratégie « la vallée nourricière, reliée » est retenue.",
+                    "L'hypothèse B est abandonnée ; ses liaisons vers les gares sont reprises dans la stratégie.",
+                ],
+                "points_a_approfondir": ["Les porteurs et le calendrier de chaque action."],
+                "prochaines_etapes": [
+                    "Rédiger la feuille de route avec les porteurs pressentis.",
+                    "Séminaire final régional à Melun en juin.",
+                ],
+            },
+            "2026-06-25-seminaire-final": {
+                "participants": [
+                    "Patrick Moreau — Communauté de communes Bassée-Montois (élu·e)",
+                    "Claire Martin — Atelier Seine & Plateaux (équipe-projet)",
+                    "Isabelle Petit — DRIEAT Île-de-France (DREAL)",
+                    "Marc Durand — DDT de Seine-et-Marne (DDT)",
+                ],
+                "points_accord": ["La feuille de route est partagée ; chaque action a un porteur."],
+                "points_a_approfondir": ["L'inscription de la stratégie dans le futur PLUi."],
+                "prochaines_etapes": ["Point d'étape de la feuille de route en janvier 2027."],
+            },
+        },
+    ),
+    "gascogne-toulouse": (
+        "Laurent Ribes",
+        {
+            "2025-11-05-atelier-1": {
+                "participants": [
+                    "Anne Castaing — PETR Pays Portes de Gascogne (élu·e)",
+                    "Paul Daubas — Commune de Samatan (élu·e)",
+                    "Élodie Fabre — Toulouse Métropole (élu·e)",
+                    "Olivier Boucher — Collectif Rural-Urbain (équipe-projet)",
+                    "Hélène Sarrat — DREAL Occitanie (DREAL)",
+                    "Laurent Ribes — DDT du Gers (DDT)",
+                ],
+                "points_accord": [
+                    "Le contrat de réciprocité porte d'abord sur l'alimentation et les mobilités.",
+                    "Les flux entre le Pays et la métropole vont dans les deux sens.",
+                ],
+                "points_a_approfondir": ["Les déplacements quotidiens sur la RN 124 et la ligne Auch–Toulouse."],
+                "prochaines_etapes": ["Atelier 2 à Gimont : deux hypothèses, alimentation et mobilités."],
+            },
+            "2026-02-12-atelier-2": {
+                "participants": [
+                    "Anne Castaing — PETR Pays Portes de Gascogne (élu·e)",
+                    "Paul Daubas — Commune de Samatan (élu·e)",
+                    "Élodie Fabre — Toulouse Métropole (élu·e)",
+                    "Olivier Boucher — Collectif Rural-Urbain (équipe-projet)",
+                    "Laurent Ribes — DDT du Gers (DDT)",
+                    "Marion Lacoste — Chambre d'agriculture du Gers (partenaire)",
+                ],
+                "points_accord": ["L'hypothèse A (le Gers, garde-manger de la métropole) est retenue."],
+                "points_a_approfondir": [
+                    "L'hypothèse B (mobilités partagées sur la RN 124) : qui porte le car express ?",
+                    "La logistique des circuits courts vers les cantines de la métropole.",
+                ],
+                "prochaines_etapes": ["Atelier 3 à Auch : valider la stratégie du contrat."],
+            },
+            "2026-04-09-atelier-3": {
+                "participants": [
+                    "Anne Castaing — PETR Pays Portes de Gascogne (élu·e)",
+                    "Élodie Fabre — Toulouse Métropole (élu·e)",
+                    "Olivier Boucher — Collectif Rural-Urbain (équipe-projet)",
+                    "Hélène Sarrat — DREAL Occitanie (DREAL)",
+                    "Laurent Ribes — DDT du Gers (DDT)",
+                ],
+                "points_accord": ["La stratégie est validée : elle fonde la feuille de route du contrat."],
+                "points_a_approfondir": ["Le financement des actions de mobilité."],
+                "prochaines_etapes": ["Signature du contrat de réciprocité à l'automne."],
+            },
+        },
+    ),
+}
+
+
+def releves(projets: Path) -> None:
+    """Les relevés des séances passées ; un relevé déjà enregistré n'est jamais remplacé."""
+    for atelier, (redacteur, par_seance) in RELEVES.items():
+        a = charger_atelier(projets, atelier)
+        for identifiant, rubriques in par_seance.items():
+            s = seance(a.dossier, identifiant)
+            if lire_releve(s).revision == 0:
+                enregistrer_releve(s, rubriques, 0, redacteur)
+
+
 def main() -> None:
     parseur = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parseur.add_argument("--projets", type=Path, default=Path(__file__).resolve().parents[1] / "projets")
@@ -803,6 +980,7 @@ def main() -> None:
     bassee_montois(args.projets)
     gascogne_toulouse(args.projets)
     gascogne_toulouse_suite(args.projets)
+    releves(args.projets)
     print("Ateliers de démonstration remplis.")
 
 
