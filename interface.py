@@ -7,6 +7,7 @@ passe que par les accesseurs de ce module.
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import uuid
@@ -137,6 +138,24 @@ def page(titre: str, plein_ecran: bool = False) -> None:
                 rubrique_courante = rubrique
             parametres = {k: v for k, v in st.query_params.items() if k in CLES_ADRESSE} if avec_atelier else None
             st.page_link(script, label=libelle, icon=icone, query_params=parametres or None)
+
+
+@functools.cache
+def _selecteur_en_francais_html() -> str:
+    dossier = RACINE / "static" / "esquisse"
+    css = (dossier / "televersement.css").read_text(encoding="utf-8")
+    js = (dossier / "televersement.js").read_text(encoding="utf-8")
+    return f"<style>{css}</style><script>{js}</script>"
+
+
+def selecteur_en_francais() -> None:
+    """Le sélecteur de fichiers de Streamlit en français, et ses refus lisibles sans survol.
+
+    Streamlit refuse lui-même, dans le navigateur, un fichier au-delà de la taille maximale :
+    Python ne le voit jamais. Le script traduit ses textes et la feuille de style affiche le
+    message de refus à côté du fichier (voir ``static/esquisse/televersement.js``).
+    """
+    st.html(_selecteur_en_francais_html(), unsafe_allow_javascript=True)
 
 
 def exiger_atelier() -> Atelier:

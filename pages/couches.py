@@ -7,7 +7,15 @@ from esquisse.cog import DEPARTEMENTS, REGIONS, libelle_departement, libelle_reg
 from esquisse.couches import AVERTISSEMENT_SCOT, SCHEMAS
 from esquisse.erreurs import EsquisseErreur
 from esquisse.reglages import reglage
-from interface import afficher_annonces, annoncer, dossier_cache, dossier_projets, exiger_atelier, page
+from interface import (
+    afficher_annonces,
+    annoncer,
+    dossier_cache,
+    dossier_projets,
+    exiger_atelier,
+    page,
+    selecteur_en_francais,
+)
 
 AUCUNE = "— aucune —"
 GENRES = ("communes", "epci", "scot", "territoires")
@@ -42,6 +50,7 @@ import_, derive = st.tabs(["Importer un fichier", "Dériver EPCI, SCoT ou territ
 # --------------------------------------------------------------------------- import
 with import_:
     taille_mo = reglage("ESQUISSE_TAILLE_MAX_IMPORT_MO")
+    selecteur_en_francais()
     fichier = st.file_uploader(
         "Fichier à importer",
         type=["geojson", "json", "gpkg", "zip", "csv", "tsv", "gz"],
@@ -247,6 +256,7 @@ with derive:
                     )
 
         else:
+            selecteur_en_francais()
             table_fichier = st.file_uploader(
                 "Table d'appartenance (CSV)",
                 type=["csv", "tsv", "gz"],

@@ -176,6 +176,33 @@ def test_import_sur_petit_ecran(site, hors_ligne, tmp_path):
     capture(page, "import-refus-1024x768")
 
 
+def test_fichier_trop_gros_refuse_en_francais_sans_rien_ecrire(site, hors_ligne, tmp_path):
+    """Streamlit refuse lui-même, dans le navigateur, un fichier au-delà de la limite : le refus
+    se lit en français à côté du fichier, sans survol, et rien n'atteint le serveur."""
+    serveur, projets, _ = site
+    gros = tmp_path / "communes-france.geojson"
+    with gros.open("wb") as f:  # fichier creux : 201 Mo annoncés, rien sur le disque
+        f.truncate(201 * 1024 * 1024)
+    contexte, reseau = hors_ligne()
+    page = contexte.new_page()
+    page.goto(f"{serveur.url}/couches?atelier=essai-import")
+    selecteur = page.locator('[data-testid="stFileUploader"]', has_text="Fichier à importer")
+    # Le sélecteur lui-même parle français.
+    selecteur.get_by_text("Choisir un fichier").wait_for(timeout=15000)
+    assert "200 Mo au plus par fichier" in selecteur.inner_text()
+    avant = instantane(projets / "essai-import")
+    selecteur.locator("input[type=file]").set_input_files(str(gros))
+    refus = selecteur.locator('[role="alert"]')
+    refus.wait_for(timeout=15000)
+    assert refus.inner_text() == "Fichier trop volumineux : 200 Mo au plus. Rien n'a été importé."
+    assert refus.is_visible() and refus.bounding_box()["width"] > 200  # lisible, pas caché dans une infobulle
+    assert "File must be" not in selecteur.inner_text() and "per file" not in selecteur.inner_text()
+    page.wait_for_timeout(500)
+    assert instantane(projets / "essai-import") == avant
+    assert page.locator('[data-testid="stAlert"]').count() == 0  # Python n'a rien reçu
+    assert echecs_application(reseau) == [] and reseau.bloquees == []
+
+
 PIXELS = """
 async () => {
   for (let i = 0; i < 2; i++) await new Promise((r) => requestAnimationFrame(r));
