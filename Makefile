@@ -38,9 +38,10 @@ $(VENDOR)/.installe: node_modules/.package-lock.json
 	cp node_modules/leaflet.sync/L.Map.Sync.js node_modules/leaflet.sync/LICENSE $(VENDOR)/leaflet.sync/
 	@touch $@
 
-# Paquets Debian des tests : chromium (navigateur), gdal-bin (ogrinfo), poppler-utils (pdftoppm).
+# Paquets Debian des tests : chromium (navigateur), gdal-bin (ogrinfo), poppler-utils (pdftoppm),
+# zbar-tools (zbarimg, lecteur de codes QR).
 systeme:
-	@scripts/paquets_systeme.sh chromium:chromium gdal-bin:ogrinfo poppler-utils:pdftoppm
+	@scripts/paquets_systeme.sh chromium:chromium gdal-bin:ogrinfo poppler-utils:pdftoppm zbar-tools:zbarimg
 
 lint: setup
 	$(VENV)/bin/ruff check .

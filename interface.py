@@ -249,6 +249,27 @@ def seance_et_hypothese_de_l_adresse(atelier: Atelier) -> tuple[Seance | None, H
         return s, None
 
 
+def inviter_tablettes(atelier: Atelier, s: Seance, h: Hypothese, taille: int = 220) -> None:
+    """Le lien de la page Tablette sur cette hypothèse, et son code QR (``taille`` en pixels), pour les
+    appareils du réseau local."""
+    from esquisse.partage import invitations
+
+    liste = invitations(int(st.get_option("server.port")), atelier.id, s.id, h.id)
+    if not liste:
+        st.info(
+            "Cet ordinateur n'est relié à aucun réseau : les tablettes ne peuvent pas le joindre. Reliez-le au "
+            "même Wi-Fi qu'elles (ou activez son partage de connexion), puis rouvrez ce panneau."
+        )
+        return
+    st.caption(
+        "Sur chaque tablette, reliée au même Wi-Fi que cet ordinateur : scannez le code avec l'appareil photo, "
+        "ou tapez l'adresse. La page Tablette s'ouvre sur cette hypothèse."
+    )
+    for invitation in liste[:2]:  # au-delà, ce sont d'autres interfaces (machines virtuelles…)
+        st.image(invitation.qr_svg, width=taille)
+        st.code(invitation.adresse, language=None, wrap_lines=True)
+
+
 # -- qui dessine ------------------------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from interface import (
     categorie_courante,
     choisir_seance_et_hypothese,
     exiger_atelier,
+    inviter_tablettes,
     legende_html,
     md,
     page,
@@ -64,6 +65,8 @@ if hyp is None:
     st.stop()
 
 poste_ = Poste(atelier, hyp, parametres)
+with st.sidebar, st.expander("Ouvrir sur les tablettes", icon=":material/tablet:"):
+    inviter_tablettes(atelier, seance, hyp)
 depot = poste_.depot
 etat = poste_.etat
 legende = atelier.legende

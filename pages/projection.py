@@ -7,6 +7,7 @@ from interface import (
     choisir_seance_et_hypothese,
     echapper,
     exiger_atelier,
+    inviter_tablettes,
     md,
     page,
     parametres_carte,
@@ -46,4 +47,6 @@ def zone_carte():
 
 
 zone_carte()
+with st.expander("Rejoindre depuis une tablette", icon=":material/tablet:"):
+    inviter_tablettes(atelier, seance, hyp, taille=360)  # assez grand pour être lu au mur, de sa place
 poste_.veille()

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
+import subprocess
 import time
+from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from shapely.geometry import shape
 
+from esquisse.partage import adresses_locales
 from tests.navigateur.conftest import capture, derniere_version, ouvrir, sans_erreur_js
 from tests.outils import IFRAME_CARTE, attendre_carte
 
@@ -87,3 +92,39 @@ def test_vue_nommee(hors_ligne, hypothese):
     iframe.locator("a.esq-vue", has_text="Zoom sur Bray-sur-Seine").click()
     centre = cadre.evaluate("(() => { const c = Esquisse.carte.getCenter(); return [c.lng, c.lat]; })()")
     assert abs(centre[0] - 3.24) < 0.01 and abs(centre[1] - 48.414) < 0.01
+
+
+def test_code_qr_des_tablettes_ouvre_la_tablette_sur_l_hypothese(hors_ligne, hypothese, tmp_path):
+    """Le code QR affiché sous la projection, lu par un vrai lecteur (zbarimg), mène à la page Tablette."""
+    if not adresses_locales():
+        pytest.skip("cet ordinateur n'a aucune adresse sur un réseau local")
+    h, url = hypothese
+    attendu = parse_qs(urlsplit(url).query)
+    contexte, reseau = hors_ligne(largeur=1920, hauteur=1080)
+    page = contexte.new_page()
+    page.goto(url.replace("/carte?", "/projection?"))
+    attendre_carte(page)
+    panneau = page.locator('[data-testid="stExpander"]', has_text="Rejoindre depuis une tablette")
+    panneau.get_by_text("Rejoindre depuis une tablette").click()
+    code = panneau.locator("img").first
+    code.wait_for()
+    code.scroll_into_view_if_needed()
+    capture(page, "projection-tablettes-1920x1080")
+    image = tmp_path / "code.png"
+    code.screenshot(path=str(image))
+    lu = subprocess.run(["zbarimg", "--quiet", "--raw", str(image)], capture_output=True, text=True, check=True)
+    lien = urlsplit(lu.stdout.strip())
+    # Une adresse du réseau local (pas « localhost », qui désignerait la tablette elle-même), le port du serveur…
+    assert not ipaddress.ip_address(lien.hostname).is_loopback
+    assert lien.port == urlsplit(url).port and lien.path == "/tablette"
+    # … et la page Tablette sur l'hypothèse projetée.
+    assert parse_qs(lien.query) == attendu
+    assert lien.geturl() in panneau.locator("code").first.inner_text()  # l'adresse écrite est la même
+
+    # Ouverte (ici par la boucle locale : le serveur de test n'écoute que sur 127.0.0.1), c'est la tablette.
+    tablette = hors_ligne(largeur=1024, hauteur=768, has_touch=True)[0].new_page()
+    tablette.goto(f"{urlsplit(url)._replace(path=lien.path, query=lien.query).geturl()}")
+    attendre_carte(tablette)
+    choix = tablette.locator('[data-testid="stSelectbox"]', has_text="Hypothèse")
+    assert h.titre in choix.inner_text() + choix.locator("input").first.input_value()
+    assert reseau.bloquees == []
