@@ -15,9 +15,11 @@ from urllib.parse import urlencode
 
 import segno
 
-# Adresse de destination fictive : « connecter » une socket UDP n'envoie aucun paquet, mais
-# le système choisit l'interface qu'il utiliserait, dont on lit l'adresse.
-_SONDE = ("10.255.255.255", 1)
+# Destinations sondées : « connecter » une socket UDP n'envoie aucun paquet, mais le système
+# choisit l'interface par laquelle il sortirait, dont on lit l'adresse. Une destination par plage
+# privée : sans accès à Internet (partage de connexion, Wi-Fi de la mairie), la route du réseau
+# local suffit. Aucune résolution de nom : rien ne peut attendre un DNS injoignable.
+_SONDES = (("192.0.2.1", 9), ("10.255.255.254", 9), ("172.31.255.254", 9), ("192.168.255.254", 9))
 
 
 @dataclass(frozen=True)
@@ -37,21 +39,18 @@ def _utilisable(adresse: str) -> bool:
 def adresses_locales() -> list[str]:
     """Les adresses IPv4 de cet ordinateur joignables par d'autres appareils du réseau local.
 
-    La première est celle de l'interface par laquelle le système sortirait (le Wi-Fi, le plus
-    souvent). Liste vide quand l'ordinateur n'est relié à aucun réseau.
+    La première est celle de l'interface par laquelle le système sortirait vers Internet (le
+    Wi-Fi, le plus souvent), puis celles des réseaux privés. Liste vide quand l'ordinateur n'est
+    relié à aucun réseau.
     """
     trouvees: list[str] = []
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.connect(_SONDE)
-            trouvees.append(s.getsockname()[0])
-    except OSError:
-        pass
-    try:
-        for *_, adresse in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET, socket.SOCK_DGRAM):
-            trouvees.append(adresse[0])
-    except OSError:
-        pass
+    for sonde in _SONDES:
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.connect(sonde)
+                trouvees.append(s.getsockname()[0])
+        except OSError:
+            continue
     resultat: list[str] = []
     for a in trouvees:
         if _utilisable(a) and a not in resultat:

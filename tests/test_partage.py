@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import socket
 import xml.etree.ElementTree as ET
 from urllib.parse import parse_qs, urlsplit
 
@@ -35,9 +34,33 @@ def test_sans_reseau_aucune_adresse(monkeypatch):
             raise OSError("Network is unreachable")
 
     monkeypatch.setattr(partage.socket, "socket", SansReseau)
-    monkeypatch.setattr(partage.socket, "getaddrinfo", lambda *a, **k: [(socket.AF_INET, 0, 0, "", ("127.0.1.1", 0))])
     assert partage.adresses_locales() == []
     assert partage.invitations(8501, "a", "s", "h") == []
+
+
+def test_reseau_local_sans_internet(monkeypatch):
+    """Partage de connexion sans Internet : seule la route du réseau privé existe."""
+
+    class ReseauPrive:
+        def __init__(self, *args, **kwargs):
+            self.source = None
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def connect(self, adresse):
+            if not adresse[0].startswith("10."):
+                raise OSError("Network is unreachable")
+            self.source = "10.42.0.1"
+
+        def getsockname(self):
+            return (self.source, 40000)
+
+    monkeypatch.setattr(partage.socket, "socket", ReseauPrive)
+    assert partage.adresses_locales() == ["10.42.0.1"]
 
 
 def test_lien_de_la_page_tablette_sur_l_hypothese():
