@@ -27,6 +27,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
+import shapely
+import shapely.geometry
+
 from esquisse.erreurs import Concurrence, DonneeInvalide, SchemaInvalide
 from esquisse.fichiers import ecrire_json, verrou
 from esquisse.geojson import verifier_id
@@ -611,6 +614,23 @@ class CarteFeuille:
     version: Version | None  # la version de référence réduite aux esquisses liées
     fiches: dict[str, str] = field(default_factory=dict)  # id d'esquisse -> actions, pour les infobulles
     nb_actions: int = 0
+
+    def emprise(self, marge: float = 0.15, cote_min: float = 0.03) -> tuple[float, float, float, float] | None:
+        """L'emprise (ouest, sud, est, nord, en degrés) des esquisses liées, avec une marge ; ``None`` sans esquisse.
+
+        Une esquisse seule (un point, un pôle) reçoit une emprise d'au moins ``cote_min`` degrés
+        (≈ 2 à 3 km) : la carte s'y centre sans zoomer jusqu'à la rue.
+        """
+        if self.version is None or not self.version.entites:
+            return None
+        geometries = [shapely.geometry.shape(e["geometry"]) for e in self.version.entites if e.get("geometry")]
+        if not geometries:
+            return None
+        x0, y0, x1, y1 = (float(v) for v in shapely.total_bounds(geometries))
+        dx = max(x1 - x0, cote_min) * (0.5 + marge)
+        dy = max(y1 - y0, cote_min) * (0.5 + marge)
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        return (cx - dx, max(cy - dy, -85.0), cx + dx, min(cy + dy, 85.0))
 
 
 def carte(h: Hypothese | None, f: FeuilleDeRoute, orientation: str | None = None) -> CarteFeuille:

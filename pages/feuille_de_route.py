@@ -253,6 +253,11 @@ elif vue == "Carte":
     except EsquisseErreur as exc:
         st.error(str(exc))
         st.stop()
+    # La carte s'ouvre sur les esquisses de toute la feuille de route (pas seulement l'orientation
+    # filtrée : changer de filtre ne recharge pas la carte).
+    emprise = (contenu if orientation is None else fdr.carte(hyp, lue)).emprise()
+    if emprise is not None:
+        parametres = replace(parametres, emprise=emprise)
     n = len(contenu.version.entites) if contenu.version else 0
     resume_carte.caption(
         f"{n} esquisse(s) liée(s) à {contenu.nb_actions} action(s). Touchez une esquisse pour voir ses actions."

@@ -10,9 +10,11 @@ from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
+import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
+from shapely.geometry import shape
 
 from esquisse import feuille_de_route as fdr
 from esquisse.erreurs import Concurrence, DonneeInvalide, SchemaInvalide
@@ -269,6 +271,30 @@ def test_carte_des_esquisses_liees(dossier):
     assert {e["id"] for e in partielle.version.entites} == {i for a in o.actions for i in a.entites}
     assert partielle.nb_actions == len(o.actions)
     assert fdr.carte(None, f).version is None
+
+
+def test_la_carte_s_ouvre_sur_les_esquisses_liees(dossier):
+    f = fdr.lire(dossier)
+    h = fdr.hypothese_de_reference(dossier, f)
+    tout = fdr.carte(h, f)
+    ouest, sud, est, nord = tout.emprise()
+    # Chaque esquisse liée est dans l'emprise, avec de la marge…
+    for e in tout.version.entites:
+        x0, y0, x1, y1 = shape(e["geometry"]).bounds
+        assert ouest < x0 and sud < y0 and est > x1 and nord > y1
+    # … et l'emprise est celle des esquisses, bien plus serrée que le territoire de l'atelier.
+    x0, y0, x1, y1 = shapely.total_bounds([shape(e["geometry"]) for e in tout.version.entites])
+    assert est - ouest == pytest.approx((x1 - x0) * 1.3) and nord - sud == pytest.approx((y1 - y0) * 1.3)
+    # Une seule esquisse ponctuelle : une emprise de quelques kilomètres, centrée sur elle.
+    (point,) = [e for e in tout.version.entites if e["geometry"]["type"] == "Point"][:1]
+    seule = fdr.CarteFeuille(replace(tout.version, entites=(point,)), {}, 1)
+    ouest, sud, est, nord = seule.emprise()
+    lon, lat = point["geometry"]["coordinates"]
+    assert (ouest + est) / 2 == pytest.approx(lon) and (sud + nord) / 2 == pytest.approx(lat)
+    assert est - ouest == pytest.approx(0.03 * 1.3)
+    # Rien de lié : pas d'emprise, la carte garde celle de l'atelier.
+    assert fdr.CarteFeuille(None).emprise() is None
+    assert fdr.CarteFeuille(replace(tout.version, entites=())).emprise() is None
 
 
 def test_lien_vers_une_esquisse_disparue(dossier):
