@@ -11,7 +11,7 @@ from streamlit_folium import st_folium
 from esquisse import brouillons, vues
 from esquisse.ateliers import Atelier
 from esquisse.carte import ParametresCarte, construire_carte, groupe_esquisses
-from esquisse.edition import construire_changements, en_attente, etat_navigateur, lire_dessins
+from esquisse.edition import construire_changements, en_attente, etat_navigateur, lire_dessins, rebaser
 from esquisse.erreurs import EsquisseErreur
 from esquisse.geojson import ROLES
 from esquisse.seances import Hypothese
@@ -51,7 +51,7 @@ class Poste:
         return retour
 
     def attente(self):
-        return en_attente(self.etat.dessins, self.etat.acquittes)
+        return en_attente(rebaser(self.etat.dessins, self.etat.enregistres), self.etat.acquittes)
 
     def dernier_dessin(self, retour: dict) -> str | None:
         return ((retour.get("last_active_drawing") or {}).get("properties") or {}).get("esq_id")
@@ -81,6 +81,10 @@ class Poste:
         etat.selection = None
         if resultat.version:
             etat.vu = resultat.version.numero
+            # Ce que ce poste vient d'écrire est la base de ses prochaines retouches (voir ``rebaser``) ;
+            # pas pour une esquisse en conflit : la version enregistrée n'y est pas la sienne.
+            en_conflit = {c.id for c in resultat.conflits}
+            etat.enregistres.update({c.id: resultat.version.numero for c in changements if c.id not in en_conflit})
             etat.message = message_ok or f"Version {resultat.version.numero} enregistrée : {resultat.version.message}."
             return True
         etat.message = "Aucun changement par rapport à la version enregistrée."

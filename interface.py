@@ -314,6 +314,7 @@ def poste() -> str:
 class EtatEdition:
     annotations: dict[str, Annotation] = field(default_factory=dict)
     acquittes: dict[str, int] = field(default_factory=dict)
+    enregistres: dict[str, int] = field(default_factory=dict)  # esquisse -> dernière version écrite par ce poste
     abandonner: list[str] = field(default_factory=list)
     conflits: list[Conflit] = field(default_factory=list)
     dessins: list = field(default_factory=list)  # derniers changements locaux reçus de la carte

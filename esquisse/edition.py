@@ -9,7 +9,7 @@ prépare l'état que la carte doit afficher.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from esquisse.erreurs import DonneeInvalide
 from esquisse.geojson import ROLES, normaliser_geometrie, verifier_id
@@ -71,8 +71,8 @@ def lire_dessins(brut) -> Lecture:
             base = _entier(props.get("esq_base"))
             local = _entier(props.get("esq_local")) or 0
             if props.get("esq_supprime"):
-                if base is None:
-                    continue
+                # Sans base, c'est un dessin jamais enregistré… à moins que ce poste ne vienne de
+                # l'enregistrer : ``rebaser`` tranche, avec ce que le poste a écrit.
                 lecture.dessins.append(DessinLocal(identifiant, base, local, supprime=True))
                 continue
             geometrie = normaliser_geometrie(f.get("geometry"))
@@ -89,6 +89,28 @@ def lire_dessins(brut) -> Lecture:
         except (DonneeInvalide, AttributeError, TypeError) as exc:
             lecture.erreurs.append(f"Un dessin n'a pas pu être lu : {exc}")
     return lecture
+
+
+def rebaser(dessins: list[DessinLocal], enregistres: dict[str, int]) -> list[DessinLocal]:
+    """Les dessins, chacun rapporté à la dernière version que ce poste a écrite pour lui.
+
+    La carte n'apprend la nouvelle base d'une esquisse qu'en recevant l'accusé de son
+    enregistrement. Une retouche faite dans l'intervalle (quelques dixièmes de seconde) part
+    encore de l'ancienne base, ou d'aucune pour un dessin tout neuf. Or le dessin local contient
+    déjà ce que ce poste a enregistré : sa vraie base est la version écrite par ce poste
+    (``enregistres`` : identifiant -> numéro). Sans cela, la retouche passerait pour un second
+    ajout, ou pour une modification concurrente de soi-même, et finirait en conflit.
+    Une suppression sans base d'un dessin jamais enregistré n'a rien à supprimer : elle est écartée.
+    """
+    resultat = []
+    for d in dessins:
+        base = enregistres.get(d.id)
+        if base is not None and (d.base is None or d.base < base):
+            d = replace(d, base=base)
+        if d.supprime and d.base is None:
+            continue
+        resultat.append(d)
+    return resultat
 
 
 def en_attente(dessins: list[DessinLocal], acquittes: dict[str, int]) -> list[DessinLocal]:
@@ -134,7 +156,8 @@ def construire_changements(
     for d in dessins:
         traites.add(d.id)
         if d.supprime:
-            changements.append(Changement(d.id, d.base, None))
+            if d.base is not None:  # un dessin jamais enregistré n'a rien à supprimer
+                changements.append(Changement(d.id, d.base, None))
             continue
         precedente = depot.entites(d.base).get(d.id) if d.base else None
         props = dict(precedente["properties"]) if precedente else {}

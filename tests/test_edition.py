@@ -12,6 +12,7 @@ from esquisse.edition import (
     en_attente,
     etat_navigateur,
     lire_dessins,
+    rebaser,
 )
 from esquisse.erreurs import DonneeInvalide
 from esquisse.legende import LEGENDE_DEFAUT
@@ -34,15 +35,62 @@ def test_lecture_des_dessins_et_erreurs():
         [
             dessin_brut("e1", ZONE, esq_categorie="projet"),
             dessin_brut("e2", None, base=3, local=2, esq_supprime=True),
-            dessin_brut("e3", None, esq_supprime=True),  # nouveau puis supprimé : rien à faire
+            dessin_brut("e3", None, esq_supprime=True),  # sans base : à trancher par ``rebaser``
             dessin_brut("../x", ZONE),
             dessin_brut("e4", {"type": "Point", "coordinates": [999, 0]}),
             dessin_brut("e1", LIGNE),  # doublon ignoré
         ]
     )
-    assert [d.id for d in lecture.dessins] == ["e1", "e2"]
+    assert [d.id for d in lecture.dessins] == ["e1", "e2", "e3"]
     assert lecture.dessins[0].categorie == "projet" and lecture.dessins[1].supprime
     assert len(lecture.erreurs) == 2
+    # Un dessin nouveau puis effacé, jamais enregistré par ce poste : rien à faire.
+    assert [d.id for d in rebaser(lecture.dessins, {})] == ["e1", "e2"]
+    assert construire_changements([lecture.dessins[2]], {}, None, LEGENDE_DEFAUT, "M", "elu", "x") == []
+
+
+def _retouche(dessin: DessinLocal, zone: dict) -> DessinLocal:
+    return DessinLocal(dessin.id, dessin.base, dessin.local + 1, geometrie=zone, categorie=dessin.categorie)
+
+
+def test_retouche_avant_l_accuse_rapportee_a_la_version_ecrite_par_ce_poste(tmp_path):
+    """Enregistrer, puis retoucher aussitôt, avant que la carte ait reçu l'accusé : la retouche
+    part encore de « aucune base ». Elle doit s'appliquer à la version que ce poste vient
+    d'écrire, sans conflit et sans perdre le titre saisi."""
+    depot = Depot(tmp_path / "h")
+    (d,) = lire_dessins([dessin_brut("z", ZONE, esq_categorie="projet")]).dessins
+    (c,) = construire_changements([d], {"z": Annotation(titre="Gare")}, depot, LEGENDE_DEFAUT, "M", "elu", "t1")
+    v1 = depot.enregistrer([c], "M", "elu").version.numero
+    enregistres = {"z": v1}
+
+    deplacee = {"type": "Polygon", "coordinates": [[[3, 48.4], [3.2, 48.4], [3.2, 48.5], [3, 48.4]]]}
+    retouche = _retouche(d, deplacee)  # base toujours None côté navigateur
+    assert retouche.base is None
+    (r,) = rebaser([retouche], enregistres)
+    assert r.base == v1
+    changements = construire_changements([r], {}, depot, LEGENDE_DEFAUT, "M", "elu", "t2")
+    resultat = depot.enregistrer(changements, "M", "elu")
+    assert resultat.conflits == [] and resultat.version.numero == v1 + 1
+    apres = depot.entites(resultat.version.numero)["z"]
+    assert apres["geometry"]["coordinates"][0][1] == [3.2, 48.4] and apres["properties"]["titre"] == "Gare"
+
+    # Sans ``rebaser``, c'est le défaut que corrige ce test : un « ajout » d'une esquisse qui existe déjà.
+    naif = construire_changements([_retouche(d, deplacee)], {}, depot, LEGENDE_DEFAUT, "M", "elu", "t3")
+    assert [k.nature for k in depot.enregistrer(naif, "M", "elu").conflits] == ["ajoutee_des_deux_cotes"]
+
+    # Et l'effacer aussitôt après l'avoir enregistrée la supprime bel et bien.
+    effacee = DessinLocal("z", None, 9, supprime=True)
+    (e,) = rebaser([effacee], {"z": resultat.version.numero})
+    (suppression,) = construire_changements([e], {}, depot, LEGENDE_DEFAUT, "M", "elu", "t4")
+    assert "z" not in depot.entites(depot.enregistrer([suppression], "M", "elu").version.numero)
+
+
+def test_rebaser_ne_recule_jamais_une_base_plus_recente():
+    # La carte a déjà reçu une version plus récente (d'un autre poste) : sa base est gardée.
+    d = DessinLocal("z", 7, 3, geometrie=ZONE)
+    assert rebaser([d], {"z": 5}) == [d]
+    assert rebaser([DessinLocal("z", 4, 3, geometrie=ZONE)], {"z": 5})[0].base == 5
+    assert rebaser([d], {}) == [d]
 
 
 def test_en_attente_selon_les_accuses():

@@ -282,8 +282,12 @@
       var id = couche.esqId;
       var m = etat.meta[id];
       if (!m) return;
-      if (m.base !== null && m.base !== undefined) etat.tombes[id] = { base: m.base, local: compteur() };
-      else etat.oublies[id] = true; // dessin jamais enregistré, effacé : à ne jamais rétablir
+      var base = m.base === undefined ? null : m.base;
+      // Sans base, le dessin n'a peut-être jamais été enregistré… ou vient de l'être, sans que
+      // l'accusé soit encore arrivé : la suppression est envoyée quand même, et Python la
+      // rapporte à la version que ce poste a écrite, ou l'écarte (edition.rebaser).
+      etat.tombes[id] = { base: base, local: compteur() };
+      if (base === null) etat.oublies[id] = true; // à ne jamais rétablir depuis un brouillon
       delete etat.couches[id];
       delete etat.meta[id];
     });

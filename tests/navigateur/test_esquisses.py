@@ -240,3 +240,27 @@ def test_modifier_les_sommets_puis_supprimer(hors_ligne, hypothese):
     assert derniere_version(h)["features"] == []
     assert len(h.depot().lire(2).entites) == 1
     sans_erreur_js(cadre)
+
+
+def test_dessin_efface_avant_tout_enregistrement_ne_laisse_rien(hors_ligne, hypothese):
+    """Un dessin effacé avant d'être enregistré : rien en attente, rien d'écrit, rien ne revient."""
+    h, url = hypothese
+    contexte, _ = hors_ligne()
+    page, cadre = ouvrir(contexte, url)
+    dessiner_zone(page, cadre, [(0.3, 0.3), (0.5, 0.3), (0.5, 0.5), (0.3, 0.5)])
+    page.get_by_role("button", name="Enregistrer (1)").wait_for()
+    iframe = page.frame_locator(IFRAME_CARTE)
+    iframe.locator("a.leaflet-draw-edit-remove").click()
+    centre = cadre.evaluate(
+        "(() => { const c = Object.values(Esquisse.dessin.etat.couches)[0]; "
+        "const p = Esquisse.carte.latLngToContainerPoint(c.getBounds().getCenter()); return [p.x, p.y]; })()"
+    )
+    carte = boite_carte(page)
+    page.mouse.click(carte["x"] + centre[0], carte["y"] + centre[1])
+    iframe.get_by_role("link", name="Valider").click()
+    page.get_by_role("button", name="Enregistrer (0)").wait_for()
+    page.wait_for_timeout(2500)  # plusieurs tours de la veille : le dessin effacé ne revient pas
+    assert cadre.evaluate("Object.keys(Esquisse.dessin.etat.couches).length") == 0
+    assert page.get_by_role("button", name="Enregistrer (0)").is_disabled()
+    assert h.depot().numero_courant() == 0
+    sans_erreur_js(cadre)
