@@ -34,6 +34,7 @@ from esquisse.affichage import empreinte_fichier
 from esquisse.ateliers import Atelier
 from esquisse.couches import charger_couche
 from esquisse.legende import Categorie, categorie_ou_inconnue
+from esquisse.perimetres import appartenances
 from esquisse.territoire import LAMBERT93, epsg_metrique, epsg_pour
 from esquisse.versions import DOSSIER_VERSIONS, Depot, nom_fichier
 
@@ -158,9 +159,16 @@ def _territoire(code, nom) -> Territoire | None:
 
 
 def construire_referentiel(
-    communes: gpd.GeoDataFrame | None, territoires: gpd.GeoDataFrame | None = None
+    communes: gpd.GeoDataFrame | None,
+    territoires: gpd.GeoDataFrame | None = None,
+    appartenances: Mapping[str, Mapping[str, tuple[str, str]]] | None = None,
 ) -> Referentiel:
-    """Référentiel à partir de la couche des communes (et, si elle existe, des territoires de projet)."""
+    """Référentiel à partir de la couche des communes (et, si elle existe, des territoires de projet).
+
+    ``appartenances`` (genre ``epci``/``scot`` -> code INSEE -> (code, nom)) complète ce que les
+    communes ne disent pas : une couche de communes d'ADMIN EXPRESS donne le SIREN de l'EPCI
+    sans son nom, et rien du SCoT ; les couches EPCI et SCoT de l'atelier le savent.
+    """
     if communes is None or len(communes) == 0:
         vide = np.array([], dtype=object)
         return Referentiel(Projection(LAMBERT93), vide, shapely.STRtree(vide), (), (), (), ())
@@ -175,10 +183,23 @@ def construire_referentiel(
     commune = tuple(
         Territoire(_texte(c), _texte(n)) for c, n in zip(colonne("code_insee"), colonne("nom"), strict=True)
     )
-    epci = tuple(_territoire(c, n) for c, n in zip(colonne("epci_siren"), colonne("epci_nom"), strict=True))
-    scot = tuple(
-        _territoire(c, n) for c, n in zip(colonne("scot_porteur_siren"), colonne("scot_porteur_nom"), strict=True)
-    )
+    appartenances = appartenances or {}
+
+    def groupement(genre: str, col_code: str, col_nom: str) -> tuple[Territoire | None, ...]:
+        autres = appartenances.get(genre, {})
+        resultat = []
+        for t_commune, c, n in zip(commune, colonne(col_code), colonne(col_nom), strict=True):
+            t = _territoire(c, n)
+            autre = autres.get(t_commune.code)
+            # La couche du groupement nomme ce que la commune ne fait que coder, ou rattache la
+            # commune qui ne dit rien ; elle ne contredit jamais ce que la commune dit.
+            if autre and (t is None or (t.code == autre[0] and t.nom == t.code)):
+                t = Territoire(*autre)
+            resultat.append(t)
+        return tuple(resultat)
+
+    epci = groupement("epci", "epci_siren", "epci_nom")
+    scot = groupement("scot", "scot_porteur_siren", "scot_porteur_nom")
     population = tuple(int(p) if _texte(p) else 0 for p in colonne("population"))
     ordre = sorted(range(len(commune)), key=lambda k: (cle_tri(commune[k].nom), commune[k].code))
     rang = tuple(int(r) for r in np.argsort(ordre))
@@ -196,10 +217,14 @@ def construire_referentiel(
 
 
 @functools.lru_cache(maxsize=8)
-def _referentiel_en_cache(communes: tuple | None, territoires: tuple | None) -> Referentiel:
+def _referentiel_en_cache(
+    communes: tuple | None, territoires: tuple | None, epci: tuple | None = None, scot: tuple | None = None
+) -> Referentiel:
     gdf_communes = charger_couche(communes[0], "communes") if communes else None
     gdf_territoires = charger_couche(territoires[0], "territoires") if territoires else None
-    return construire_referentiel(gdf_communes, gdf_territoires)
+    groupes = {"epci": epci, "scot": scot}
+    autres = {g: appartenances(communes, ref, g) for g, ref in groupes.items() if ref} if communes else {}
+    return construire_referentiel(gdf_communes, gdf_territoires, autres)
 
 
 def referentiel(atelier: Atelier) -> Referentiel:
@@ -209,7 +234,7 @@ def referentiel(atelier: Atelier) -> Referentiel:
     """
     cles = [
         empreinte_fichier(atelier.chemin_couche(genre)) if genre in atelier.couches else None
-        for genre in ("communes", "territoires")
+        for genre in ("communes", "territoires", "epci", "scot")
     ]
     return _referentiel_en_cache(*cles)
 

@@ -144,6 +144,20 @@ def _groupements(communes_ref: tuple, couche_ref: tuple | None, genre: str) -> t
     return tuple(sorted(resultat.values(), key=lambda g: g.nom.casefold()))
 
 
+def appartenances(communes_ref: tuple, couche_ref: tuple | None, genre: str) -> dict[str, tuple[str, str]]:
+    """Code INSEE de chaque commune -> (code, nom) de son EPCI ou de son SCoT.
+
+    Lu sur les communes quand elles le disent, complété par la couche du groupement (noms
+    manquants, ou communes sans groupement renseigné, rattachées par la géométrie) : comme
+    :func:`groupements`, à partir des empreintes des fichiers de couches.
+    """
+    resultat: dict[str, tuple[str, str]] = {}
+    for g in _groupements(communes_ref, couche_ref, genre):
+        for code in g.communes:
+            resultat.setdefault(code, (g.code, g.nom))
+    return resultat
+
+
 def chiffres(atelier: Atelier, codes: tuple[str, ...] | list[str]) -> Chiffres:
     """Nombre de communes, population et superficie (km², en projection métrique) de la sélection."""
     if not codes:

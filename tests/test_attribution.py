@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import geopandas as gpd
 import numpy as np
 import pyogrio
@@ -222,3 +224,37 @@ def test_attribution_vectorisee_egale_a_l_unitaire(gascogne):
     lot = attribuer_entites(ref, entites)
     for e in entites:
         assert attribuer_entites(ref, [e])[e["id"]] == lot[e["id"]]
+
+
+def test_communes_sans_noms_d_epci_ni_scot_completees_par_leurs_couches(projets):
+    """Une couche de communes comme ADMIN EXPRESS : SIREN de l'EPCI sans son nom, rien du SCoT.
+    Les couches EPCI et SCoT de l'atelier nomment l'EPCI et rattachent chaque commune à son SCoT."""
+    atelier = charger_atelier(projets, "gascogne-toulouse")
+    livrees = atelier.couche("communes")
+    appauvries = livrees.copy()
+    appauvries["epci_nom"] = None
+    appauvries["scot_porteur_siren"] = None
+    appauvries["scot_porteur_nom"] = None
+    (atelier.dossier / "couches").mkdir(exist_ok=True)
+    appauvries.to_file(atelier.dossier / "couches" / "communes-admin-express.geojson", driver="GeoJSON")
+    donnees = json.loads((atelier.dossier / "atelier.json").read_text(encoding="utf-8"))
+    donnees["couches"]["communes"] = "atelier:couches/communes-admin-express.geojson"
+    (atelier.dossier / "atelier.json").write_text(json.dumps(donnees), encoding="utf-8")
+    atelier = charger_atelier(projets, "gascogne-toulouse")
+
+    noms = ["L'Isle-Jourdain", "Pujaudran", "Toulouse", "Colomiers"]
+    (a,) = attribuer_entites(referentiel(atelier), [entite("z", zone_sur(livrees, noms))]).values()
+    attendues = livrees[livrees["nom"].isin(noms)]
+    # Les mêmes EPCI et SCoT, avec leurs noms, qu'avec la couche livrée complète.
+    assert {(t.code, t.nom) for t in a.epci} == set(zip(attendues["epci_siren"], attendues["epci_nom"], strict=True))
+    scot = attendues.dropna(subset=["scot_porteur_siren"])
+    assert {t.code for t in a.scot} == set(scot["scot_porteur_siren"])
+    assert all(t.nom != t.code for t in a.scot)
+
+    # Sans couche EPCI ni SCoT dans l'atelier : le SIREN seul, et pas de SCoT inventé.
+    del donnees["couches"]["epci"], donnees["couches"]["scot"]
+    (atelier.dossier / "atelier.json").write_text(json.dumps(donnees), encoding="utf-8")
+    atelier = charger_atelier(projets, "gascogne-toulouse")
+    (b,) = attribuer_entites(referentiel(atelier), [entite("z", zone_sur(livrees, noms))]).values()
+    assert {t.code for t in b.epci} == set(attendues["epci_siren"]) and all(t.nom == t.code for t in b.epci)
+    assert b.scot == ()
