@@ -34,7 +34,7 @@ from esquisse.affichage import empreinte_fichier
 from esquisse.ateliers import Atelier
 from esquisse.couches import charger_couche
 from esquisse.legende import Categorie, categorie_ou_inconnue
-from esquisse.perimetres import appartenances
+from esquisse.perimetres import appartenances as appartenances_des_communes
 from esquisse.territoire import LAMBERT93, epsg_metrique, epsg_pour
 from esquisse.versions import DOSSIER_VERSIONS, Depot, nom_fichier
 
@@ -223,7 +223,7 @@ def _referentiel_en_cache(
     gdf_communes = charger_couche(communes[0], "communes") if communes else None
     gdf_territoires = charger_couche(territoires[0], "territoires") if territoires else None
     groupes = {"epci": epci, "scot": scot}
-    autres = {g: appartenances(communes, ref, g) for g, ref in groupes.items() if ref} if communes else {}
+    autres = {g: appartenances_des_communes(communes, ref, g) for g, ref in groupes.items() if ref} if communes else {}
     return construire_referentiel(gdf_communes, gdf_territoires, autres)
 
 
