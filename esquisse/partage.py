@@ -8,6 +8,7 @@ Aucune requête ne sort sur le réseau pour trouver l'adresse.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 from dataclasses import dataclass
@@ -64,6 +65,7 @@ def lien_tablette(hote: str, port: int, atelier: str, seance: str, hypothese: st
     return f"http://{hote}:{int(port)}/tablette?{requete}"
 
 
+@functools.lru_cache(maxsize=64)  # le même lien revient à chaque réexécution de la page
 def code_qr_svg(texte: str) -> str:
     """Le code QR de ``texte`` en SVG, noir sur blanc, avec sa marge, lisible à l'écran comme au mur."""
     return segno.make(texte, error="m", micro=False).svg_inline(scale=6, border=4, dark="#000", light="#fff")

@@ -22,6 +22,29 @@
   }
   Esquisse.element = element;
 
+  // Pointe de flèche au bout des lignes de trait « flèche » : un marqueur SVG par couleur, créé
+  // une fois dans le rendu SVG ``svg`` sous l'identifiant ``id`` (unique dans le document).
+  Esquisse.marqueurFleche = function (svg, id, couleur) {
+    if (!svg.querySelector("#" + id)) {
+      var ns = "http://www.w3.org/2000/svg";
+      var defs = svg.querySelector("defs") || svg.insertBefore(document.createElementNS(ns, "defs"), svg.firstChild);
+      var m = document.createElementNS(ns, "marker");
+      m.setAttribute("id", id);
+      m.setAttribute("viewBox", "0 0 10 10");
+      m.setAttribute("refX", "6");
+      m.setAttribute("refY", "5");
+      m.setAttribute("markerWidth", "4");
+      m.setAttribute("markerHeight", "4");
+      m.setAttribute("orient", "auto-start-reverse");
+      var pointe = document.createElementNS(ns, "path");
+      pointe.setAttribute("d", "M 0 0 L 10 5 L 0 10 z");
+      pointe.setAttribute("fill", couleur);
+      m.appendChild(pointe);
+      defs.appendChild(m);
+    }
+    return "url(#" + id + ")";
+  };
+
   // Style Leaflet d'une esquisse selon sa catégorie de légende et sa nature (point, ligne,
   // zone) : le même sur la carte d'édition, la tablette, la projection et les comparaisons.
   var TIRETS = { tirets: "12 9", pointilles: "1 9" };

@@ -37,7 +37,6 @@
     enAttente: {},
     modeActif: false,
     differe: null,
-    fleches: {},
     oublies: {},
   };
   D.etat = etat;
@@ -112,27 +111,7 @@
   // Flèche au bout des lignes de trait « flèche » : un marqueur SVG par couleur.
   function marqueurFleche(couleur) {
     var svg = etat.rendu && etat.rendu._container;
-    if (!svg) return null;
-    var id = "esq-fleche-" + couleur.replace("#", "");
-    if (!etat.fleches[id]) {
-      var ns = "http://www.w3.org/2000/svg";
-      var defs = svg.querySelector("defs") || svg.insertBefore(document.createElementNS(ns, "defs"), svg.firstChild);
-      var m = document.createElementNS(ns, "marker");
-      m.setAttribute("id", id);
-      m.setAttribute("viewBox", "0 0 10 10");
-      m.setAttribute("refX", "6");
-      m.setAttribute("refY", "5");
-      m.setAttribute("markerWidth", "4");
-      m.setAttribute("markerHeight", "4");
-      m.setAttribute("orient", "auto-start-reverse");
-      var p = document.createElementNS(ns, "path");
-      p.setAttribute("d", "M 0 0 L 10 5 L 0 10 z");
-      p.setAttribute("fill", couleur);
-      m.appendChild(p);
-      defs.appendChild(m);
-      etat.fleches[id] = true;
-    }
-    return "url(#" + id + ")";
+    return svg ? Esquisse.marqueurFleche(svg, "esq-fleche-" + couleur.replace("#", ""), couleur) : null;
   }
 
   function appliquerStyle(couche) {

@@ -60,27 +60,8 @@
   // Flèche au bout d'une ligne : un marqueur SVG par couleur et par carte (deux cartes
   // partagent le même document : les identifiants doivent rester uniques).
   function marqueurFleche(etat, couleur) {
-    var svg = etat.rendu._container;
     var id = "esq-lecture-fleche-" + L.stamp(etat.carte) + "-" + couleur.replace("#", "");
-    if (!etat.fleches[id]) {
-      var ns = "http://www.w3.org/2000/svg";
-      var defs = svg.querySelector("defs") || svg.insertBefore(document.createElementNS(ns, "defs"), svg.firstChild);
-      var m = document.createElementNS(ns, "marker");
-      m.setAttribute("id", id);
-      m.setAttribute("viewBox", "0 0 10 10");
-      m.setAttribute("refX", "6");
-      m.setAttribute("refY", "5");
-      m.setAttribute("markerWidth", "4");
-      m.setAttribute("markerHeight", "4");
-      m.setAttribute("orient", "auto-start-reverse");
-      var chemin = document.createElementNS(ns, "path");
-      chemin.setAttribute("d", "M 0 0 L 10 5 L 0 10 z");
-      chemin.setAttribute("fill", couleur);
-      m.appendChild(chemin);
-      defs.appendChild(m);
-      etat.fleches[id] = true;
-    }
-    return "url(#" + id + ")";
+    return Esquisse.marqueurFleche(etat.rendu._container, id, couleur);
   }
 
   function fiche(p, c, donnees) {
@@ -169,7 +150,7 @@
   }
 
   Lecture.afficher = function (carte, donnees) {
-    var etat = { carte: carte, fleches: {}, couches: {} };
+    var etat = { carte: carte, couches: {} };
     var legende = {};
     (donnees.legende || []).forEach(function (c) {
       legende[c.id] = c;

@@ -70,6 +70,16 @@ def glisser(page, r: dict, dx: float, dy: float) -> None:
     page.wait_for_timeout(800)  # fin de l'inertie de Leaflet
 
 
+# Chaque trait terminé par une flèche : la carte qui le porte, sa couleur, celle de sa pointe
+# (le marqueur SVG qu'il désigne doit exister dans le document).
+FLECHES = """() => Array.from(document.querySelectorAll('path[marker-end]')).map((p) => {
+  const m = document.getElementById(p.getAttribute('marker-end').slice(5, -1));
+  const pointe = m && m.querySelector('path');
+  return {carte: p.closest('.leaflet-container').id, trait: p.getAttribute('stroke'),
+          pointe: pointe && pointe.getAttribute('fill')};
+})"""
+
+
 def test_deux_cartes_synchronisees(serveur_demo, hors_ligne):
     contexte, reseau = hors_ligne()
     page = contexte.new_page()
@@ -88,6 +98,10 @@ def test_deux_cartes_synchronisees(serveur_demo, hors_ligne):
             ".filter(p => p.getBoundingClientRect().width > 0).length"
         )
         assert n >= 7 and peintes >= 4, (nom, n, peintes)
+    # Les liens de réciprocité (trait « flèche ») ont leur pointe, de leur couleur, sur chaque carte.
+    fleches = cadre.evaluate(FLECHES)
+    assert {f["carte"] for f in fleches} == {"map_div", "map_div2"}, fleches
+    assert all(f["pointe"] == f["trait"] == "#0f7b6c" for f in fleches), fleches
     titres = cadre.locator(".esq-titre-carte").all_inner_texts()
     assert titres[0].startswith("A · A — Le Gers") and titres[1].startswith("B · B — Mobilités")
     capture(page, "comparer-cote-a-cote-1920x1080")
@@ -167,6 +181,9 @@ def test_infobulle_de_la_carte_d_edition(serveur_demo, hors_ligne):
     # on laisse la page finir sa mise en page avant de viser.
     page.wait_for_timeout(800)
     cadre = next(f for f in page.frames if "streamlit_folium" in f.url)
+    # Sur la carte d'édition aussi, les liens de réciprocité ont leur pointe de flèche.
+    fleches = cadre.evaluate(FLECHES)
+    assert fleches and all(f["pointe"] == f["trait"] == "#0f7b6c" for f in fleches), fleches
     iframe = page.locator(IFRAME_CARTE).first.bounding_box()
     r = cadre.evaluate(
         "([lat, lng]) => { const p = Esquisse.carte.latLngToContainerPoint([lat, lng]);"

@@ -199,6 +199,19 @@ def test_dessins_d_un_poste_ferme_repris_par_un_autre(hors_ligne, hypothese):
     sans_erreur_js(cadre_b)
 
 
+def effacer_la_premiere_esquisse(page, cadre) -> None:
+    """Outil « Supprimer », un clic au centre de la première esquisse de la carte, « Valider »."""
+    iframe = page.frame_locator(IFRAME_CARTE)
+    iframe.locator("a.leaflet-draw-edit-remove").click()
+    centre = cadre.evaluate(
+        "(() => { const c = Object.values(Esquisse.dessin.etat.couches)[0]; "
+        "const p = Esquisse.carte.latLngToContainerPoint(c.getBounds().getCenter()); return [p.x, p.y]; })()"
+    )
+    carte = boite_carte(page)
+    page.mouse.click(carte["x"] + centre[0], carte["y"] + centre[1])
+    iframe.get_by_role("link", name="Valider").click()
+
+
 def test_modifier_les_sommets_puis_supprimer(hors_ligne, hypothese):
     h, url = hypothese
     contexte, _ = hors_ligne()
@@ -227,14 +240,7 @@ def test_modifier_les_sommets_puis_supprimer(hors_ligne, hypothese):
     assert shape(apres["geometry"]).area > avant.area  # le sommet tiré vers l'extérieur agrandit la zone
 
     # Supprimer l'esquisse : la version 3 ne l'a plus, la version 2 la garde.
-    iframe.locator("a.leaflet-draw-edit-remove").click()
-    centre = cadre.evaluate(
-        "(() => { const c = Object.values(Esquisse.dessin.etat.couches)[0]; "
-        "const p = Esquisse.carte.latLngToContainerPoint(c.getBounds().getCenter()); return [p.x, p.y]; })()"
-    )
-    carte = boite_carte(page)
-    page.mouse.click(carte["x"] + centre[0], carte["y"] + centre[1])
-    iframe.get_by_role("link", name="Valider").click()
+    effacer_la_premiere_esquisse(page, cadre)
     page.get_by_role("button", name="Enregistrer (1)").click()
     page.get_by_text("Version 3 enregistrée").wait_for()
     assert derniere_version(h)["features"] == []
@@ -249,15 +255,7 @@ def test_dessin_efface_avant_tout_enregistrement_ne_laisse_rien(hors_ligne, hypo
     page, cadre = ouvrir(contexte, url)
     dessiner_zone(page, cadre, [(0.3, 0.3), (0.5, 0.3), (0.5, 0.5), (0.3, 0.5)])
     page.get_by_role("button", name="Enregistrer (1)").wait_for()
-    iframe = page.frame_locator(IFRAME_CARTE)
-    iframe.locator("a.leaflet-draw-edit-remove").click()
-    centre = cadre.evaluate(
-        "(() => { const c = Object.values(Esquisse.dessin.etat.couches)[0]; "
-        "const p = Esquisse.carte.latLngToContainerPoint(c.getBounds().getCenter()); return [p.x, p.y]; })()"
-    )
-    carte = boite_carte(page)
-    page.mouse.click(carte["x"] + centre[0], carte["y"] + centre[1])
-    iframe.get_by_role("link", name="Valider").click()
+    effacer_la_premiere_esquisse(page, cadre)
     page.get_by_role("button", name="Enregistrer (0)").wait_for()
     page.wait_for_timeout(2500)  # plusieurs tours de la veille : le dessin effacé ne revient pas
     assert cadre.evaluate("Object.keys(Esquisse.dessin.etat.couches).length") == 0
