@@ -29,6 +29,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
 # Streamlit refuse les liens symboliques : les fichiers sont copiés dans le dossier servi.
+# axe-core (devDependencies) reste dans node_modules/ : les tests d'accessibilité l'y lisent, rien ne le sert.
 $(VENDOR)/.installe: node_modules/.package-lock.json
 	rm -rf $(VENDOR)
 	mkdir -p $(VENDOR)
@@ -55,6 +56,7 @@ bench: setup systeme
 	$(PY) bench/comparaison.py
 	$(PY) bench/echelle.py
 	$(PY) bench/feuille_de_route.py
+	$(PY) bench/publication.py
 
 propre:
 	rm -rf $(VENV) node_modules $(VENDOR) static/cache .pytest_cache

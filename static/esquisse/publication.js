@@ -54,7 +54,8 @@
     (donnees.entites || []).forEach(function (f) {
       var couche = etat.couches[f.id];
       var p = f.properties || {};
-      if (!couche || p.role || (legende[p.categorie] || {}).geometrie === "texte") return;
+      // Sur la carte des changements, seules les esquisses qui changent sont nommées.
+      if (!couche || p.role || p.etat === "inchangee" || (legende[p.categorie] || {}).geometrie === "texte") return;
       var texte = (p.n ? p.n + ". " : "") + (p.titre || (legende[p.categorie] || {}).nom || "");
       couche.unbindTooltip();
       couche.bindTooltip(element("span", null, texte), {
