@@ -116,8 +116,11 @@
       var el = couche.getElement ? couche.getElement() : couche._path;
       var oui = ids.indexOf(id) >= 0;
       if (el) el.classList.toggle("pub-choisie", oui);
+      var bulle = couche.getTooltip && couche.getTooltip();
+      if (bulle && bulle.getElement()) bulle.getElement().classList.toggle("pub-estompee", !oui);
       if (oui) choisies.push(couche);
     });
+    c.carte.getContainer().classList.add("pub-selection");
     var emprise = L.featureGroup(choisies).getBounds();
     if (emprise.isValid()) c.carte.fitBounds(emprise.pad(0.3), { maxZoom: 12 });
     var statut = document.getElementById("pub-statut-carte");

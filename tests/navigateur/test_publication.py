@@ -116,6 +116,23 @@ def test_hors_ligne_cartes_et_titres(navigateur, publie):
     contexte.close()
 
 
+def test_feuille_de_route_voir_sur_la_carte(navigateur, publie):
+    """« Voir sur la carte » met en avant les esquisses de l'action, et elles seules."""
+    _, site = publie
+    contexte, sorties = ouvrir_hors_ligne(navigateur, site)
+    page = charger(contexte, site, "feuille-de-route.html")
+    bouton = page.locator("button.pub-voir").first
+    ids = bouton.get_attribute("data-esquisses").split()
+    bouton.click()
+    page.wait_for_function("document.querySelectorAll('#carte-feuille .pub-choisie').length > 0")
+    assert page.locator("#carte-feuille .pub-choisie").count() == len(ids)
+    statut = page.locator("#pub-statut-carte").text_content()
+    assert statut.startswith(f"{len(ids)} esquisse(s) montrée(s) sur la carte")
+    capture(page, "publication-feuille-voir-sur-la-carte")
+    assert not sorties
+    contexte.close()
+
+
 def test_accessibilite_et_captures(navigateur, publie):
     _, site = publie
     for largeur, hauteur in ((1920, 1080), (360, 740)):
