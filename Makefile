@@ -34,6 +34,7 @@ $(VENDOR)/.installe: node_modules/.package-lock.json
 	rm -rf $(VENDOR)
 	mkdir -p $(VENDOR)
 	cp -R node_modules/leaflet/dist $(VENDOR)/leaflet
+	cp node_modules/leaflet/LICENSE $(VENDOR)/leaflet/LICENSE
 	cp -R node_modules/leaflet-draw/dist $(VENDOR)/leaflet-draw
 	mkdir -p $(VENDOR)/leaflet.sync
 	cp node_modules/leaflet.sync/L.Map.Sync.js node_modules/leaflet.sync/LICENSE $(VENDOR)/leaflet.sync/

@@ -63,6 +63,7 @@ GABARITS = Path(__file__).resolve().parent / "gabarits" / "publication"
 COPIES = {
     "vendor/leaflet/leaflet.js": DOSSIER_STATIQUE / "vendor" / "leaflet" / "leaflet.js",
     "vendor/leaflet/leaflet.css": DOSSIER_STATIQUE / "vendor" / "leaflet" / "leaflet.css",
+    "vendor/leaflet/LICENSE": DOSSIER_STATIQUE / "vendor" / "leaflet" / "LICENSE",
     "esquisse/carte.js": DOSSIER_STATIQUE / "esquisse" / "carte.js",
     "esquisse/carte.css": DOSSIER_STATIQUE / "esquisse" / "carte.css",
     "esquisse/lecture.js": DOSSIER_STATIQUE / "esquisse" / "lecture.js",
@@ -73,7 +74,8 @@ COPIES = {
 COUCHES_PUBLIEES = ("communes", "epci", "perimetre")
 COMMUNES_CITEES = 12
 SOURCES_LOGICIELS = (
-    "Cartes : Leaflet 1.9 (licence BSD à 2 clauses), copié dans ce site ; aucun fond de carte en ligne.",
+    "Cartes : Leaflet 1.9 (licence BSD à 2 clauses, texte dans vendor/leaflet/LICENSE), copié dans ce site ; "
+    "aucun fond de carte en ligne.",
     "Site produit par Esquisse, logiciel libre d'atelier des territoires.",
 )
 
@@ -363,10 +365,15 @@ def rassembler(
     couches préparées pour l'affichage, dans le cache de l'application)."""
     avancer = progression or _rien
     jour_demande = verifier_date(date_publication) if date_publication else ""
+    if not atelier.couches:
+        raise DonneeInvalide(
+            f"L'atelier « {atelier.nom} » n'a aucune couche de référence : ajoutez-en (page Couches) avant de le "
+            "publier, ses cartes et ses tableaux en ont besoin."
+        )
     avancer(0.02, "Couches de référence…")
     couches, emprise = _couches(atelier, dossier_cache)
     ref = referentiel(atelier)
-    refs = references(atelier) if atelier.couches else None
+    refs = references(atelier)
     seances = lister_seances(atelier.dossier)
     publiees: list[SeancePubliee] = []
     precedent: tuple[Seance, Hypothese] | None = None
@@ -374,17 +381,17 @@ def rassembler(
     for k, s in enumerate(seances):
         avancer(0.1 + 0.6 * k / max(len(seances), 1), f"Séance « {s.titre} »…")
         hyps = [h for h in lister_hypotheses(s) if h.publiable and h.depot().numero_courant()]
-        hyps_publiees = tuple(_hypothese_publiee(atelier, h, ref, refs) for h in hyps) if refs else ()
+        hyps_publiees = tuple(_hypothese_publiee(atelier, h, ref, refs) for h in hyps)
         dates += [h.le for h in hyps_publiees]
         changement = None
         etat = _etat_publie(s)
         if etat is not None:
-            if precedent is not None and refs:
+            if precedent is not None:
                 changement = _changement(atelier, precedent, (s, etat), ref)
             precedent = (s, etat)
         publiees.append(SeancePubliee(s, hyps_publiees, changement))
     avancer(0.75, "Feuille de route…")
-    feuille = _feuille(atelier) if refs else None
+    feuille = _feuille(atelier)
     modifiee = lire_feuille(atelier.dossier).modifie_le
     if feuille is not None and modifiee:
         dates.append(_date_iso(modifiee))
@@ -393,8 +400,13 @@ def rassembler(
     if jour_demande:
         jour = jour_demande
     else:
-        jour = max((d for d in dates if d), default="") or max((s.date for s in seances), default="")
-        jour = verifier_date(jour) if jour else "1970-01-01"
+        jour = max((d for d in dates if d), default="")
+        if not jour:
+            raise DonneeInvalide(
+                f"L'atelier « {atelier.nom} » n'a encore rien de publié qui soit daté (aucune hypothèse retenue ou "
+                "partagée enregistrée) : indiquez la date de publication."
+            )
+        jour = verifier_date(jour)
     p = atelier.perimetre
     territoire = {
         "emprise": [round(v, 5) for v in emprise],

@@ -15,7 +15,7 @@ import pytest
 from markupsafe import escape
 from streamlit.testing.v1 import AppTest
 
-from esquisse.ateliers import charger_atelier, modifier_fiche
+from esquisse.ateliers import charger_atelier, creer_atelier, modifier_fiche
 from esquisse.erreurs import DonneeInvalide
 from esquisse.feuille_de_route import lire as lire_feuille
 from esquisse.publication import MANIFESTE, ecrire_site, fichiers_site, publier, publier_zip, rassembler
@@ -131,6 +131,17 @@ def test_date_de_publication(projets, tmp_path):
     with pytest.raises(DonneeInvalide, match="Date de publication invalide"):
         _publier(projets, tmp_path / "autre", date_publication="30/06/2026")
     assert not (tmp_path / "autre").exists()
+    # Un atelier sans rien de publié : sa date doit être donnée, et le site n'a que sa page d'accueil.
+    vierge = creer_atelier(projets, "Atelier vierge", "Thème", "Occitanie", couches=atelier.couches)
+    with pytest.raises(DonneeInvalide, match="indiquez la date de publication"):
+        publier(vierge, projets, CACHE, tmp_path / "vierge")
+    site = publier(vierge, projets, CACHE, tmp_path / "vierge", "2026-07-14")
+    assert "Publié le 14 juil. 2026" in (site / "index.html").read_text(encoding="utf-8")
+    assert sorted(p.name for p in site.glob("*.html")) == ["index.html"]
+    sans_couches = creer_atelier(projets, "Atelier sans couches")
+    with pytest.raises(DonneeInvalide, match="aucune couche de référence"):
+        publier(sans_couches, projets, CACHE, tmp_path / "sans-couches", "2026-07-14")
+    assert not (tmp_path / "sans-couches").exists()
 
 
 def test_dossier_cible(projets, tmp_path):

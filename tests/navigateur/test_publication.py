@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from markupsafe import escape
 
-from esquisse.ateliers import charger_atelier
+from esquisse.ateliers import charger_atelier, modifier_fiche
 from esquisse.publication import publier
 from esquisse.reglages import reglage
 from tests.navigateur.conftest import capture
@@ -36,10 +36,21 @@ def _publier(tmp: Path, preparer=None) -> tuple[Path, Path]:
     return projets, site
 
 
+def meme_theme(projets: Path) -> None:
+    """Bassée-Montois rejoint le thème de Gascogne : le site a sa page « Comparer les sites »."""
+    modifier_fiche(projets, "bassee-montois", theme=charger_atelier(projets, ATELIER).theme)
+
+
 @pytest.fixture(scope="module")
 def publie(tmp_path_factory):
-    """La démonstration Gascogne, avec une hypothèse non partagée, un brouillon et un contact à ne pas publier."""
-    return _publier(tmp_path_factory.mktemp("publication"), ajouter_secrets)
+    """La démonstration Gascogne, avec une hypothèse non partagée, un brouillon et un contact à ne pas publier,
+    et un second site du même thème."""
+
+    def preparer(projets: Path) -> None:
+        ajouter_secrets(projets)
+        meme_theme(projets)
+
+    return _publier(tmp_path_factory.mktemp("publication"), preparer)
 
 
 def ouvrir_hors_ligne(navigateur, site: Path, largeur=1920, hauteur=1080):
@@ -90,6 +101,7 @@ def test_hors_ligne_cartes_et_titres(navigateur, publie):
     projets, site = publie
     contexte, sorties = ouvrir_hors_ligne(navigateur, site)
     pages = sorted(p.name for p in site.glob("*.html"))
+    assert "sites.html" in pages and len(pages) == 6
     texte_total = ""
     for nom in pages:
         page = charger(contexte, site, nom)
@@ -105,6 +117,9 @@ def test_hors_ligne_cartes_et_titres(navigateur, publie):
             if identifiant != "carte-territoire":
                 assert carte.locator("svg path").count() > 3, (nom, identifiant)
                 assert carte.locator(".pub-etiquette").count() > 0
+        if nom == "sites.html":  # vignettes SVG des deux sites (esquisse.sites)
+            assert page.locator(".pub-site svg").count() == 2
+            assert page.locator(".pub-site svg path").count() > 10
         texte_total += page.inner_text("body")
         page.close()
     for titre in titres_publies(projets):
@@ -170,7 +185,12 @@ def test_impression(navigateur, publie):
 
 @pytest.mark.parametrize("piege", PIEGES, ids=["img-onerror", "fin-de-script", "svg-onload"])
 def test_textes_pieges_montres_jamais_executes(navigateur, tmp_path, piege):
-    _, site = _publier(tmp_path, lambda projets: pieger(projets, piege))
+    def preparer(projets: Path) -> None:
+        pieger(projets, piege)
+        meme_theme(projets)
+
+    _, site = _publier(tmp_path, preparer)
+    assert (site / "sites.html").is_file()
     contexte, sorties = ouvrir_hors_ligne(navigateur, site)
     dialogues: list[str] = []
     consoles: list[str] = []
