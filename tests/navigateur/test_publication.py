@@ -206,6 +206,8 @@ def test_textes_pieges_montres_jamais_executes(navigateur, tmp_path, piege):
         assert page.evaluate("window.__xss") is None, nom
         # Les étiquettes des cartes (titres des esquisses) sont du texte, elles aussi.
         etiquettes_piegees += sum(piege in t for t in page.locator(".pub-etiquette").all_inner_texts())
+        if nom == "seance-2026-04-09-atelier-3.html":
+            capture(page, f"publication-piege-{PIEGES.index(piege) + 1}")
         assert page.locator("img[src='x'], svg[onload], script:not([src])").count() == 0, nom
         page.close()
     assert etiquettes_piegees > 10
