@@ -1,7 +1,7 @@
 """Publier l'atelier : le contenu (seul le partagé), des octets stables, l'écriture d'un coup, la commande
 ``python -m esquisse publier`` et la page « Publier l'atelier ».
 
-Dans Chromium : tests/navigateur/test_publication.py."""
+Dans Chromium : tests/navigateur/test_site_publie.py."""
 
 from __future__ import annotations
 
