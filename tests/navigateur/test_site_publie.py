@@ -150,6 +150,7 @@ def test_feuille_de_route_voir_sur_la_carte(navigateur, publie):
 
 def test_accessibilite_et_captures(navigateur, publie):
     _, site = publie
+    assert AXE.is_file(), "axe-core manque dans node_modules/ : lancez `npm ci` (make test le fait)."
     for largeur, hauteur in ((1920, 1080), (360, 740)):
         contexte, sorties = ouvrir_hors_ligne(navigateur, site, largeur, hauteur)
         for nom in sorted(p.name for p in site.glob("*.html")):
