@@ -29,10 +29,12 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
 # Streamlit refuse les liens symboliques : les fichiers sont copiés dans le dossier servi.
+# axe-core (devDependencies) reste dans node_modules/ : les tests d'accessibilité l'y lisent, rien ne le sert.
 $(VENDOR)/.installe: node_modules/.package-lock.json
 	rm -rf $(VENDOR)
 	mkdir -p $(VENDOR)
 	cp -R node_modules/leaflet/dist $(VENDOR)/leaflet
+	cp node_modules/leaflet/LICENSE $(VENDOR)/leaflet/LICENSE
 	cp -R node_modules/leaflet-draw/dist $(VENDOR)/leaflet-draw
 	mkdir -p $(VENDOR)/leaflet.sync
 	cp node_modules/leaflet.sync/L.Map.Sync.js node_modules/leaflet.sync/LICENSE $(VENDOR)/leaflet.sync/
@@ -55,6 +57,7 @@ bench: setup systeme
 	$(PY) bench/comparaison.py
 	$(PY) bench/echelle.py
 	$(PY) bench/feuille_de_route.py
+	$(PY) bench/publication.py
 
 propre:
 	rm -rf $(VENV) node_modules $(VENDOR) static/cache .pytest_cache

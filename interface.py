@@ -57,6 +57,7 @@ PAGES: tuple[tuple[str, str, str, bool, str], ...] = (
     ("pages/feuille_de_route.py", "Feuille de route", ":material/checklist:", True, "Suivre et exporter"),
     ("pages/carnet.py", "Carnet de suivi", ":material/description:", True, "Suivre et exporter"),
     ("pages/exports.py", "Exports : carte et SIG", ":material/download:", True, "Suivre et exporter"),
+    ("pages/publier.py", "Publier l'atelier", ":material/public:", True, "Suivre et exporter"),
     ("pages/sauvegardes.py", "Sauvegardes", ":material/archive:", False, "Suivre et exporter"),
 )
 
@@ -519,3 +520,18 @@ def feuille_en_edition(atelier: Atelier, lue):
 
 def oublier_feuille_en_edition(atelier: Atelier) -> None:
     st.session_state.pop(f"feuille::{atelier.id}", None)
+
+
+# --------------------------------------------------------------------------- publication
+
+CLE_PUBLICATIONS = "publications-preparees"
+
+
+def publication_preparee(atelier: Atelier) -> Path | None:
+    """Le zip du site publié de l'atelier, s'il a été préparé dans cette session et existe encore."""
+    chemin = st.session_state.get(CLE_PUBLICATIONS, {}).get(atelier.id)
+    return chemin if chemin is not None and chemin.exists() else None
+
+
+def retenir_publication(atelier: Atelier, chemin: Path) -> None:
+    st.session_state.setdefault(CLE_PUBLICATIONS, {})[atelier.id] = chemin

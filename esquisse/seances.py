@@ -113,10 +113,17 @@ class Hypothese:
     origine: dict | None = None  # {"seance", "hypothese", "version"} si reprise d'une séance antérieure
     statuts: tuple[dict, ...] = ()  # historique des statuts : {"statut", "le", "par"}
     cree_le: str = ""
+    # Marquée « partagée » par un animateur : publiée au cercle large même si elle n'est pas retenue.
+    partagee: bool = False
 
     @property
     def libelle_statut(self) -> str:
         return STATUTS.get(self.statut, self.statut)
+
+    @property
+    def publiable(self) -> bool:
+        """Visible du cercle large (site publié) : retenue, ou marquée partagée."""
+        return self.statut == "retenue" or self.partagee
 
     def depot(self, atelier: str = "") -> Depot:
         return Depot(self.dossier, {"atelier": atelier, "seance": self.seance, "hypothese": self.id})
@@ -247,6 +254,7 @@ def _hypothese_depuis(dossier: Path, seance_id: str) -> Hypothese:
         origine=d.get("origine"),
         statuts=tuple(d.get("statuts") or ()),
         cree_le=d.get("cree_le", ""),
+        partagee=bool(d.get("partagee", False)),
     )
 
 
@@ -350,9 +358,10 @@ def modifier_hypothese(
     description: str | None = None,
     statut: str | None = None,
     le: str | None = None,
+    partagee: bool | None = None,
 ) -> Hypothese:
-    """Change le titre, la description ou le statut ; chaque changement de statut est daté
-    (``le``, par défaut maintenant)."""
+    """Change le titre, la description, le statut ou la marque « partagée » ; chaque changement
+    de statut est daté (``le``, par défaut maintenant), comme chaque changement de partage."""
     horodatage = _horodatage(le)
     with verrou(h.dossier / ".verrou-hypothese"):
         donnees = _lire(h.dossier / FICHIER_HYPOTHESE)
@@ -363,6 +372,11 @@ def modifier_hypothese(
         if statut is not None and _verifier_statut(statut) != donnees.get("statut"):
             donnees["statut"] = statut
             donnees.setdefault("statuts", []).append({"statut": statut, "le": horodatage, "par": auteur})
+        if partagee is not None and not isinstance(partagee, bool):
+            raise DonneeInvalide(f"Partage invalide : « {partagee} » (oui ou non attendu).")
+        if partagee is not None and partagee != bool(donnees.get("partagee", False)):
+            donnees["partagee"] = partagee
+            donnees.setdefault("partages", []).append({"partagee": partagee, "le": horodatage, "par": auteur})
         ecrire_json(h.dossier / FICHIER_HYPOTHESE, donnees)
     return _hypothese_depuis(h.dossier, h.seance)
 

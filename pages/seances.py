@@ -97,7 +97,7 @@ for e in reversed(entrees):
             annoncer(f"Séance « {md(s.titre)} » archivée : rien n'est supprimé, elle peut être rétablie.")
             st.rerun()
         for h in hyps:
-            c1, c2, c3 = st.columns([5, 2, 2], vertical_alignment="center")
+            c1, c2, c4, c3 = st.columns([5, 2, 2, 2], vertical_alignment="center")
             origine = ""
             if h.origine:
                 source = titres.get((h.origine.get("seance"), h.origine.get("hypothese")))
@@ -116,6 +116,16 @@ for e in reversed(entrees):
             )
             if statut != h.statut:
                 modifier_hypothese(h, auteur()[0], statut=statut)
+                st.rerun()
+            partagee = c4.checkbox(
+                "Partagée",
+                value=h.partagee,
+                key=f"partagee-{s.id}-{h.id}",
+                help="Publiée au cercle large (« Publier l'atelier ») même si elle n'est pas retenue. "
+                "Une hypothèse retenue est toujours publiée.",
+            )
+            if partagee != h.partagee:
+                modifier_hypothese(h, auteur()[0], partagee=partagee)
                 st.rerun()
             c3.page_link(
                 "pages/carte.py",

@@ -101,6 +101,20 @@ def test_modifier_puis_archiver_une_seance(projets):
     assert visite.id in [s.id for s in lister_seances(dossier)]
 
 
+def test_marquer_une_hypothese_partagee(projets):
+    """La case « Partagée » de la page Séances marque l'hypothèse, publiée ensuite au cercle large."""
+    from esquisse.seances import hypothese
+
+    s = lister_seances(projets / "gascogne-toulouse")[1]
+    cle = f"partagee-{s.id}-b-mobilites-partagees-sur-la-rn-124"
+    at = lancer("pages/seances.py", "gascogne-toulouse")
+    assert at.checkbox(key=cle).value is False
+    at.checkbox(key=cle).check()
+    sans_exception(at.run())
+    assert hypothese(s, "b-mobilites-partagees-sur-la-rn-124").partagee is True
+    assert at.checkbox(key=cle).value is True
+
+
 @pytest.mark.parametrize("atelier", ["bassee-montois", "gascogne-toulouse", "vierge"])
 @pytest.mark.parametrize("vue", ["Lecture", "Tableau", "Carte", "Exporter et importer"])
 def test_feuille_de_route_chaque_vue(projets, atelier, vue):
