@@ -18,7 +18,8 @@ from typing import TypeVar
 
 import streamlit as st
 
-from esquisse.ateliers import Atelier, charger_atelier, lister_ateliers
+from esquisse.affichage import elaguer_cache
+from esquisse.ateliers import Atelier, Inventaire, charger_atelier, inventorier_ateliers, lister_ateliers
 from esquisse.edition import Annotation
 from esquisse.erreurs import EsquisseErreur
 from esquisse.fusion import Conflit
@@ -83,6 +84,11 @@ def ateliers() -> list[Atelier]:
     return lister_ateliers(dossier_projets())
 
 
+def inventaire_ateliers() -> Inventaire:
+    """Les ateliers lisibles et, à signaler, ceux dont ``atelier.json`` est illisible."""
+    return inventorier_ateliers(dossier_projets())
+
+
 def ouvrir_atelier(identifiant: str) -> None:
     """Mémorise l'atelier choisi (session et adresse de la page)."""
     st.session_state[CLE_ATELIER] = identifiant
@@ -138,6 +144,19 @@ def page(titre: str, plein_ecran: bool = False) -> None:
                 rubrique_courante = rubrique
             parametres = {k: v for k, v in st.query_params.items() if k in CLES_ADRESSE} if avec_atelier else None
             st.page_link(script, label=libelle, icon=icone, query_params=parametres or None)
+    _elaguer_cache_au_demarrage(dossier_projets(), dossier_cache())
+
+
+@functools.cache
+def _elaguer_cache_au_demarrage(projets: Path, cache: Path) -> None:
+    """Une fois par processus : le cache d'affichage perd les fichiers qu'aucune couche n'utilise plus."""
+    try:
+        retires = elaguer_cache(projets, cache)
+    except OSError:
+        _journal.exception("Élagage du cache %s impossible", cache)
+        return
+    if retires:
+        _journal.info("Cache d'affichage : %d fichier(s) inutilisé(s) retiré(s)", len(retires))
 
 
 @functools.cache

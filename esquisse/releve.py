@@ -101,9 +101,9 @@ def lire_releve(s: Seance) -> Releve:
     except FileNotFoundError:
         return Releve()
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SchemaInvalide(f"Le relevé de la séance « {s.titre} » est illisible ({exc}).") from exc
+        raise SchemaInvalide(f"Le relevé de la séance « {s.titre} » ({chemin}) est illisible ({exc}).") from exc
     if not isinstance(donnees, dict):
-        raise SchemaInvalide(f"Le relevé de la séance « {s.titre} » doit être un objet JSON.")
+        raise SchemaInvalide(f"Le relevé de la séance « {s.titre} » ({chemin}) doit être un objet JSON.")
     connus = {f.name for f in fields(Releve)}
     valeurs = {k: v for k, v in donnees.items() if k in connus}
     for r in RUBRIQUES:

@@ -13,15 +13,18 @@ le titre change.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import shutil
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from esquisse.erreurs import DonneeInvalide, Introuvable, SchemaInvalide
-from esquisse.fichiers import ecrire_atomiquement, ecrire_json, verrou
+from esquisse.fichiers import ecrire_atomiquement, ecrire_json, traduire_erreurs_disque, verrou
 from esquisse.geojson import ROLES
 from esquisse.versions import Depot, maintenant
 
@@ -178,6 +181,7 @@ def _titre_par_defaut(type_: str) -> str:
     return TYPES_SEANCE[type_].split(" — ")[0]
 
 
+@traduire_erreurs_disque("la nouvelle séance")
 def creer_seance(dossier_atelier: Path, type_: str, date_iso: str, titre: str = "") -> Seance:
     _verifier_type(type_)
     jour = _verifier_date(date_iso)
@@ -189,8 +193,20 @@ def creer_seance(dossier_atelier: Path, type_: str, date_iso: str, titre: str = 
         dossier = racine / identifiant
         dossier.mkdir()
         donnees = {"type": type_, "date": jour.isoformat(), "titre": titre, "cree_le": maintenant()}
-        ecrire_json(dossier / FICHIER_SEANCE, donnees)
+        with _sinon_retirer(dossier):
+            ecrire_json(dossier / FICHIER_SEANCE, donnees)
     return _seance_depuis(dossier)
+
+
+@contextlib.contextmanager
+def _sinon_retirer(dossier: Path) -> Iterator[None]:
+    """Si le bloc échoue (disque plein…), le dossier tout juste créé est retiré : pas de séance ou
+    d'hypothèse à moitié créée."""
+    try:
+        yield
+    except BaseException:
+        shutil.rmtree(dossier, ignore_errors=True)
+        raise
 
 
 def modifier_seance(
@@ -288,6 +304,7 @@ def _verifier_auteur(auteur: str, role: str) -> tuple[str, str]:
     return auteur, role
 
 
+@traduire_erreurs_disque("la nouvelle hypothèse")
 def creer_hypothese(
     s: Seance,
     titre: str,
@@ -332,14 +349,17 @@ def creer_hypothese(
             "statuts": [{"statut": "proposee", "le": le, "par": auteur}],
             "cree_le": le,
         }
-        ecrire_json(dossier / FICHIER_HYPOTHESE, donnees)
-    h = _hypothese_depuis(dossier, s.id)
-    if reprise_de is not None and (reprise_de.dossier / "vues.json").is_file():
-        # Les vues nommées (zooms) suivent l'hypothèse reprise.
-        ecrire_atomiquement(dossier / "vues.json", (reprise_de.dossier / "vues.json").read_bytes())
-    if entites:
-        message = f"Reprise de « {reprise_de.titre} » (séance {reprise_de.seance}, version {origine['version']})"
-        h.depot(atelier).initialiser(entites, auteur, role, message)
+        with _sinon_retirer(dossier):
+            ecrire_json(dossier / FICHIER_HYPOTHESE, donnees)
+            h = _hypothese_depuis(dossier, s.id)
+            if reprise_de is not None and (reprise_de.dossier / "vues.json").is_file():
+                # Les vues nommées (zooms) suivent l'hypothèse reprise.
+                ecrire_atomiquement(dossier / "vues.json", (reprise_de.dossier / "vues.json").read_bytes())
+            if entites:
+                message = (
+                    f"Reprise de « {reprise_de.titre} » (séance {reprise_de.seance}, version {origine['version']})"
+                )
+                h.depot(atelier).initialiser(entites, auteur, role, message)
     return h
 
 

@@ -31,7 +31,7 @@ page("Carte et esquisses")
 atelier = exiger_atelier()
 
 titre, choix_seance, choix_hypothese = st.columns([4, 3, 3], vertical_alignment="bottom")
-titre.subheader(atelier.nom)
+titre.subheader(md(atelier.nom))
 seance, hyp = choisir_seance_et_hypothese(atelier, "carte", (choix_seance, choix_hypothese))
 
 with st.sidebar:
@@ -234,8 +234,12 @@ def panneau(numero, entites, attente, dessins):
                 a, b = st.columns([4, 1], vertical_alignment="center")
                 a.text(v.nom)
                 if b.button("Retirer", key=f"retirer-vue-{v.id}"):
-                    vues.supprimer(hyp, v.id)
-                    st.rerun(scope="fragment")
+                    try:
+                        vues.supprimer(hyp, v.id)
+                    except EsquisseErreur as exc:
+                        st.error(f"Vue non retirée : {md(str(exc))}")
+                    else:
+                        st.rerun(scope="fragment")
     st.markdown("**Légende**")
     st.html(legende_html(legende))
     st.caption(
