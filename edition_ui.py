@@ -66,8 +66,12 @@ class Poste:
 
     # -- enregistrer ------------------------------------------------------------------------
 
-    def enregistrer(self, dessins, message_ok: str = "") -> bool:
-        """Enregistre les changements en attente ; en cas d'erreur, rien n'est écrit et le message reste affiché."""
+    def enregistrer(self, dessins, message_ok: str = "") -> bool | None:
+        """Enregistre les changements en attente : ``True`` si une version est écrite.
+
+        En cas d'erreur (``None``), rien n'est écrit ni accusé : le navigateur garde ses dessins et les
+        renverra ; le message reste affiché.
+        """
         etat = self.etat
         nom, role = auteur()
         try:
@@ -85,14 +89,14 @@ class Poste:
             if isinstance(exc, EcritureImpossible):
                 texte += " " + DESSINS_GARDES
             st.session_state["erreur-enregistrement"] = texte
-            return False
+            return None
         except Exception as exc:  # imprévu : la carte doit rester affichée, avec ses dessins
             _journal.exception("Échec de l'enregistrement de %s", self.h.dossier)
             etat.message = ""
             st.session_state["erreur-enregistrement"] = (
                 f"erreur inattendue ({type(exc).__name__} : {exc}). {DESSINS_GARDES}"
             )
-            return False
+            return None
         etat.acquittes.update({d.id: d.local for d in dessins})
         for c in changements:
             etat.annotations.pop(c.id, None)

@@ -217,7 +217,6 @@ class Depot:
         }
         contenu = json.dumps(collection(entites, esquisse=metadonnees), ensure_ascii=False, indent=None)
         octets = contenu.encode("utf-8")
-        self._versions.mkdir(parents=True, exist_ok=True)
         if not creer_sans_ecraser(self._versions / nom_fichier(numero), octets):
             # Ne peut arriver que si l'index a été modifié à la main : on refuse d'écraser.
             raise DonneeInvalide(f"La version {numero} existe déjà : enregistrement refusé, rien n'est écrasé.")

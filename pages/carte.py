@@ -188,8 +188,9 @@ def panneau(numero, entites, attente, dessins):
             quoi = "suppression" if x.supprime else ("ajout" if x.base is None else "modification")
             resume.append(f"{quoi} : « {md(libelle)} »" if libelle else quoi)
         st.caption(f"{n} changement(s) à enregistrer — " + " ; ".join(resume[:6]))
-    if st.button(f"Enregistrer ({n})", type="primary", disabled=not n, width="stretch", key="enregistrer"):
-        poste_.enregistrer(attente)
+    enregistrer = st.button(f"Enregistrer ({n})", type="primary", disabled=not n, width="stretch", key="enregistrer")
+    # En cas d'échec, l'erreur s'affiche plus bas et la carte garde les dessins (rien n'est accusé).
+    if enregistrer and poste_.enregistrer(attente) is not None:
         st.rerun(scope="fragment")  # l'enregistrement est fait : on réaffiche panneau et carte à jour
     poste_.messages()
     for k, c in enumerate(list(etat.conflits)):

@@ -74,18 +74,18 @@ def preparer_lieu(projets: Path, sorties: Path, entrees: Path) -> Lieu:
     atelier = charger_atelier(projets, ATELIER)
     s = creer_seance(atelier.dossier, "atelier-2", "2026-05-04", "Séance de test")
     h = creer_hypothese(s, "Hypothèse de test")
-    h.depot(ATELIER).enregistrer([Changement("zone-0", None, _entite(0))], "Test", "elu")
+    h.depot(ATELIER).enregistrer([Changement("zone-0", None, entite(0))], "Test", "elu")
     sorties.mkdir(parents=True, exist_ok=True)
     entrees.mkdir(parents=True, exist_ok=True)
     return Lieu(projets, sorties, entrees, atelier, s, h)
 
 
-def _entite(k: int) -> dict:
+def entite(k: int) -> dict:
     return {"type": "Feature", "geometry": carre(k), "properties": {"titre": f"zone {k}", "categorie": "projet"}}
 
 
 def _version(lieu: Lieu, k: int):
-    return lieu.hyp.depot(ATELIER).enregistrer([Changement(f"zone-{k}", None, _entite(k))], "Test", "elu")
+    return lieu.hyp.depot(ATELIER).enregistrer([Changement(f"zone-{k}", None, entite(k))], "Test", "elu")
 
 
 def _feuille(lieu: Lieu, k: int):
