@@ -128,9 +128,13 @@ class Poste:
             nom, role = auteur()
             try:
                 brouillons.ecrire(self.atelier.dossier, self.h, poste(), nom, role, attente, self.etat.annotations)
-            except EsquisseErreur as exc:
-                # Sans brouillon sur disque, la carte doit quand même s'afficher : elle garde les dessins.
-                st.warning(f"Brouillon non recopié sur le disque : {md(str(exc))} {DESSINS_GARDES}")
+            except EcritureImpossible as exc:
+                # Sans copie de secours sur disque, la carte doit quand même s'afficher : elle garde les dessins.
+                cause = exc.cause.lower()
+                st.warning(f"Copie de secours des dessins en attente impossible ({cause}). {DESSINS_GARDES}")
+                return
+            except EsquisseErreur as exc:  # brouillon précédent illisible : laissé tel quel, et signalé
+                st.warning(f"{md(str(exc))} {DESSINS_GARDES}")
                 return
             self.etat.brouillon = empreinte
 

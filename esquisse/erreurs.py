@@ -30,4 +30,9 @@ class Concurrence(EsquisseErreur, RuntimeError):
 
 
 class EcritureImpossible(EsquisseErreur, OSError):
-    """Le disque a refusé une écriture (plein, erreur d'entrée-sortie, lecture seule) : rien n'est écrit."""
+    """Le disque a refusé une écriture (plein, erreur d'entrée-sortie, lecture seule) : rien n'est écrit.
+
+    ``cause`` dit la panne en quelques mots (« Le disque est plein »), sans nom de fichier.
+    """
+
+    cause: str = "Le disque a refusé l'écriture"

@@ -47,6 +47,7 @@ def erreur_disque(exc: BaseException, quoi: str) -> EcritureImpossible | None:
         "Prévenez la personne qui gère le serveur.",
     )
     erreur.errno = exc.errno
+    erreur.cause = CAUSES_DISQUE[exc.errno]
     erreur.__cause__ = exc
     return erreur
 

@@ -12,7 +12,6 @@ import errno
 import json
 import os
 import shutil
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +48,7 @@ from esquisse.seances import (
 )
 from esquisse.versions import Changement
 from tests.fabriques import communes_livrees, geojson_sans_crs, instantane
+from tests.outils import DisqueEnPanne, remplir_disque
 
 ATELIER = "bassee-montois"
 
@@ -164,46 +164,6 @@ def etat(lieu: Lieu) -> dict[str, bytes]:
 # -- panne injectée dans esquisse/fichiers.py ------------------------------------------------------------
 
 
-class _FichierQuiSeRemplit:
-    """Le fichier temporaire sur un disque qui se remplit : la moitié du contenu passe, puis l'erreur."""
-
-    def __init__(self, fichier, code: int):
-        self._f, self._code = fichier, code
-
-    def write(self, contenu: bytes) -> int:
-        self._f.write(contenu[: len(contenu) // 2])
-        self._f.flush()
-        raise OSError(self._code, os.strerror(self._code))
-
-    def __getattr__(self, nom):
-        return getattr(self._f, nom)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self._f.close()
-
-
-class DisqueEnPanne:
-    """Le module ``os`` tel que le voit ``esquisse/fichiers.py`` quand le disque est plein (ou en erreur)."""
-
-    def __init__(self, code: int):
-        self.code = code
-        self.pannes = 0
-
-    def __getattr__(self, nom):
-        return getattr(os, nom)
-
-    def fdopen(self, fd, *args, **kwargs):
-        self.pannes += 1
-        return _FichierQuiSeRemplit(os.fdopen(fd, *args, **kwargs), self.code)
-
-    def fsync(self, fd):  # fichiers écrits par une bibliothèque (``remplacer_par_temporaire``)
-        self.pannes += 1
-        raise OSError(self.code, os.strerror(self.code))
-
-
 @pytest.fixture
 def lieu(projets, tmp_path) -> Lieu:
     return preparer_lieu(projets, tmp_path / "sorties", tmp_path / "entrees")
@@ -265,44 +225,6 @@ def test_index_d_historique_plein_la_version_compte_et_l_index_se_repare(lieu, m
 # -- un vrai petit disque plein (tmpfs) ---------------------------------------------------------------
 
 
-@pytest.fixture
-def petit_disque(tmp_path):
-    point = tmp_path / "disque"
-    point.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("monter un tmpfs demande d'être root : la panne injectée couvre le cas")
-    monte = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=8m,mode=0755", "tmpfs", str(point)], capture_output=True, text=True
-    )
-    if monte.returncode != 0:
-        pytest.skip(f"mount tmpfs refusé ici ({monte.stderr.strip()}) : la panne injectée couvre le cas")
-    try:
-        yield point
-    finally:
-        subprocess.run(["umount", "-l", str(point)], check=False)
-
-
-def remplir(disque: Path) -> Path:
-    """Remplit le disque jusqu'au dernier octet ; renvoie le fichier de remplissage."""
-    bouche = disque / "remplissage.bin"
-    with open(bouche, "wb", buffering=0) as f:
-        morceau = b"\0" * 65536
-        while True:
-            try:
-                f.write(morceau)
-            except OSError as exc:
-                assert exc.errno == errno.ENOSPC
-                break
-        for taille in (4096, 512, 1):  # les derniers octets d'une page entamée
-            try:
-                while True:
-                    f.write(b"\0" * taille)
-            except OSError:
-                continue
-    assert shutil.disk_usage(disque).free < 4096
-    return bouche
-
-
 def test_vrai_disque_plein(petit_disque, projets, tmp_path):
     """Sur un tmpfs rempli : chaque écriture échoue en français, les données restent identiques à l'octet
     près ; une fois de la place libérée, les mêmes écritures passent."""
@@ -311,7 +233,7 @@ def test_vrai_disque_plein(petit_disque, projets, tmp_path):
     lieu = preparer_lieu(donnees, petit_disque / "sorties", tmp_path / "entrees")
     for ecrire in ECRITURES.values():
         ecrire(lieu, 1)
-    bouche = remplir(petit_disque)
+    bouche = remplir_disque(petit_disque)
     avant = etat(lieu)
     messages = {}
     for quoi, ecrire in ECRITURES.items():

@@ -23,7 +23,8 @@ from esquisse.versions import Changement
 from interface import md
 from tests.conftest import RACINE
 from tests.fabriques import instantane
-from tests.test_fautes import DisqueEnPanne, entite
+from tests.outils import DisqueEnPanne
+from tests.test_fautes import entite
 
 DELAI = 60
 NOM_HOSTILE = "**Gras** <img src=x onerror=alert(1)> [piège](javascript:alert(1)) # titre `code` $x$"
@@ -142,7 +143,7 @@ def test_carte_disque_plein_rien_n_est_accuse(projets, hyp, monkeypatch):
     erreur = textes(at.error)
     assert "Rien n'a été enregistré : Le disque est plein" in erreur
     assert "Vos dessins restent dans ce navigateur" in erreur
-    assert "Brouillon non recopié" not in textes(at.warning)  # le brouillon, inchangé, n'avait pas à l'être
+    assert "Copie de secours" not in textes(at.warning)  # le brouillon, inchangé, n'avait pas à l'être
     assert any(type(e).__name__ == "UnknownElement" for e in at.main), "la carte a disparu"
     assert instantane(projets) == avant
     assert hyp.depot("bassee-montois").numero_courant() == 1
