@@ -35,6 +35,7 @@ from esquisse.seances import (
     seance,
     seance_par_defaut,
 )
+from esquisse.seances import illisibles as documents_illisibles
 
 CLE_ATELIER = "atelier"
 ICONE = RACINE / "static" / "esquisse" / "icone.png"
@@ -184,6 +185,8 @@ def exiger_atelier() -> Atelier:
         st.info("Choisissez d'abord un atelier sur la page d'accueil.")
         st.page_link("app.py", label="Aller à la liste des ateliers", icon=":material/home:")
         st.stop()
+    for probleme in documents_illisibles(atelier.dossier):  # une séance abîmée ne cache pas les autres
+        st.warning(md(probleme), icon=":material/warning:")
     return atelier
 
 

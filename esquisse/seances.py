@@ -70,11 +70,14 @@ def _verifier_slug(identifiant: str, quoi: str) -> str:
 
 def _lire(chemin: Path) -> dict:
     try:
-        return json.loads(chemin.read_text(encoding="utf-8"))
+        donnees = json.loads(chemin.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise Introuvable(f"Introuvable : {chemin.parent.name}.") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SchemaInvalide(f"Fichier illisible : {chemin} ({exc}).") from exc
+    if not isinstance(donnees, dict):
+        raise SchemaInvalide(f"Fichier illisible : {chemin} (un objet JSON est attendu).")
+    return donnees
 
 
 def _texte(valeur, nom: str, maximum: int, obligatoire: bool = False) -> str:
@@ -152,7 +155,7 @@ def lister_seances(dossier_atelier: Path, archivees: bool = False) -> list[Seanc
     racine = dossier_atelier / DOSSIER_SEANCES
     if not racine.is_dir():
         return []
-    seances = [_seance_depuis(d) for d in racine.iterdir() if (d / FICHIER_SEANCE).is_file() and _SLUG.match(d.name)]
+    seances = _lisibles(_seance_depuis, [d for d in racine.iterdir() if (d / FICHIER_SEANCE).is_file()])
     if not archivees:
         seances = [s for s in seances if not s.archivee]
     return sorted(seances, key=lambda s: (s.date, s.cree_le, s.id))
@@ -270,9 +273,50 @@ def lister_hypotheses(s: Seance) -> list[Hypothese]:
     racine = s.dossier / "hypotheses"
     if not racine.is_dir():
         return []
-    dossiers = [d for d in racine.iterdir() if (d / FICHIER_HYPOTHESE).is_file() and _SLUG.match(d.name)]
-    hyps = [_hypothese_depuis(d, s.id) for d in dossiers]
+    dossiers = [d for d in racine.iterdir() if (d / FICHIER_HYPOTHESE).is_file()]
+    hyps = _lisibles(lambda d: _hypothese_depuis(d, s.id), dossiers)
     return sorted(hyps, key=lambda h: (h.cree_le, h.id))
+
+
+def _lisibles(lire, dossiers: list[Path]) -> list:
+    """Ce qui se lit parmi ``dossiers`` ; un fichier abîmé est omis ici et signalé par :func:`illisibles`."""
+    lus = []
+    for d in dossiers:
+        if not _SLUG.match(d.name):
+            continue
+        try:
+            lus.append(lire(d))
+        except SchemaInvalide:
+            continue
+    return lus
+
+
+def illisibles(dossier_atelier: Path) -> list[str]:
+    """Les séances et hypothèses de l'atelier dont le fichier est abîmé, une phrase en français chacune.
+
+    Elles sont omises des listes (les autres restent utilisables) et leurs fichiers ne sont pas
+    touchés : toute modification les relit, et refuse d'écrire par-dessus.
+    """
+    racine = dossier_atelier / DOSSIER_SEANCES
+    if not racine.is_dir():
+        return []
+    messages = []
+    for d in sorted(racine.iterdir()):
+        if not ((d / FICHIER_SEANCE).is_file() and _SLUG.match(d.name)):
+            continue
+        try:
+            s = _seance_depuis(d)
+        except SchemaInvalide as exc:
+            messages.append(f"La séance « {d.name} » est cachée, ses hypothèses avec elle : {exc}")
+            continue
+        hypotheses = s.dossier / "hypotheses"
+        for h in sorted(hypotheses.iterdir()) if hypotheses.is_dir() else ():
+            if (h / FICHIER_HYPOTHESE).is_file() and _SLUG.match(h.name):
+                try:
+                    _hypothese_depuis(h, s.id)
+                except SchemaInvalide as exc:
+                    messages.append(f"L'hypothèse « {h.name} » de la séance « {s.titre} » est cachée : {exc}")
+    return messages
 
 
 def hypothese(s: Seance, identifiant: str) -> Hypothese:

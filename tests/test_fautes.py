@@ -41,7 +41,9 @@ from esquisse.seances import (
     creer_hypothese,
     creer_seance,
     hypothese,
+    illisibles,
     lister_hypotheses,
+    lister_seances,
     modifier_hypothese,
     modifier_seance,
     seance,
@@ -353,3 +355,26 @@ def test_un_atelier_abime_ne_cache_pas_les_autres(projets, contenu, raison):
     assert illisible.id == "gascogne-toulouse" and raison in illisible.raison
     assert [a.id for a in lister_ateliers(projets)] == ["bassee-montois"]
     assert instantane(projets) == avant
+
+
+# -- une séance ou une hypothèse abîmée ne cache pas les autres ------------------------------------------
+
+
+def test_une_seance_ou_une_hypothese_abimee_ne_cache_pas_les_autres(lieu):
+    dossier = lieu.atelier.dossier
+    toutes = {s.id for s in lister_seances(dossier)}
+    autre = creer_hypothese(lieu.seance, "Autre hypothèse")
+    abimee = next(s for s in lister_seances(dossier) if s.id != lieu.seance.id)
+    (abimee.dossier / "seance.json").write_bytes(b"[]")
+    (autre.dossier / "hypothese.json").write_bytes(b'{"titre": ')
+    avant = etat(lieu)
+    assert {s.id for s in lister_seances(dossier)} == toutes - {abimee.id}
+    assert [h.id for h in lister_hypotheses(lieu.seance)] == [lieu.hyp.id]
+    seance_cachee, hypothese_cachee = sorted(illisibles(dossier), key=lambda m: "hypothèse" in m[:20])
+    assert (
+        f"La séance « {abimee.id} » est cachée" in seance_cachee
+        and str(abimee.dossier / "seance.json") in seance_cachee
+    )
+    assert f"L'hypothèse « {autre.id} » de la séance « {lieu.seance.titre} » est cachée" in hypothese_cachee
+    assert str(autre.dossier / "hypothese.json") in hypothese_cachee
+    assert etat(lieu) == avant

@@ -177,3 +177,19 @@ def test_carte_retirer_une_vue_disque_plein(projets, hyp, monkeypatch):
     assert "Vue non retirée : Erreur d'entrée" in textes(at.error)
     assert instantane(projets) == avant
     assert charger_atelier(projets, "bassee-montois").id == "bassee-montois"
+
+
+PAGES_DE_SEANCES = ["pages/seances.py", "pages/carte.py", "pages/historique.py", "pages/chronologie.py"]
+
+
+@pytest.mark.parametrize("script", PAGES_DE_SEANCES)
+def test_une_seance_abimee_signalee_les_autres_utilisables(projets, script):
+    dossier = projets / "bassee-montois"
+    seances = lister_seances(dossier)
+    abimee = seances[-1]
+    (abimee.dossier / "seance.json").write_bytes(b'{"titre": "Seminaire')
+    avant = instantane(projets)
+    at = lancer(script, atelier="bassee-montois")
+    assert f"La séance « {md(abimee.id)} » est cachée" in textes(at.warning)
+    assert "illisible" in textes(at.warning)
+    assert instantane(projets) == avant
