@@ -279,7 +279,7 @@ DOCUMENTS = {
     ),
     "hypothese.json": Document(
         lambda lieu: lieu.hyp.dossier / "hypothese.json",
-        lambda lieu: lister_hypotheses(lieu.seance),
+        lambda lieu: hypothese(lieu.seance, lieu.hyp.id),
         lambda lieu: modifier_hypothese(lieu.hyp, "Test", statut="retenue"),
     ),
     "feuille_de_route.json": Document(
