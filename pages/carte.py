@@ -202,11 +202,13 @@ def panneau(numero, entites, attente, dessins):
             mien = Changement(c.id, depot_numero, c.locale) if c.locale else Changement(c.id, depot_numero, None)
             try:
                 resultat = depot.enregistrer([mien], nom, role, message="Conflit tranché : version locale")
-                etat.message = f"Version {resultat.version.numero} enregistrée." if resultat.version else ""
             except EsquisseErreur as exc:
-                st.session_state["erreur-enregistrement"] = str(exc)
-            etat.conflits.remove(c)
-            st.rerun(scope="fragment")
+                # Le conflit reste proposé : la version locale n'est pas perdue.
+                st.error(f"Rien n'a été enregistré : {md(str(exc))}")
+            else:
+                etat.message = f"Version {resultat.version.numero} enregistrée." if resultat.version else ""
+                etat.conflits.remove(c)
+                st.rerun(scope="fragment")
         if deux.button("Garder la version enregistrée", key=f"conflit-leur-{k}"):
             etat.conflits.remove(c)
             st.rerun(scope="fragment")

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from esquisse import fichiers, vues
 from esquisse.ateliers import charger_atelier, creer_atelier
+from esquisse.fusion import Conflit
 from esquisse.seances import (
     STATUTS,
     archiver_seance,
@@ -193,3 +194,25 @@ def test_une_seance_abimee_signalee_les_autres_utilisables(projets, script):
     assert f"La séance « {md(abimee.id)} » est cachée" in textes(at.warning)
     assert "illisible" in textes(at.warning)
     assert instantane(projets) == avant
+
+
+def test_carte_conflit_tranche_sur_disque_plein_reste_propose(projets, hyp, monkeypatch):
+    """« Appliquer ma version » sur un disque plein : erreur en français, le conflit (et la version locale
+    qu'il porte) reste proposé ; avant, il était retiré même quand rien n'avait été écrit."""
+    at = lancer("pages/carte.py", atelier="bassee-montois", seance=hyp.seance, hypothese=hyp.id)
+    etat = at.session_state[f"edition::bassee-montois::{hyp.seance}::{hyp.id}"]
+    locale = {**entite(0), "properties": {"titre": "Ma version", "categorie": "projet"}}
+    distante = {**entite(0), "properties": {"titre": "Leur version", "categorie": "projet"}}
+    etat.conflits.append(Conflit("zone-0", "modifiee_des_deux_cotes", locale, distante, distante, ("titre",)))
+    relancer(at)
+    assert "Conflit sur « Ma version »" in textes(at.warning)
+    avant = instantane(projets)
+    with monkeypatch.context() as panne:
+        panne.setattr(fichiers, "os", DisqueEnPanne(errno.ENOSPC))
+        at.button(key="conflit-mien-0").click()
+        relancer(at)
+    assert "Rien n'a été enregistré : Le disque est plein" in textes(at.error)
+    assert instantane(projets) == avant
+    relancer(at)
+    assert "Conflit sur « Ma version »" in textes(at.warning), "le conflit a été retiré sans rien écrire"
+    assert at.button(key="conflit-mien-0").label == "Appliquer ma version"
