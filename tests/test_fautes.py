@@ -49,15 +49,10 @@ from esquisse.seances import (
     seance,
 )
 from esquisse.versions import Changement
-from tests.fabriques import communes_livrees, geojson_sans_crs, instantane
+from tests.fabriques import carre, communes_livrees, entite, geojson_sans_crs, instantane
 from tests.outils import DisqueEnPanne, remplir_disque
 
 ATELIER = "bassee-montois"
-
-
-def carre(k: int) -> dict:
-    x = 3.0 + k / 100
-    return {"type": "Polygon", "coordinates": [[[x, 48.4], [x + 0.01, 48.4], [x + 0.01, 48.41], [x, 48.4]]]}
 
 
 @dataclass
@@ -80,10 +75,6 @@ def preparer_lieu(projets: Path, sorties: Path, entrees: Path) -> Lieu:
     sorties.mkdir(parents=True, exist_ok=True)
     entrees.mkdir(parents=True, exist_ok=True)
     return Lieu(projets, sorties, entrees, atelier, s, h)
-
-
-def entite(k: int) -> dict:
-    return {"type": "Feature", "geometry": carre(k), "properties": {"titre": f"zone {k}", "categorie": "projet"}}
 
 
 def _version(lieu: Lieu, k: int):

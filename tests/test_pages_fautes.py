@@ -23,9 +23,8 @@ from esquisse.seances import (
 from esquisse.versions import Changement
 from interface import md
 from tests.conftest import RACINE
-from tests.fabriques import instantane
+from tests.fabriques import entite, instantane
 from tests.outils import DisqueEnPanne
-from tests.test_fautes import entite
 
 DELAI = 60
 NOM_HOSTILE = "**Gras** <img src=x onerror=alert(1)> [piège](javascript:alert(1)) # titre `code` $x$"
@@ -151,7 +150,7 @@ def test_carte_disque_plein_rien_n_est_accuse(projets, hyp, monkeypatch):
     relancer(at)  # au passage suivant, le dessin attend toujours : il n'a pas été accusé
     assert at.button(key="enregistrer").label == "Enregistrer (1)", "le dessin a été accusé sans être écrit"
     # L'enregistrement réussi, une fois le disque libéré, passe par un fragment (que seul Chromium
-    # exécute) : voir tests/navigateur/test_fautes.py.
+    # exécute) : voir tests/navigateur/test_disque_plein.py.
 
 
 def test_carte_vues_abimees_signalees_et_gardees(projets, hyp):

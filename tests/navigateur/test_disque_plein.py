@@ -14,10 +14,9 @@ import pytest
 from esquisse.seances import creer_hypothese, creer_seance
 from esquisse.versions import Changement
 from tests.conftest import RACINE
-from tests.fabriques import instantane
+from tests.fabriques import entite, instantane
 from tests.navigateur.conftest import ATELIER, capture, derniere_version, dessiner_zone, ouvrir, sans_erreur_js
 from tests.outils import arreter_serveur, demarrer_serveur, echecs_application, remplir_disque
-from tests.test_fautes import entite
 
 
 @pytest.fixture
