@@ -21,7 +21,7 @@ inventaire = inventaire_ateliers()
 liste = inventaire.ateliers
 for illisible in inventaire.illisibles:
     st.warning(
-        f"L'atelier du dossier « {md(illisible.id)} » ne peut pas être ouvert : {md(illisible.raison)} "
+        f"L'atelier du dossier « {md(illisible.id)} » ne peut pas être ouvert : {md(illisible.raison.rstrip('.'))}. "
         "Les autres ateliers restent disponibles ; ce dossier n'est pas modifié.",
         icon=":material/warning:",
     )

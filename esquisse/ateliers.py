@@ -22,7 +22,7 @@ import geopandas as gpd
 from esquisse.cog import REGIONS as REGIONS_COG
 from esquisse.couches import charger_couche
 from esquisse.erreurs import DonneeInvalide, EsquisseErreur, Introuvable, SchemaInvalide
-from esquisse.fichiers import ecrire_json, traduire_erreurs_disque, verrou
+from esquisse.fichiers import ecrire_json, raison_illisible, traduire_erreurs_disque, verrou
 from esquisse.legende import LEGENDE_DEFAUT, Categorie, valider_legende
 from esquisse.participants import Participant, participants_json, valider_participants
 from esquisse.reglages import RACINE
@@ -103,7 +103,7 @@ def _lire_json(dossier: Path) -> dict:
     except FileNotFoundError:
         raise Introuvable(f"Aucun atelier dans le dossier « {dossier.name} ».") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SchemaInvalide(f"Le fichier {fichier} est illisible : {exc}") from exc
+        raise SchemaInvalide(f"Le fichier {fichier} est illisible ({raison_illisible(exc)}).") from exc
     if not isinstance(donnees, dict):
         raise SchemaInvalide(f"Le fichier {fichier} doit contenir un objet JSON.")
     return donnees

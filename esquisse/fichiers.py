@@ -66,6 +66,17 @@ def traduire_erreurs_disque(quoi: str) -> Iterator[None]:
         raise erreur from exc
 
 
+def raison_illisible(exc: BaseException) -> str:
+    """Pourquoi un fichier JSON ne se lit pas, en français (« JSON invalide ligne 1, colonne 9 »)."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"JSON invalide ligne {exc.lineno}, colonne {exc.colno}"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"texte qui n'est pas de l'UTF-8 (octet {exc.start})"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"erreur de lecture : {exc.strerror}"
+    return str(exc)
+
+
 def _quoi(chemin: Path) -> str:
     return f"« {chemin.name} »"
 

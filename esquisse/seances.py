@@ -24,7 +24,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from esquisse.erreurs import DonneeInvalide, Introuvable, SchemaInvalide
-from esquisse.fichiers import ecrire_atomiquement, ecrire_json, traduire_erreurs_disque, verrou
+from esquisse.fichiers import ecrire_atomiquement, ecrire_json, raison_illisible, traduire_erreurs_disque, verrou
 from esquisse.geojson import ROLES
 from esquisse.versions import Depot, maintenant
 
@@ -74,7 +74,7 @@ def _lire(chemin: Path) -> dict:
     except FileNotFoundError:
         raise Introuvable(f"Introuvable : {chemin.parent.name}.") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SchemaInvalide(f"Fichier illisible : {chemin} ({exc}).") from exc
+        raise SchemaInvalide(f"Fichier illisible : {chemin} ({raison_illisible(exc)}).") from exc
     if not isinstance(donnees, dict):
         raise SchemaInvalide(f"Fichier illisible : {chemin} (un objet JSON est attendu).")
     return donnees

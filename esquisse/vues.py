@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from esquisse.erreurs import DonneeInvalide, SchemaInvalide
-from esquisse.fichiers import ecrire_json, verrou
+from esquisse.fichiers import ecrire_json, raison_illisible, verrou
 from esquisse.seances import Hypothese, slug
 
 FICHIER = "vues.json"
@@ -51,8 +51,8 @@ def _lire(h: Hypothese) -> list[Vue]:
         return []
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise SchemaInvalide(
-            f"Le fichier des vues « {chemin} » est illisible ({exc}) : il n'est pas modifié tant qu'il n'est pas "
-            "réparé ou déplacé."
+            f"Le fichier des vues « {chemin} » est illisible ({raison_illisible(exc)}) : il n'est pas modifié tant "
+            "qu'il n'est pas réparé ou déplacé."
         ) from None
 
 

@@ -312,6 +312,7 @@ def test_document_abime_signale_et_jamais_remplace(lieu, quoi):
         with pytest.raises(SchemaInvalide) as lecture:
             doc.lire(lieu)
         assert str(chemin) in str(lecture.value) and "illisible" in str(lecture.value)
+        assert "(JSON invalide ligne 1, colonne 9)" in str(lecture.value), "raison en anglais"
     with pytest.raises(SchemaInvalide) as ecriture:
         doc.ecrire(lieu)
     assert chemin.name in str(ecriture.value)
