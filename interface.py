@@ -18,7 +18,8 @@ from typing import TypeVar
 
 import streamlit as st
 
-from esquisse.ateliers import Atelier, charger_atelier, lister_ateliers
+from esquisse.affichage import elaguer_cache
+from esquisse.ateliers import Atelier, Inventaire, charger_atelier, inventorier_ateliers, lister_ateliers
 from esquisse.edition import Annotation
 from esquisse.erreurs import EsquisseErreur
 from esquisse.fusion import Conflit
@@ -34,6 +35,7 @@ from esquisse.seances import (
     seance,
     seance_par_defaut,
 )
+from esquisse.seances import illisibles as documents_illisibles
 
 CLE_ATELIER = "atelier"
 ICONE = RACINE / "static" / "esquisse" / "icone.png"
@@ -82,6 +84,11 @@ def prefixe_statique() -> str:
 
 def ateliers() -> list[Atelier]:
     return lister_ateliers(dossier_projets())
+
+
+def inventaire_ateliers() -> Inventaire:
+    """Les ateliers lisibles et, à signaler, ceux dont ``atelier.json`` est illisible."""
+    return inventorier_ateliers(dossier_projets())
 
 
 def ouvrir_atelier(identifiant: str) -> None:
@@ -139,6 +146,19 @@ def page(titre: str, plein_ecran: bool = False) -> None:
                 rubrique_courante = rubrique
             parametres = {k: v for k, v in st.query_params.items() if k in CLES_ADRESSE} if avec_atelier else None
             st.page_link(script, label=libelle, icon=icone, query_params=parametres or None)
+    _elaguer_cache_au_demarrage(dossier_projets(), dossier_cache())
+
+
+@functools.cache
+def _elaguer_cache_au_demarrage(projets: Path, cache: Path) -> None:
+    """Une fois par processus : le cache d'affichage perd les fichiers qu'aucune couche n'utilise plus."""
+    try:
+        retires = elaguer_cache(projets, cache)
+    except OSError:
+        _journal.exception("Élagage du cache %s impossible", cache)
+        return
+    if retires:
+        _journal.info("Cache d'affichage : %d fichier(s) inutilisé(s) retiré(s)", len(retires))
 
 
 @functools.cache
@@ -166,6 +186,8 @@ def exiger_atelier() -> Atelier:
         st.info("Choisissez d'abord un atelier sur la page d'accueil.")
         st.page_link("app.py", label="Aller à la liste des ateliers", icon=":material/home:")
         st.stop()
+    for probleme in documents_illisibles(atelier.dossier):  # une séance abîmée ne cache pas les autres
+        st.warning(md(probleme), icon=":material/warning:")
     return atelier
 
 

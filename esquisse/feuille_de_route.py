@@ -31,7 +31,7 @@ import shapely
 import shapely.geometry
 
 from esquisse.erreurs import Concurrence, DonneeInvalide, SchemaInvalide
-from esquisse.fichiers import ecrire_json, verrou
+from esquisse.fichiers import ecrire_json, raison_illisible, verrou
 from esquisse.geojson import verifier_id
 from esquisse.seances import Hypothese, hypothese, lister_hypotheses, lister_seances, seance, slug
 from esquisse.versions import Version, maintenant
@@ -411,7 +411,7 @@ def lire(dossier_atelier: Path) -> FeuilleDeRoute:
     except FileNotFoundError:
         return FeuilleDeRoute()
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SchemaInvalide(f"Le fichier {chemin} est illisible : {exc}") from exc
+        raise SchemaInvalide(f"Le fichier {chemin} est illisible ({raison_illisible(exc)}).") from exc
     try:
         return valider(donnees)
     except DonneeInvalide as exc:

@@ -19,6 +19,8 @@ au passage suivant (la version, complète, porte ses propres métadonnées).
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import hashlib
 import json
@@ -29,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from esquisse.erreurs import DonneeInvalide, Introuvable
-from esquisse.fichiers import creer_sans_ecraser, nettoyer_temporaires, verrou
+from esquisse.fichiers import creer_sans_ecraser, nettoyer_temporaires, traduire_erreurs_disque, verrou
 from esquisse.fusion import Conflit, fusionner
 from esquisse.geojson import collection, normaliser_entite, verifier_id
 
@@ -180,8 +182,14 @@ class Depot:
         ligne = json.dumps(asdict(meta), ensure_ascii=False).encode("utf-8") + b"\n"
         fd = os.open(self._historique, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            os.write(fd, ligne)
-            os.fsync(fd)
+            taille = os.fstat(fd).st_size
+            try:
+                if os.write(fd, ligne) != len(ligne):
+                    raise OSError(errno.ENOSPC, "ligne d'index écrite en partie")
+                os.fsync(fd)
+            except OSError:
+                os.ftruncate(fd, taille)  # disque plein : pas de ligne à moitié écrite
+                raise
         finally:
             os.close(fd)
 
@@ -209,7 +217,6 @@ class Depot:
         }
         contenu = json.dumps(collection(entites, esquisse=metadonnees), ensure_ascii=False, indent=None)
         octets = contenu.encode("utf-8")
-        self._versions.mkdir(parents=True, exist_ok=True)
         if not creer_sans_ecraser(self._versions / nom_fichier(numero), octets):
             # Ne peut arriver que si l'index a été modifié à la main : on refuse d'écraser.
             raise DonneeInvalide(f"La version {numero} existe déjà : enregistrement refusé, rien n'est écrasé.")
@@ -224,9 +231,13 @@ class Depot:
             empreinte=hashlib.sha256(octets).hexdigest(),
             restauree_de=restauree_de,
         )
-        self._indexer(meta)
+        # Disque plein ou erreur d'E/S à l'indexation : la version est écrite et synchronisée, elle
+        # compte ; sa ligne d'index sera ajoutée au passage suivant (``_reparer``), comme après un arrêt brutal.
+        with contextlib.suppress(OSError):
+            self._indexer(meta)
         return meta
 
+    @traduire_erreurs_disque("la nouvelle version")
     def enregistrer(
         self, changements: Iterable[Changement], auteur: str, role: str = "", message: str = ""
     ) -> Enregistrement:
@@ -280,6 +291,7 @@ class Depot:
             meta = self._ecrire_version(ordonne, courant or None, auteur, role, message)
         return Enregistrement(meta, partielle.conflits, ajoutees, modifiees, supprimees)
 
+    @traduire_erreurs_disque("la nouvelle version")
     def restaurer(self, numero: int, auteur: str, role: str = "") -> MetaVersion:
         """Crée une nouvelle version au contenu de la version ``numero`` : l'historique n'est jamais réécrit."""
         ancienne = self.lire(numero)
@@ -295,6 +307,7 @@ class Depot:
                 restauree_de=numero,
             )
 
+    @traduire_erreurs_disque("la nouvelle version")
     def initialiser(self, entites: Iterable[dict], auteur: str, role: str, message: str) -> MetaVersion:
         """Première version d'une hypothèse (par exemple reprise d'une séance précédente)."""
         entites = [normaliser_entite(e) for e in entites]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -29,3 +31,21 @@ def serveur(tmp_path_factory) -> Serveur:
     s = demarrer_serveur(projets, dossier / "streamlit.log", env_sup={"ESQUISSE_EXPORTS": str(dossier / "exports")})
     yield s
     arreter_serveur(s)
+
+
+@pytest.fixture
+def petit_disque(tmp_path):
+    """Un vrai petit disque (tmpfs de 8 Mo), démonté à la fin ; le test est sauté si le système refuse."""
+    point = tmp_path / "disque"
+    point.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("monter un tmpfs demande d'être root : la panne injectée couvre le cas")
+    monte = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=8m,mode=0755", "tmpfs", str(point)], capture_output=True, text=True
+    )
+    if monte.returncode != 0:
+        pytest.skip(f"mount tmpfs refusé ici ({monte.stderr.strip()}) : la panne injectée couvre le cas")
+    try:
+        yield point
+    finally:
+        subprocess.run(["umount", "-l", str(point)], check=False)

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from esquisse import feuille_de_route as fdr
 from esquisse.ateliers import charger_atelier, creer_atelier
 from esquisse.seances import lister_seances
+from interface import md
 from tests.conftest import RACINE
 
 DELAI = 60
@@ -51,7 +52,7 @@ def test_creer_un_atelier_depuis_l_accueil(projets):
     a = charger_atelier(projets, "vallee-de-l-ource-revitaliser-les-bourgs")
     assert a.theme == "Bourgs-centres" and set(a.couches) == {"communes", "epci", "scot", "territoires"}
     # On arrive sur la page de l'atelier, avec un message de réussite.
-    assert at.subheader[0].value == a.nom
+    assert at.subheader[0].value == md(a.nom)
     assert "créé" in at.success[0].value
 
 
