@@ -39,9 +39,12 @@ $(VENDOR)/.installe: node_modules/.package-lock.json
 	@touch $@
 
 # Paquets Debian des tests : chromium (navigateur), gdal-bin (ogrinfo), poppler-utils (pdftoppm),
-# zbar-tools (zbarimg, lecteur de codes QR).
+# zbar-tools (zbarimg, lecteur de codes QR), postgresql-15 et postgresql-15-postgis-3 (les tests
+# démarrent leur propre grappe PostgreSQL jetable, voir tests/postgres.py).
+PG_BIN := /usr/lib/postgresql/15/bin
 systeme:
-	@scripts/paquets_systeme.sh chromium:chromium gdal-bin:ogrinfo poppler-utils:pdftoppm zbar-tools:zbarimg
+	@scripts/paquets_systeme.sh chromium:chromium gdal-bin:ogrinfo poppler-utils:pdftoppm zbar-tools:zbarimg \
+		postgresql-15:$(PG_BIN)/initdb postgresql-15-postgis-3:/usr/share/postgresql/15/extension/postgis.control
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.outils import PARTAGE, RACINE, Serveur, arreter_serveur, demarrer_serveur
+from tests.postgres import Grappe, demarrer_grappe
 
 __all__ = ["PARTAGE", "RACINE"]
 
@@ -29,3 +31,20 @@ def serveur(tmp_path_factory) -> Serveur:
     s = demarrer_serveur(projets, dossier / "streamlit.log", env_sup={"ESQUISSE_EXPORTS": str(dossier / "exports")})
     yield s
     arreter_serveur(s)
+
+
+@pytest.fixture(scope="session")
+def grappe_postgres() -> Grappe:
+    """Une grappe PostgreSQL + PostGIS jetable (dossier temporaire, port libre), arrêtée à la fin."""
+    grappe = demarrer_grappe()
+    yield grappe
+    grappe.arreter()
+
+
+_BASES = itertools.count(1)
+
+
+@pytest.fixture
+def base_postgres(grappe_postgres: Grappe) -> str:
+    """L'URL d'une base neuve, avec PostGIS, propre au test."""
+    return grappe_postgres.creer_base(f"test_{next(_BASES)}")
