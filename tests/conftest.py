@@ -48,3 +48,17 @@ _BASES = itertools.count(1)
 def base_postgres(grappe_postgres: Grappe) -> str:
     """L'URL d'une base neuve, avec PostGIS, propre au test."""
     return grappe_postgres.creer_base(f"test_{next(_BASES)}")
+
+
+@pytest.fixture(params=["fichiers", "postgis"])
+def stockage(request, tmp_path):
+    """Chaque magasin à son tour : les fichiers (dossier temporaire), puis PostGIS (base neuve)."""
+    from esquisse.stockage.disque import StockageFichiers
+    from esquisse.stockage.postgis import StockagePostgis
+
+    if request.param == "fichiers":
+        yield StockageFichiers(tmp_path / "projets")
+        return
+    magasin = StockagePostgis(request.getfixturevalue("base_postgres"))
+    yield magasin
+    magasin.fermer()
