@@ -51,6 +51,7 @@ class Grappe:
     dossier: Path
     port: int
     utilisateur: pwd.struct_passwd | None
+    rapide: bool = True
 
     @property
     def donnees(self) -> Path:
@@ -65,11 +66,18 @@ class Grappe:
             c.execute(f'CREATE DATABASE "{nom}" TEMPLATE {MODELE}')
         return self.dsn(nom)
 
-    def arreter(self) -> None:
+    def suspendre(self) -> None:
+        """Arrête le serveur (comme une panne : mode immédiat) en gardant ses données."""
         subprocess.run(
             _commande(self.utilisateur, str(BIN / "pg_ctl"), "stop", "-D", str(self.donnees), "-m", "immediate"),
             capture_output=True,
         )
+
+    def relancer(self) -> None:
+        _demarrer(self)
+
+    def arreter(self) -> None:
+        self.suspendre()
         shutil.rmtree(self.dossier, ignore_errors=True)
 
 
@@ -99,6 +107,17 @@ def demarrer_grappe(rapide: bool = True) -> Grappe:
         check=True,
         capture_output=True,
     )
+    grappe.rapide = rapide
+    _demarrer(grappe)
+    with psycopg.connect(grappe.dsn(), autocommit=True) as c:
+        c.execute(f"CREATE DATABASE {MODELE}")
+    with psycopg.connect(grappe.dsn(MODELE), autocommit=True) as c:
+        c.execute("CREATE EXTENSION postgis")
+    return grappe
+
+
+def _demarrer(grappe: Grappe) -> None:
+    dossier, utilisateur = grappe.dossier, grappe.utilisateur
     options = [
         f"-p {grappe.port}",
         "-c listen_addresses=127.0.0.1",
@@ -106,7 +125,7 @@ def demarrer_grappe(rapide: bool = True) -> Grappe:
         "-c max_connections=200",
         "-c shared_buffers=64MB",
     ]
-    if rapide:
+    if grappe.rapide:
         options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
     resultat = subprocess.run(
         _commande(
@@ -140,8 +159,3 @@ def demarrer_grappe(rapide: bool = True) -> Grappe:
                 grappe.arreter()
                 raise
             time.sleep(0.1)
-    with psycopg.connect(grappe.dsn(), autocommit=True) as c:
-        c.execute(f"CREATE DATABASE {MODELE}")
-    with psycopg.connect(grappe.dsn(MODELE), autocommit=True) as c:
-        c.execute("CREATE EXTENSION postgis")
-    return grappe

@@ -70,6 +70,7 @@ from esquisse.stockage.interfaces import (
 from esquisse.versions import Changement, Enregistrement, MetaVersion, Version, maintenant
 
 CANAL = "esquisse_versions"
+ATTENTE_CONNEXION = 5.0  # secondes d'attente d'une connexion avant le message « la base ne répond pas »
 RANGS_PAR_VERSION = 1_000_000  # rang d'une entité ajoutée : numéro × RANGS_PAR_VERSION + position
 SCHEMA_QGIS = "qgis"
 # Familles de géométries des vues QGIS : suffixe de la vue, types GeoJSON, type PostGIS (multi).
@@ -271,11 +272,19 @@ class StockagePostgis:
     def __init__(self, dsn: str, taille_pool: int = 8):
         self.dsn = dsn
         try:
-            with psycopg.connect(dsn) as conn:
+            with psycopg.connect(dsn, connect_timeout=int(ATTENTE_CONNEXION)) as conn:
                 migrer(conn)
         except psycopg.OperationalError as exc:
             raise BaseInjoignable(_message_injoignable(exc)) from exc
-        self.pool = ConnectionPool(dsn, min_size=1, max_size=taille_pool, open=True, name="esquisse")
+        self.pool = ConnectionPool(
+            dsn,
+            min_size=1,
+            max_size=taille_pool,
+            open=True,
+            name="esquisse",
+            check=ConnectionPool.check_connection,
+            timeout=ATTENTE_CONNEXION,
+        )
         self._ecouteur: Ecouteur | None = None
         self._verrou_ecouteur = threading.Lock()
         self._ids: dict[RefHypothese, int] = {}
