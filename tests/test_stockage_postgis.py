@@ -120,3 +120,43 @@ def test_base_qui_tombe_message_puis_reprise(tmp_path):
         grappe.arreter()
     with pytest.raises(BaseInjoignable, match="ne répond pas"):
         StockagePostgis(grappe.dsn("panne"))
+
+
+def test_application_sur_esquisse_base(projets, base_postgres, monkeypatch):
+    """Avec ESQUISSE_BASE, les versions des hypothèses vont dans la base, pas dans les fichiers."""
+    from esquisse.ateliers import lister_ateliers
+    from esquisse.attribution import fiches_version
+    from esquisse.seances import lister_hypotheses, lister_seances
+    from esquisse.stockage.postgis import DepotPostgis
+
+    atelier = lister_ateliers(projets)[0]
+    s, h = next((s, hs[0]) for s in lister_seances(atelier.dossier, archivees=True) if (hs := lister_hypotheses(s)))
+    fichiers_avant = sorted(p.name for p in h.dossier.rglob("*"))
+    monkeypatch.setenv("ESQUISSE_BASE", base_postgres)
+    depot = h.depot(atelier.id)
+    assert isinstance(depot, DepotPostgis) and depot.ref == RefHypothese(atelier.id, s.id, h.id)
+    assert isinstance(h.depot(), DepotPostgis) and h.depot().ref == depot.ref, "atelier lu dans le chemin"
+    r = depot.enregistrer([nouvelle("z1", "zone de projet")], "Marie", "elu")
+    assert r.version.numero == 1
+    fiches = fiches_version(atelier, depot, 1)
+    assert set(fiches) == {"z1"} and fiches["z1"]
+    assert sorted(p.name for p in h.dossier.rglob("*")) == fichiers_avant, "aucun fichier écrit"
+    monkeypatch.delenv("ESQUISSE_BASE")
+    assert type(h.depot(atelier.id)).__name__ == "Depot"
+
+
+def test_ecouteur_lit_la_base_une_fois_puis_en_memoire(magasin):
+    depot = magasin.versions(H1)
+    depot.enregistrer([nouvelle("z1")], "Marie")
+    hid = magasin.identifiant(H1, creer=False)
+    lectures = []
+
+    def relire() -> int:
+        lectures.append(1)
+        return depot.numero_courant()
+
+    ecouteur = magasin.ecouteur
+    assert ecouteur.attendre(hid, 0, 0, relire) == 1 and len(lectures) == 1
+    assert ecouteur.attendre(hid, 1, 0, relire) == 1 and len(lectures) == 1, "en mémoire"
+    depot.enregistrer([nouvelle("z2")], "Paul")
+    assert ecouteur.attendre(hid, 1, 30, relire) == 2 and len(lectures) == 1, "réveillé par NOTIFY"

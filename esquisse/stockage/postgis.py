@@ -35,12 +35,13 @@ et numéro de version.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Iterable
-from contextlib import contextmanager
 
 import psycopg
 from psycopg import sql
@@ -71,6 +72,7 @@ from esquisse.versions import Changement, Enregistrement, MetaVersion, Version, 
 
 CANAL = "esquisse_versions"
 ATTENTE_CONNEXION = 5.0  # secondes d'attente d'une connexion avant le message « la base ne répond pas »
+VERSIONS_EN_MEMOIRE = 64
 RANGS_PAR_VERSION = 1_000_000  # rang d'une entité ajoutée : numéro × RANGS_PAR_VERSION + position
 SCHEMA_QGIS = "qgis"
 # Familles de géométries des vues QGIS : suffixe de la vue, types GeoJSON, type PostGIS (multi).
@@ -210,7 +212,8 @@ class Ecouteur:
     def __init__(self, dsn: str):
         self.dsn = dsn
         self._condition = threading.Condition()
-        self._derniers: dict[int, int] = {}  # identifiant d'hypothèse → dernier numéro notifié
+        self._derniers: dict[int, int] = {}  # identifiant d'hypothèse → dernier numéro connu
+        self._semes: dict[int, int] = {}  # hypothèse → génération où son numéro a été lu en base
         self._generation = 0  # augmente à chaque (re)connexion : les attentes relisent la base
         self._pret = threading.Event()
         self._arret = threading.Event()
@@ -242,24 +245,29 @@ class Ecouteur:
             self._condition.notify_all()
 
     def attendre(self, hypothese: int, depuis: int, delai: float, relire) -> int:
-        """Attend un numéro > ``depuis`` pour ``hypothese`` ; ``relire()`` donne le numéro en base
-        (appelé au début et après une reconnexion seulement)."""
-        self._pret.wait(timeout=delai)
+        """Attend un numéro > ``depuis`` pour ``hypothese`` et renvoie le dernier connu.
+
+        ``relire()`` donne le numéro en base : il n'est appelé que la première fois qu'on demande
+        cette hypothèse, et après une reconnexion de l'écoute (des notifications ont pu manquer).
+        Ensuite, tout se passe en mémoire : avec ``delai`` nul, la réponse est immédiate.
+        """
+        self._pret.wait(timeout=max(delai, ATTENTE_CONNEXION))  # écoute active avant de relire
         with self._condition:
             generation = self._generation
-        connu = max(relire(), self._derniers.get(hypothese, 0))
-        if connu > depuis:
-            return connu
+            a_relire = self._semes.get(hypothese) != generation
+        if a_relire:
+            lu = relire()
+            with self._condition:
+                self._derniers[hypothese] = max(lu, self._derniers.get(hypothese, 0))
+                self._semes[hypothese] = generation
         with self._condition:
             self._condition.wait_for(
                 lambda: self._derniers.get(hypothese, 0) > depuis or self._generation != generation,
                 timeout=delai,
             )
-            if self._derniers.get(hypothese, 0) > depuis:
-                return self._derniers[hypothese]
-            if self._generation == generation:
-                return max(connu, self._derniers.get(hypothese, 0))
-        return max(relire(), self._derniers.get(hypothese, 0))
+            if self._generation != generation and self._derniers.get(hypothese, 0) <= depuis:
+                self._semes.pop(hypothese, None)
+            return self._derniers.get(hypothese, 0)
 
     def arreter(self) -> None:
         self._arret.set()
@@ -289,6 +297,9 @@ class StockagePostgis:
         self._verrou_ecouteur = threading.Lock()
         self._ids: dict[RefHypothese, int] = {}
         self._ateliers_vus: set[str] = set()
+        # Versions lues, jamais modifiées en base : (hypothèse, numéro) → Version.
+        self.lectures: OrderedDict[tuple[int, int], Version] = OrderedDict()
+        self.verrou_lectures = threading.Lock()
         self.documents = DocumentsPostgis(self)
         self.brouillons = BrouillonsPostgis(self)
         weakref.finalize(self, StockagePostgis._fermer, self.pool)
@@ -296,13 +307,33 @@ class StockagePostgis:
     def __repr__(self) -> str:
         return f"StockagePostgis({psycopg.conninfo.conninfo_to_dict(self.dsn).get('dbname', '')})"
 
-    @contextmanager
+    @contextlib.contextmanager
     def connexion(self):
-        """Une connexion du pool, dans une transaction ; une base injoignable donne un message en français."""
+        """Une connexion du pool, validée à la sortie du bloc (annulée s'il échoue).
+
+        Une base injoignable donne :class:`BaseInjoignable` (message en français). Juste après
+        une panne, le pool attend avant de se reconnecter : on passe alors par une connexion
+        directe, pour que « Réessayer » marche dès que la base est revenue.
+        """
         try:
-            with self.pool.connection() as conn:
+            conn = self.pool.getconn()
+        except PoolTimeout:
+            conn = None
+        try:
+            if conn is None:
+                with psycopg.connect(self.dsn, connect_timeout=int(ATTENTE_CONNEXION)) as directe:
+                    yield directe
+                return
+            try:
                 yield conn
-        except (psycopg.OperationalError, PoolTimeout) as exc:
+                conn.commit()
+            except BaseException:
+                with contextlib.suppress(psycopg.Error):
+                    conn.rollback()
+                raise
+            finally:
+                self.pool.putconn(conn)
+        except psycopg.OperationalError as exc:
             raise BaseInjoignable(_message_injoignable(exc)) from exc
 
     @property
@@ -435,6 +466,19 @@ class DepotPostgis:
 
     def lire(self, numero: int) -> Version:
         hid = self._id()
+        cle = (hid, numero)
+        with self.stockage.verrou_lectures:
+            if cle in self.stockage.lectures:
+                self.stockage.lectures.move_to_end(cle)
+                return self.stockage.lectures[cle]
+        version = self._lire(hid, numero)
+        with self.stockage.verrou_lectures:
+            self.stockage.lectures[cle] = version
+            while len(self.stockage.lectures) > VERSIONS_EN_MEMOIRE:
+                self.stockage.lectures.popitem(last=False)
+        return version
+
+    def _lire(self, hid: int | None, numero: int) -> Version:
         with self.stockage.connexion() as conn:
             ligne = (
                 conn.execute(
