@@ -34,6 +34,7 @@ from esquisse.fichiers import creer_sans_ecraser, nettoyer_temporaires, verrou
 from esquisse.fusion import Conflit
 from esquisse.geojson import collection, normaliser_entite
 from esquisse.stockage.enregistrement import (
+    PREFIXE_EMPREINTE_CHAINEE,
     appliquer_delta,
     fusionner_changements,
     preparer,
@@ -76,6 +77,7 @@ class MetaVersion:
 class Version:
     meta: MetaVersion
     entites: tuple[dict, ...]
+    contexte: dict = field(default_factory=dict, compare=False)  # atelier, séance, hypothèse, tels qu'écrits
 
     def par_id(self) -> dict[str, dict]:
         return {e["id"]: e for e in self.entites}
@@ -285,7 +287,8 @@ class Depot:
     def ajouter(self, meta: MetaVersion, entites: Iterable[dict], contexte: dict) -> bool:
         """Écrit la version ``meta.numero`` telle quelle si c'est la suivante ; ``False`` si elle existe.
 
-        Sert aux copies entre magasins : mêmes numéros, mêmes dates, même contenu, donc même empreinte.
+        Sert aux copies entre magasins : mêmes numéros, mêmes dates, même contenu, donc même empreinte
+        (vérifiée avant d'écrire ; une empreinte chaînée, née dans une base, est remplacée par celle du fichier).
         """
         self.dossier.mkdir(parents=True, exist_ok=True)
         with verrou(self.dossier / FICHIER_VERROU):
@@ -304,7 +307,7 @@ class Depot:
                 meta.restauree_de,
                 meta.le,
                 contexte,
-                meta.empreinte,
+                "" if meta.empreinte.startswith(PREFIXE_EMPREINTE_CHAINEE) else meta.empreinte,
             )
         return True
 
@@ -345,7 +348,12 @@ def _lire_index(chemin: str, _mtime: int, _taille: int) -> tuple[MetaVersion, ..
 def _lire_version(chemin: str, _mtime: int, _taille: int) -> Version:
     """Lecture d'une version (immuable : le cache ne peut pas devenir faux)."""
     donnees = json.loads(Path(chemin).read_bytes())
-    return Version(_meta(donnees), tuple(donnees["features"]))
+    contexte = {k: v for k, v in donnees["esquisse"].items() if k not in _CLES_VERSION}
+    return Version(_meta(donnees), tuple(donnees["features"]), contexte)
+
+
+# Membres « esquisse » d'un fichier de version propres à la version ; les autres sont le contexte.
+_CLES_VERSION = ("version", "parent", "auteur", "role", "message", "le", "restauree_de")
 
 
 def _meta(donnees: dict, empreinte: str = "") -> MetaVersion:

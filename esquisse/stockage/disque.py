@@ -78,6 +78,20 @@ class DocumentsFichiers:
     def lire(self, ref: RefDocument) -> Document | None:
         return self._lire(self._place(ref)[0])
 
+    def lister(self, atelier: str) -> list[RefDocument]:
+        racine = self.racine / atelier
+        refs = []
+        for genre, (modele, fichier, _) in _PLACES.items():
+            motif = {"": fichier, "{s}": f"{SEANCES}/*/{fichier}", "{h}": f"{SEANCES}/*/{HYPOTHESES}/*/{fichier}"}
+            for chemin in sorted(racine.glob(motif[modele])):
+                if modele == "":
+                    refs.append(RefDocument(atelier, genre))
+                elif modele == "{s}":
+                    refs.append(RefDocument(atelier, genre, chemin.parent.name))
+                else:
+                    refs.append(RefDocument(atelier, genre, chemin.parent.parent.parent.name, chemin.parent.name))
+        return refs
+
     def ecrire(self, ref: RefDocument, contenu: dict | list, revision_lue: int) -> Document:
         chemin, nom_verrou = self._place(ref)
         with verrou(nom_verrou):

@@ -30,6 +30,11 @@ if TYPE_CHECKING:
     from esquisse.versions import Changement
 
 
+# Empreinte d'une version née dans un magasin qui ne sérialise pas toute la version (PostGIS) :
+# une chaîne de hachages (parent + changement). Les autres empreintes sont le SHA-256 du fichier.
+PREFIXE_EMPREINTE_CHAINEE = "chaine:"
+
+
 @dataclass
 class Delta:
     """Ce qu'un enregistrement change : ``entites`` associe à chaque entité changée son nouvel

@@ -108,6 +108,10 @@ class DepotVersions(Protocol):
 class Documents(Protocol):
     def lire(self, ref: RefDocument) -> Document | None: ...
 
+    def lister(self, atelier: str) -> list[RefDocument]:
+        """Les documents de l'atelier qui existent."""
+        ...
+
     def ecrire(self, ref: RefDocument, contenu: dict | list, revision_lue: int) -> Document:
         """Écrit ``contenu`` si la révision actuelle est ``revision_lue`` (0 : le document n'existe
         pas encore) ; sinon lève :class:`~esquisse.erreurs.Concurrence` sans rien écrire."""

@@ -20,7 +20,7 @@ l'hypothèse. L'ordre des entités (``rang``) est celui du magasin de fichiers :
 modifiée garde sa place, les ajouts viennent à la fin.
 
 **Empreinte.** Une version copiée depuis les fichiers garde l'empreinte de son fichier. Une
-version née ici porte ``pg:`` suivi du SHA-256 de l'empreinte parente et du changement : une
+version née ici porte ``chaine:`` suivi du SHA-256 de l'empreinte parente et du changement : une
 chaîne, calculée sans relire toute l'hypothèse.
 
 **Rafraîchissement.** Chaque enregistrement envoie ``NOTIFY esquisse_versions`` dans sa
@@ -52,6 +52,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from esquisse.erreurs import Concurrence, DonneeInvalide, EsquisseErreur, Introuvable
 from esquisse.geojson import normaliser_entite
 from esquisse.stockage.enregistrement import (
+    PREFIXE_EMPREINTE_CHAINEE,
     Delta,
     appliquer_delta,
     fusionner_changements,
@@ -482,7 +483,8 @@ class DepotPostgis:
         with self.stockage.connexion() as conn:
             ligne = (
                 conn.execute(
-                    f"SELECT {_COLONNES_META} FROM versions WHERE hypothese = %s AND numero = %s", (hid, numero)
+                    f"SELECT {_COLONNES_META}, contexte FROM versions WHERE hypothese = %s AND numero = %s",
+                    (hid, numero),
                 ).fetchone()
                 if hid is not None
                 else None
@@ -494,7 +496,7 @@ class DepotPostgis:
                 "AND (jusqua IS NULL OR jusqua > %s) ORDER BY rang",
                 (hid, numero, numero),
             ).fetchall()
-        return Version(_meta(ligne), tuple(e[0] for e in entites))
+        return Version(_meta(ligne[:-1]), tuple(e[0] for e in entites), ligne[-1])
 
     def entites(self, numero: int | None) -> dict[str, dict]:
         if not numero:
@@ -587,7 +589,7 @@ class DepotPostgis:
                 else ""
             )
             chaine = json.dumps([precedente, numero, auteur, role, message, le, delta.entites], ensure_ascii=False)
-            empreinte = "pg:" + hashlib.sha256(chaine.encode("utf-8")).hexdigest()
+            empreinte = PREFIXE_EMPREINTE_CHAINEE + hashlib.sha256(chaine.encode("utf-8")).hexdigest()
         # Première écriture : réserve le numéro (échoue si un autre processus l'a pris).
         conn.execute(
             "INSERT INTO versions (hypothese, numero, parent, le, auteur, role, message, nb_entites, empreinte, "
@@ -756,6 +758,15 @@ class DocumentsPostgis:
                 self._cle(ref),
             ).fetchone()
         return Document(ligne[0], ligne[1]) if ligne else None
+
+    def lister(self, atelier: str) -> list[RefDocument]:
+        with self.stockage.connexion() as conn:
+            lignes = conn.execute(
+                "SELECT atelier, genre, seance, hypothese FROM documents WHERE atelier = %s "
+                "ORDER BY genre, seance, hypothese",
+                (atelier,),
+            ).fetchall()
+        return [RefDocument(*ligne) for ligne in lignes]
 
     def ecrire(self, ref: RefDocument, contenu: dict | list, revision_lue: int) -> Document:
         cle = self._cle(ref)
