@@ -58,6 +58,7 @@ bench: setup systeme
 	$(PY) bench/comparaison.py
 	$(PY) bench/echelle.py
 	$(PY) bench/feuille_de_route.py
+	$(PY) bench/stockage.py
 
 propre:
 	rm -rf $(VENV) node_modules $(VENDOR) static/cache .pytest_cache
