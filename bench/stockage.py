@@ -32,7 +32,7 @@ from esquisse.fichiers import ecrire_atomiquement
 from esquisse.geojson import collection
 from esquisse.stockage.choix import ouvrir
 from esquisse.stockage.interfaces import RefHypothese
-from esquisse.versions import Changement, _lire_index, _lire_version
+from esquisse.versions import Changement, vider_caches
 from tests.postgres import demarrer_grappe
 
 GRANDE = RefHypothese("bench", "seance", "mille")
@@ -112,8 +112,7 @@ def historique(source: str, versions: int) -> tuple[float, float]:
 
 def oublier_lectures(magasin) -> None:
     """Vide les caches de lecture des deux magasins (index et versions des fichiers, versions lues en base)."""
-    _lire_index.cache_clear()
-    _lire_version.cache_clear()
+    vider_caches()
     if hasattr(magasin, "lectures"):
         magasin.lectures.clear()
 

@@ -329,6 +329,12 @@ class Depot:
             return self._ecrire_version(entites, None, auteur, role, message)
 
 
+def vider_caches() -> None:
+    """Oublie les index et versions déjà lus (pour mesurer une lecture à froid)."""
+    _lire_index.cache_clear()
+    _lire_version.cache_clear()
+
+
 @functools.lru_cache(maxsize=64)
 def _lire_index(chemin: str, _mtime: int, _taille: int) -> tuple[MetaVersion, ...]:
     """L'index d'historique, relu seulement quand il a changé (il ne fait que grandir)."""

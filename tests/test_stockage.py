@@ -151,13 +151,15 @@ def test_memes_versions_dans_les_deux_magasins(tmp_path, base_postgres):
         pg.fermer()
 
 
-def _lancer(magasin, tmp_path: Path, nom: str, nombre: int, lourd: bool = False) -> tuple[subprocess.Popen, Path]:
+def lancer_travailleur(
+    magasin, tmp_path: Path, nom: str, nombre: int, lourd: bool = False
+) -> tuple[subprocess.Popen, Path]:
     sortie = tmp_path / f"{nom}.json"
     args = [sys.executable, "-m", "tests.travailleur_stockage", source(magasin), nom, str(nombre), str(sortie)]
     return subprocess.Popen([*args, *(["--lourd"] if lourd else [])], cwd=RACINE), sortie
 
 
-def _verifier_integrite(depot) -> list:
+def verifier_integrite(depot) -> list:
     """Numéros contigus, chaque version lisible et complète, chaque parent le numéro précédent."""
     metas = depot.historique()
     assert [m.numero for m in metas] == list(range(1, len(metas) + 1))
@@ -171,13 +173,13 @@ def test_concurrence_plusieurs_processus(stockage, tmp_path):
     """Six processus enregistrent ensemble : aucune version remplacée, aucune entité perdue."""
     depot = stockage.versions(REF)
     depot.enregistrer([nouvelle("commune", "partagée")], "initial")
-    processus = [_lancer(stockage, tmp_path, f"p{k}", 12) for k in range(6)]
+    processus = [lancer_travailleur(stockage, tmp_path, f"p{k}", 12) for k in range(6)]
     for p, _ in processus:
         assert p.wait(timeout=300) == 0
     journaux = [json.loads(sortie.read_text()) for _, sortie in processus]
     ecrites = [e["version"] for j in journaux for e in j]
     assert None not in ecrites and len(set(ecrites)) == len(ecrites) == 72, "chaque enregistrement a sa version"
-    metas = _verifier_integrite(depot)
+    metas = verifier_integrite(depot)
     assert len(metas) == 73
     finale = depot.entites(metas[-1].numero)
     assert {e["ajoutee"] for j in journaux for e in j} <= set(finale), "aucune entité ajoutée n'est perdue"
@@ -190,8 +192,8 @@ def test_arret_brutal_pendant_les_enregistrements(stockage, tmp_path):
     """Un processus tué (SIGKILL) en plein enregistrement ne laisse aucune version partielle."""
     depot = stockage.versions(REF)
     depot.enregistrer([nouvelle("commune", "partagée")], "initial")
-    processus, sortie = _lancer(stockage, tmp_path, "tue", 400, lourd=True)
-    compagnon, sortie_compagnon = _lancer(stockage, tmp_path, "compagnon", 15, lourd=True)
+    processus, sortie = lancer_travailleur(stockage, tmp_path, "tue", 400, lourd=True)
+    compagnon, sortie_compagnon = lancer_travailleur(stockage, tmp_path, "compagnon", 15, lourd=True)
     limite = time.monotonic() + 120
     while not (sortie.exists() and len(json.loads(sortie.read_text())) >= 5):
         assert processus.poll() is None and time.monotonic() < limite
@@ -200,12 +202,12 @@ def test_arret_brutal_pendant_les_enregistrements(stockage, tmp_path):
     processus.wait(timeout=30)
     assert compagnon.wait(timeout=300) == 0
     journal = json.loads(sortie.read_text())
-    metas = _verifier_integrite(depot)
+    metas = verifier_integrite(depot)
     for e in journal + json.loads(sortie_compagnon.read_text()):
         assert e["ajoutee"] in depot.entites(e["version"])
     r = depot.enregistrer([nouvelle("apres")], "Marie")
     assert r.version.numero == len(metas) + 1
-    _verifier_integrite(depot)
+    verifier_integrite(depot)
 
 
 def test_documents_comparer_puis_echanger(stockage):
@@ -279,7 +281,7 @@ def test_attendre_changement(stockage, tmp_path):
     resultat = []
     attente = threading.Thread(target=lambda: resultat.append(depot.attendre_changement(1, 60)))
     attente.start()
-    processus, _ = _lancer(stockage, tmp_path, "autre", 1)
+    processus, _ = lancer_travailleur(stockage, tmp_path, "autre", 1)
     assert processus.wait(timeout=120) == 0
     attente.join(timeout=60)
     assert resultat == [2]

@@ -3,7 +3,10 @@ enregistrement, notification dans la transaction, base qui tombe en pleine séan
 
 from __future__ import annotations
 
+import json
 import subprocess
+import threading
+import time
 
 import psycopg
 import pytest
@@ -160,3 +163,67 @@ def test_ecouteur_lit_la_base_une_fois_puis_en_memoire(magasin):
     assert ecouteur.attendre(hid, 1, 0, relire) == 1 and len(lectures) == 1, "en mémoire"
     depot.enregistrer([nouvelle("z2")], "Paul")
     assert ecouteur.attendre(hid, 1, 30, relire) == 2 and len(lectures) == 1, "réveillé par NOTIFY"
+
+
+def test_vingt_processus_cinquante_enregistrements(magasin, tmp_path):
+    """20 processus × 50 enregistrements sur une même base : aucune entité perdue, aucune version remplacée."""
+    from tests.test_stockage import lancer_travailleur, verifier_integrite
+    from tests.travailleur_stockage import REF
+
+    depot = magasin.versions(REF)
+    depot.enregistrer([nouvelle("commune", "partagée")], "initial")
+    processus = [lancer_travailleur(magasin, tmp_path, f"p{k}", 50) for k in range(20)]
+    for p, _ in processus:
+        assert p.wait(timeout=900) == 0
+    journaux = [json.loads(sortie.read_text()) for _, sortie in processus]
+    ecrites = [e["version"] for j in journaux for e in j]
+    assert None not in ecrites and len(set(ecrites)) == len(ecrites) == 1000
+    metas = verifier_integrite(depot)
+    assert len(metas) == 1001
+    finale = depot.entites(1001)
+    assert {e["ajoutee"] for j in journaux for e in j} <= set(finale) and len(finale) == 1001
+
+
+def test_numero_pris_entre_temps_fusion_puis_nouvel_essai(magasin):
+    """Un autre écrivain réserve le numéro suivant pendant l'enregistrement : la violation d'unicité
+    fait relire, fusionner et écrire sous le numéro d'après ; rien n'est remplacé."""
+    depot = magasin.versions(H1)
+    depot.enregistrer([nouvelle("z1"), nouvelle("z2")], "Marie")
+    hid = magasin.identifiant(H1, creer=False)
+    intrus = psycopg.connect(magasin.dsn)
+    # Version 2 écrite à la main, sans faire la queue, et pas encore validée.
+    intrus.execute(
+        "INSERT INTO versions SELECT hypothese, 2, 1, le, 'intrus', role, 'à la main', nb_entites, 'x', NULL, "
+        "contexte FROM versions WHERE hypothese = %s AND numero = 1",
+        (hid,),
+    )
+    resultat = []
+    fil = threading.Thread(
+        target=lambda: resultat.append(depot.enregistrer([Changement("z2", 1, None), nouvelle("z3")], "Paul"))
+    )
+    fil.start()
+    with psycopg.connect(magasin.dsn, autocommit=True) as regard:
+        limite = time.monotonic() + 60
+        # Attendre que l'enregistrement bute sur la ligne non validée de l'intrus.
+        while not regard.execute(
+            "SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'"
+        ).fetchone()[0]:
+            assert time.monotonic() < limite and fil.is_alive()
+            time.sleep(0.02)
+    intrus.execute("UPDATE entites SET jusqua = 2 WHERE hypothese = %s AND entite = 'z1'", (hid,))
+    intrus.execute(
+        "INSERT INTO entites SELECT hypothese, entite, 2, NULL, rang, "
+        "json_build_object('type', 'Feature', 'id', entite, 'geometry', contenu -> 'geometry', "
+        "'properties', json_build_object('titre', 'de l''intrus', 'categorie', 'projet')), geom "
+        "FROM entites WHERE hypothese = %s AND entite = 'z1' AND depuis = 1",
+        (hid,),
+    )
+    intrus.commit()
+    intrus.close()
+    fil.join(timeout=60)
+    (r,) = resultat
+    assert r.version.numero == 3 and r.version.parent == 2
+    assert [m.auteur for m in depot.historique()] == ["Marie", "intrus", "Paul"]
+    finale = depot.entites(3)
+    assert finale["z1"]["properties"]["titre"] == "de l'intrus", "le changement de l'autre est gardé"
+    assert set(finale) == {"z1", "z3"}

@@ -10,6 +10,8 @@ de la transaction d'enregistrement : si un autre processus a pris le numéro, el
 (violation d'unicité), la transaction est annulée, et l'enregistrement recommence : relecture
 de la dernière version, fusion à trois voies (:mod:`esquisse.stockage.enregistrement`), nouvel
 essai. Un processus tué au milieu laisse une transaction annulée, jamais une version partielle.
+Les enregistrements d'une hypothèse font aussi la queue derrière un verrou consultatif de
+transaction : une économie (pas de fusion refaite pour rien), pas la garantie.
 
 **Entités.** Table ``entites`` : une ligne par état d'une entité, valable des versions
 ``depuis`` (comprise) à ``jusqua`` (exclue, vide tant qu'elle est vivante), avec sa géométrie
@@ -159,6 +161,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
 )
 VERSION_SCHEMA = MIGRATIONS[-1][0]
 _VERROU_MIGRATIONS = 7_105_117  # clé de pg_advisory_xact_lock : une seule migration à la fois
+_CLASSE_VERROU_HYPOTHESE = 7_105_118  # première clé du verrou consultatif d'une hypothèse
 
 
 class BaseInjoignable(EsquisseErreur, ConnectionError):
@@ -520,6 +523,7 @@ class DepotPostgis:
         while True:
             try:
                 with self.stockage.connexion() as conn, conn.transaction():
+                    _file_d_attente(conn, hid)
                     courant, nb = _courant_et_taille(conn, hid)
                     verifier_bases(changements, courant)
                     distante = {
@@ -655,6 +659,7 @@ class DepotPostgis:
         while True:
             try:
                 with self.stockage.connexion() as conn, conn.transaction():
+                    _file_d_attente(conn, hid)
                     courant, _ = _courant_et_taille(conn, hid)
                     if attendu is not None and courant + 1 != attendu:
                         if attendu <= courant:
@@ -727,6 +732,17 @@ class DepotPostgis:
             contexte,
         )
         return ecrite is not None
+
+
+def _file_d_attente(conn: psycopg.Connection, hid: int) -> None:
+    """Les enregistrements d'une hypothèse font la queue (verrou consultatif, libéré à la fin de la
+    transaction) : sans elle, à vingt en même temps, chacun referait sa fusion pour rien.
+
+    Ce n'est qu'une économie : ce qui garantit qu'aucune version n'est remplacée reste la clé
+    (hypothèse, numéro) ; un autre écrivain qui ne fait pas la queue provoque une violation
+    d'unicité, et l'enregistrement recommence.
+    """
+    conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_CLASSE_VERROU_HYPOTHESE, hid % 2_147_483_647))
 
 
 def _courant(conn: psycopg.Connection, hid: int) -> int:
