@@ -196,7 +196,11 @@ class Poste:
             if poste_.parametres.dessin in ("edition", "tablette"):
                 brouillons.signe_de_vie(poste_.atelier.dossier, poste_.h, poste())
             # Fichiers : un stat ; PostGIS : le dernier numéro connu de l'écouteur du processus, en mémoire.
-            if poste_.depot.attendre_changement(poste_.etat.vu, 0) != poste_.etat.vu:
+            try:
+                dernier = poste_.depot.attendre_changement(poste_.etat.vu, 0)
+            except EsquisseErreur:
+                return  # base injoignable : on regardera à la prochaine seconde ; l'enregistrement le dira
+            if dernier != poste_.etat.vu:
                 st.rerun()
 
         veiller()

@@ -159,7 +159,7 @@ def test_ecouteur_lit_la_base_une_fois_puis_en_memoire(magasin):
         return depot.numero_courant()
 
     ecouteur = magasin.ecouteur
-    assert ecouteur.attendre(hid, 0, 0, relire) == 1 and len(lectures) == 1
+    assert ecouteur.attendre(hid, 0, 5, relire) == 1 and len(lectures) == 1, "déjà plus récent : tout de suite"
     assert ecouteur.attendre(hid, 1, 0, relire) == 1 and len(lectures) == 1, "en mémoire"
     depot.enregistrer([nouvelle("z2")], "Paul")
     assert ecouteur.attendre(hid, 1, 30, relire) == 2 and len(lectures) == 1, "réveillé par NOTIFY"

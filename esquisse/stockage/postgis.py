@@ -255,7 +255,8 @@ class Ecouteur:
         cette hypothèse, et après une reconnexion de l'écoute (des notifications ont pu manquer).
         Ensuite, tout se passe en mémoire : avec ``delai`` nul, la réponse est immédiate.
         """
-        self._pret.wait(timeout=max(delai, ATTENTE_CONNEXION))  # écoute active avant de relire
+        # Écoute active avant de relire (sinon, la lecture sera refaite après la connexion de l'écoute).
+        self._pret.wait(timeout=min(delai, ATTENTE_CONNEXION))
         with self._condition:
             generation = self._generation
             a_relire = self._semes.get(hypothese) != generation
