@@ -59,6 +59,7 @@ bench: setup systeme
 	$(PY) bench/echelle.py
 	$(PY) bench/feuille_de_route.py
 	$(PY) bench/stockage.py
+	$(PY) bench/stockage_navigateur.py
 
 propre:
 	rm -rf $(VENV) node_modules $(VENDOR) static/cache .pytest_cache
