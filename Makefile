@@ -41,9 +41,12 @@ $(VENDOR)/.installe: node_modules/.package-lock.json
 	@touch $@
 
 # Paquets Debian des tests : chromium (navigateur), gdal-bin (ogrinfo), poppler-utils (pdftoppm),
-# zbar-tools (zbarimg, lecteur de codes QR).
+# zbar-tools (zbarimg, lecteur de codes QR), postgresql-15 et postgresql-15-postgis-3 (les tests
+# démarrent leur propre grappe PostgreSQL jetable, voir tests/postgres.py).
+PG_BIN := /usr/lib/postgresql/15/bin
 systeme:
-	@scripts/paquets_systeme.sh chromium:chromium gdal-bin:ogrinfo poppler-utils:pdftoppm zbar-tools:zbarimg
+	@scripts/paquets_systeme.sh chromium:chromium gdal-bin:ogrinfo poppler-utils:pdftoppm zbar-tools:zbarimg \
+		postgresql-15:$(PG_BIN)/initdb postgresql-15-postgis-3:/usr/share/postgresql/15/extension/postgis.control
 
 lint: setup
 	$(VENV)/bin/ruff check .
@@ -58,6 +61,8 @@ bench: setup systeme
 	$(PY) bench/echelle.py
 	$(PY) bench/feuille_de_route.py
 	$(PY) bench/publication.py
+	$(PY) bench/stockage.py
+	$(PY) bench/stockage_navigateur.py
 
 propre:
 	rm -rf $(VENV) node_modules $(VENDOR) static/cache .pytest_cache

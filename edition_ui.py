@@ -242,7 +242,12 @@ class Poste:
         def veiller():
             if poste_.parametres.dessin in ("edition", "tablette"):
                 brouillons.signe_de_vie(poste_.atelier.dossier, poste_.h, poste())
-            if poste_.depot.numero_courant() != poste_.etat.vu:
+            # Fichiers : un stat ; PostGIS : le dernier numéro connu de l'écouteur du processus, en mémoire.
+            try:
+                dernier = poste_.depot.attendre_changement(poste_.etat.vu, 0)
+            except EsquisseErreur:
+                return  # base injoignable : on regardera à la prochaine seconde ; l'enregistrement le dira
+            if dernier != poste_.etat.vu:
                 st.rerun()
 
         veiller()

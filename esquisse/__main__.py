@@ -57,9 +57,32 @@ def _declarer_publier(sous) -> None:
     p.set_defaults(executer=_publier)
 
 
+# -- copier-atelier ------------------------------------------------------------------------------
+
+
+def _copier_atelier(args: argparse.Namespace) -> int:
+    from esquisse.stockage.copie import copier_atelier
+
+    print(copier_atelier(args.identifiant, args.de, args.vers).resume)
+    return 0
+
+
+def _declarer_copier_atelier(sous) -> None:
+    p = sous.add_parser(
+        "copier-atelier",
+        help="copie un atelier d'un magasin à l'autre (dossier d'ateliers ou URL postgresql://)",
+        description="Copie un atelier entier (documents, versions avec leurs numéros et empreintes, brouillons) "
+        "d'un dossier d'ateliers vers une base PostgreSQL + PostGIS, ou l'inverse. Rien d'existant n'est remplacé.",
+    )
+    p.add_argument("identifiant", metavar="ID", help="identifiant de l'atelier")
+    p.add_argument("--de", required=True, metavar="SOURCE", help="dossier d'ateliers ou URL postgresql://")
+    p.add_argument("--vers", required=True, metavar="CIBLE", help="dossier d'ateliers ou URL postgresql://")
+    p.set_defaults(executer=_copier_atelier)
+
+
 # -- analyse de la ligne de commande -------------------------------------------------------------
 
-DECLARATIONS = [_declarer_publier]
+DECLARATIONS = [_declarer_publier, _declarer_copier_atelier]
 
 
 def analyseur() -> argparse.ArgumentParser:

@@ -26,7 +26,9 @@ from pathlib import Path
 from esquisse.erreurs import DonneeInvalide, Introuvable, SchemaInvalide
 from esquisse.fichiers import ecrire_atomiquement, ecrire_json, raison_illisible, traduire_erreurs_disque, verrou
 from esquisse.geojson import ROLES
-from esquisse.versions import Depot, maintenant
+from esquisse.stockage.choix import depot_versions
+from esquisse.stockage.interfaces import DepotVersions
+from esquisse.versions import maintenant
 
 TYPES_SEANCE = {
     "visite": "Visite de terrain",
@@ -131,8 +133,9 @@ class Hypothese:
         """Visible du cercle large (site publié) : retenue, ou marquée partagée."""
         return self.statut == "retenue" or self.partagee
 
-    def depot(self, atelier: str = "") -> Depot:
-        return Depot(self.dossier, {"atelier": atelier, "seance": self.seance, "hypothese": self.id})
+    def depot(self, atelier: str = "") -> DepotVersions:
+        """Ses versions, dans le magasin choisi par les réglages (fichiers ou ``ESQUISSE_BASE``)."""
+        return depot_versions(self.dossier, {"atelier": atelier, "seance": self.seance, "hypothese": self.id})
 
 
 def _date_fr(iso: str) -> str:

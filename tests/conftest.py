@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.outils import PARTAGE, RACINE, Serveur, arreter_serveur, demarrer_serveur
+from tests.postgres import Grappe, demarrer_grappe
 
 __all__ = ["PARTAGE", "RACINE"]
 
@@ -49,3 +51,34 @@ def petit_disque(tmp_path):
         yield point
     finally:
         subprocess.run(["umount", "-l", str(point)], check=False)
+
+
+@pytest.fixture(scope="session")
+def grappe_postgres() -> Grappe:
+    """Une grappe PostgreSQL + PostGIS jetable (dossier temporaire, port libre), arrêtée à la fin."""
+    grappe = demarrer_grappe()
+    yield grappe
+    grappe.arreter()
+
+
+_BASES = itertools.count(1)
+
+
+@pytest.fixture
+def base_postgres(grappe_postgres: Grappe) -> str:
+    """L'URL d'une base neuve, avec PostGIS, propre au test."""
+    return grappe_postgres.creer_base(f"test_{next(_BASES)}")
+
+
+@pytest.fixture(params=["fichiers", "postgis"])
+def stockage(request, tmp_path):
+    """Chaque magasin à son tour : les fichiers (dossier temporaire), puis PostGIS (base neuve)."""
+    from esquisse.stockage.disque import StockageFichiers
+    from esquisse.stockage.postgis import StockagePostgis
+
+    if request.param == "fichiers":
+        yield StockageFichiers(tmp_path / "projets")
+        return
+    magasin = StockagePostgis(request.getfixturevalue("base_postgres"))
+    yield magasin
+    magasin.fermer()
