@@ -4,6 +4,7 @@ import streamlit as st
 
 from edition_ui import Poste
 from interface import (
+    chargement_carte,
     choisir_seance_et_hypothese,
     echapper,
     exiger_atelier,
@@ -30,13 +31,13 @@ try:
     hauteur = max(400, min(2000, int(st.query_params.get("hauteur", 960))))
 except ValueError:
     hauteur = 960
-parametres = parametres_carte(atelier, "projection")
-
 st.html(
     "<div style='font-size:26px;font-weight:700;line-height:1.25'>"
     f"{echapper(hyp.titre)}<span style='font-weight:400;color:#555;font-size:20px'> — "
     f"{echapper(seance.titre)} · {echapper(atelier.nom)}</span></div>"
 )
+chargement_carte(hauteur)
+parametres = parametres_carte(atelier, "projection")
 poste_ = Poste(atelier, hyp, parametres)
 
 
