@@ -269,15 +269,24 @@
     this.mesure.textContent = "";
   };
 
+  function surUneZone(b, anneaux) {
+    var points = [
+      [b.x + b.w / 2, b.y + b.h / 2],
+      [b.x, b.y],
+      [b.x + b.w, b.y],
+      [b.x, b.y + b.h],
+      [b.x + b.w, b.y + b.h],
+    ];
+    return anneaux.some(function (anneau) {
+      return points.some(function (pt) {
+        return dansPolygone(pt[0], pt[1], anneau);
+      });
+    });
+  }
+
   Placeur.prototype.placer = function () {
     var carte = this.carte;
     if (!carte._loaded) return;
-    this.avant.forEach(function (fn) {
-      fn();
-    });
-    var conteneur = carte.getContainer();
-    var origine = conteneur.getBoundingClientRect();
-    var taille = carte.getSize();
     var etiquettes = [];
     var quotas = {};
     var self = this;
@@ -289,6 +298,31 @@
       });
       if (r.max) quotas[nom] = r.max;
     });
+    this.taillesDe(etiquettes);
+    etiquettes.sort(function (a, b) {
+      return b.priorite - a.priorite;
+    });
+    // Un contrôle qui peut changer de coin (la légende) essaie ses coins : ``essayer`` dit combien de
+    // titres d'esquisse y perdraient leur place.
+    function essayer() {
+      return self.calculer(etiquettes, quotas).filter(function (b) {
+        return b.chevauche;
+      }).length + etiquettes.filter(function (e) {
+        return e.priorite >= PRIORITE_TITRE && !e.pose;
+      }).length;
+    }
+    this.avant.forEach(function (fn) {
+      fn(essayer);
+    });
+    this.dessiner(this.calculer(etiquettes, quotas));
+  };
+
+  Placeur.prototype.calculer = function (etiquettes, quotas) {
+    var carte = this.carte;
+    var conteneur = carte.getContainer();
+    var origine = conteneur.getBoundingClientRect();
+    var taille = carte.getSize();
+    var self = this;
     var obstacles = [];
     Object.keys(this.obstacles).forEach(function (nom) {
       Array.prototype.push.apply(obstacles, self.obstacles[nom]() || []);
@@ -296,17 +330,15 @@
     conteneur.querySelectorAll(".leaflet-control, .esq-titre-carte").forEach(function (el) {
       if (el.offsetParent !== null) obstacles.push(boiteRelative(el, origine));
     });
-    this.taillesDe(etiquettes);
-    etiquettes.sort(function (a, b) {
-      return b.priorite - a.priorite;
-    });
     var posees = [];
     var parGroupe = {};
     etiquettes.forEach(function (e) {
+      e.pose = false;
       if (quotas[e.groupe] && (parGroupe[e.groupe] || 0) >= quotas[e.groupe]) return;
       var t = self.tailles[e.cleTaille];
       var choisie = null;
       var moindre = null;
+      var seconde = null; // libre, mais sur une autre zone (le titre semblerait être le sien)
       for (var i = 0; i < e.positions.length && !choisie; i++) {
         var p = e.positions[i];
         var b = { x: p.x - p.ax * t.w, y: p.y - p.ay * t.h, w: t.w, h: t.h };
@@ -316,9 +348,13 @@
         var gene = 0;
         for (var k = 0; k < posees.length; k++) if (seCroisent(b, posees[k], Math.max(e.marge || 0, posees[k].marge || 0))) gene += 1;
         for (var o = 0; o < obstacles.length; o++) if (seCroisent(b, obstacles[o], 1)) gene += 100;
-        if (!gene) choisie = b;
-        else if (!moindre || gene < moindre.gene) moindre = { b: b, gene: gene };
+        if (gene) {
+          if (!moindre || gene < moindre.gene) moindre = { b: b, gene: gene };
+        } else if (e.eviter && surUneZone(b, e.eviter)) {
+          if (!seconde) seconde = b;
+        } else choisie = b;
       }
+      choisie = choisie || seconde;
       // Un titre d'esquisse n'est jamais caché : sans place libre, il prend la moins gênante.
       if (!choisie && e.toujours && moindre) {
         choisie = moindre.b;
@@ -327,9 +363,16 @@
       if (!choisie) return;
       choisie.e = e;
       choisie.marge = e.marge || 0;
+      e.pose = true;
       posees.push(choisie);
       parGroupe[e.groupe] = (parGroupe[e.groupe] || 0) + 1;
     });
+    return posees;
+  };
+
+  Placeur.prototype.dessiner = function (posees) {
+    var carte = this.carte;
+    var conteneur = carte.getContainer();
     var fragment = document.createDocumentFragment();
     posees.forEach(function (b) {
       var span = element("span", b.e.classe, b.e.texte);
@@ -359,6 +402,12 @@
     });
   }
 
+  function anneauPixels(carte, couche) {
+    var anneaux = couche.getLatLngs();
+    while (anneaux.length && !(anneaux[0] instanceof L.LatLng)) anneaux = anneaux[0];
+    return pixels(carte, anneaux);
+  }
+
   function positionsTitre(carte, couche) {
     var positions = [];
     var ecarts = [1, 2.5, 4.5];
@@ -378,9 +427,7 @@
       return positions;
     }
     if (couche instanceof L.Polygon) {
-      var anneaux = couche.getLatLngs();
-      while (anneaux.length && !(anneaux[0] instanceof L.LatLng)) anneaux = anneaux[0];
-      var anneau = pixels(carte, anneaux);
+      var anneau = anneauPixels(carte, couche);
       if (anneau.length < 3) return positions;
       var b = L.bounds(anneau);
       var centre = carte.latLngToContainerPoint(couche.getCenter());
@@ -470,11 +517,27 @@
     var placeur = Esquisse.placeur(carte);
     placeur.source(nom, function () {
       var etiquettes = [];
-      lister().forEach(function (x) {
+      var liste = lister();
+      // Un titre se pose de préférence hors des autres zones : posé sur l'une, il semblerait la nommer.
+      var zones = liste
+        .filter(function (x) {
+          return x.couche instanceof L.Polygon && carte.hasLayer(x.couche);
+        })
+        .map(function (x) {
+          return { cle: x.cle, anneau: anneauPixels(carte, x.couche) };
+        });
+      liste.forEach(function (x) {
         if (!x.titre || !carte.hasLayer(x.couche)) return;
         var positions = positionsTitre(carte, x.couche);
         if (!positions.length) return;
-        etiquettes.push({ id: x.cle, texte: x.titre, classe: "esq-titre-esquisse", priorite: PRIORITE_TITRE, positions: positions, toujours: auMur(), marge: 4 });
+        var eviter = zones
+          .filter(function (z) {
+            return z.cle !== x.cle;
+          })
+          .map(function (z) {
+            return z.anneau;
+          });
+        etiquettes.push({ id: x.cle, texte: x.titre, classe: "esq-titre-esquisse", priorite: PRIORITE_TITRE, positions: positions, eviter: eviter, toujours: auMur(), marge: 4 });
       });
       return { etiquettes: etiquettes };
     });

@@ -566,7 +566,7 @@
     var Controle = L.Control.extend({
       onAdd: function () {
         var div = element("div", "leaflet-bar esq-outils-tablette");
-        var deplacer = element("a", "esq-outil-tablette esq-outil-deplacer", "✥ Déplacer la carte");
+        var deplacer = outilLibelle(element("a", "esq-outil-tablette esq-outil-deplacer"), "✥", "Déplacer la carte");
         deplacer.href = "#";
         deplacer.setAttribute("role", "button");
         L.DomEvent.on(deplacer, "click", function (ev) {
@@ -580,12 +580,23 @@
       },
     });
     new Controle({ position: "topleft" }).addTo(carte);
-    var libelles = { edit: "✎ Retoucher", remove: "✖ Supprimer" };
+    var libelles = { edit: ["✎", "Retoucher"], remove: ["✖", "Supprimer"] };
     var modes = (controle._toolbars.edit && controle._toolbars.edit._modes) || {};
     Object.keys(libelles).forEach(function (type) {
-      if (modes[type]) modes[type].button.appendChild(element("span", "esq-libelle-outil", libelles[type]));
+      if (modes[type]) outilLibelle(modes[type].button, libelles[type][0], libelles[type][1]);
     });
     majDeplacer();
+  }
+
+  // Un bouton d'outil : un signe (muet pour les lecteurs d'écran) et un mot, visibles tous deux.
+  function outilLibelle(a, signe, mot) {
+    a.textContent = "";
+    var s = element("span", "esq-signe-outil", signe);
+    s.setAttribute("aria-hidden", "true");
+    a.appendChild(s);
+    a.appendChild(document.createTextNode(" " + mot));
+    a.setAttribute("role", "button");
+    return a;
   }
 
   function desarmer() {
@@ -670,14 +681,16 @@
   }
   D.boitesEsquisses = boitesEsquisses;
 
-  function placerLegende() {
+  // Un coin vaut mieux qu'un autre s'il touche moins d'esquisses, puis s'il prive moins de titres de
+  // leur place (``essayer``, voir carte.js).
+  function placerLegende(essayer) {
     var div = etat.conteneurLegende;
     if (!div || div.style.display === "none") return;
     var origine = etat.carte.getContainer().getBoundingClientRect();
     var boites = boitesEsquisses();
     div.classList.remove("esq-legende-repliee");
     var meilleur = null;
-    for (var i = 0; i < COINS_LEGENDE.length && !(meilleur && meilleur.gene === 0); i++) {
+    for (var i = 0; i < COINS_LEGENDE.length && !(meilleur && meilleur.gene === 0 && meilleur.titres === 0); i++) {
       if (etat.controleLegende.getPosition() !== COINS_LEGENDE[i]) etat.controleLegende.setPosition(COINS_LEGENDE[i]);
       var b = Esquisse.boiteRelative(div, origine);
       var gene = 0;
@@ -686,7 +699,8 @@
         var h = Math.min(b.y + b.h, e.y + e.h) - Math.max(b.y, e.y);
         if (w > 0 && h > 0) gene += w * h;
       });
-      if (!meilleur || gene < meilleur.gene) meilleur = { coin: COINS_LEGENDE[i], gene: gene };
+      var titres = gene === 0 ? essayer() : Infinity;
+      if (!meilleur || gene < meilleur.gene || (gene === meilleur.gene && titres < meilleur.titres)) meilleur = { coin: COINS_LEGENDE[i], gene: gene, titres: titres };
     }
     if (etat.controleLegende.getPosition() !== meilleur.coin) etat.controleLegende.setPosition(meilleur.coin);
     div.classList.toggle("esq-legende-repliee", meilleur.gene > 0 && !etat.legendeOuverte);
