@@ -305,7 +305,7 @@
     // Un contrôle qui peut changer de coin (la légende) essaie ses coins : ``essayer`` dit combien de
     // titres d'esquisse y perdraient leur place.
     function essayer() {
-      return self.calculer(etiquettes, quotas).filter(function (b) {
+      return self.calculer(etiquettes, quotas, true).filter(function (b) {
         return b.chevauche;
       }).length + etiquettes.filter(function (e) {
         return e.priorite >= PRIORITE_TITRE && !e.pose;
@@ -317,7 +317,7 @@
     this.dessiner(this.calculer(etiquettes, quotas));
   };
 
-  Placeur.prototype.calculer = function (etiquettes, quotas) {
+  Placeur.prototype.calculer = function (etiquettes, quotas, titresSeuls) {
     var carte = this.carte;
     var conteneur = carte.getContainer();
     var origine = conteneur.getBoundingClientRect();
@@ -334,6 +334,7 @@
     var parGroupe = {};
     etiquettes.forEach(function (e) {
       e.pose = false;
+      if (titresSeuls && e.priorite < PRIORITE_TITRE) return;
       if (quotas[e.groupe] && (parGroupe[e.groupe] || 0) >= quotas[e.groupe]) return;
       var t = self.tailles[e.cleTaille];
       var choisie = null;
@@ -559,6 +560,7 @@
   // noms, bien espacés, dès la vue d'ensemble ; ailleurs, à partir du zoom des étiquettes.
   var ETIQUETTES_PROJECTION = 30;
   var CANDIDATES_MAX = 1500;
+  var CANDIDATES_PROJECTION = 300; // les plus peuplées : assez pour en poser 30 bien espacées
 
   function installerEtiquettes(carte, donnees, config, coucheSource, zoomMin) {
     var points = donnees.features
@@ -580,7 +582,8 @@
       if (!carte.hasLayer(coucheSource) || (!projection && carte.getZoom() < zoomMin)) return {};
       var vue = carte.getBounds();
       var etiquettes = [];
-      for (var i = 0; i < points.length && etiquettes.length < CANDIDATES_MAX; i++) {
+      var candidates = projection ? CANDIDATES_PROJECTION : CANDIDATES_MAX;
+      for (var i = 0; i < points.length && etiquettes.length < candidates; i++) {
         if (!vue.contains(points[i].latlng)) continue;
         var p = carte.latLngToContainerPoint(points[i].latlng);
         etiquettes.push({ texte: points[i].texte, classe: "esq-etiquette", priorite: 1, positions: [{ x: p.x, y: p.y, ax: 0.5, ay: 0.5 }], marge: projection ? 28 : 6 });
