@@ -237,7 +237,6 @@
   function seCroisent(a, b, marge) {
     return a.x < b.x + b.w + marge && b.x < a.x + a.w + marge && a.y < b.y + b.h + marge && b.y < a.y + a.h + marge;
   }
-  Esquisse.seCroisent = seCroisent;
 
   function dansPolygone(x, y, anneau) {
     var dedans = false;
@@ -492,7 +491,6 @@
     }
     return positions;
   }
-  Esquisse.positionsTitre = positionsTitre;
 
   // La boîte (pixels du conteneur) d'une esquisse : contour de sa forme, cercle d'un point, texte.
   Esquisse.boiteEsquisse = function (carte, couche) {

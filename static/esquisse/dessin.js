@@ -679,7 +679,6 @@
     });
     return boites;
   }
-  D.boitesEsquisses = boitesEsquisses;
 
   // Un coin vaut mieux qu'un autre s'il touche moins d'esquisses, puis s'il prive moins de titres de
   // leur place (``essayer``, voir carte.js).
