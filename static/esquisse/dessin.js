@@ -972,8 +972,8 @@
       if (a) relier(etat.couches[id], { properties: a });
     });
     dessinerLegende(donnees.entites || []);
-    // Titres et légende reprennent leur place (un titre ajouté ailleurs apparaît aussitôt).
-    if (etat.carte._loaded) Esquisse.placeur(etat.carte).placer();
+    // Titres et légende reprennent leur place à l'image suivante (un titre ajouté ailleurs apparaît aussitôt).
+    replacer();
     etat.version = version;
     document.body.setAttribute("data-esquisse-version", String(version));
   }
