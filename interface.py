@@ -260,6 +260,24 @@ def parametres_carte(atelier: Atelier, dessin: str = ""):
         st.stop()
 
 
+def chargement_carte(hauteur: int | str) -> None:
+    """« Chargement de la carte… » à la place exacte de la carte qui suit, pendant que la page la prépare.
+
+    À appeler avant le travail qui précède la carte : le message prend sa place sans décaler la
+    page (marge négative), et la carte le recouvre en s'affichant ; dans la carte, carte.js garde
+    le même message jusqu'à ce que les couches soient dessinées. ``hauteur`` : pixels, ou une
+    longueur CSS (ex. « calc(100vh - 70px) »).
+    """
+    hauteur = f"{hauteur}px" if isinstance(hauteur, int) else hauteur
+    st.html(
+        "<div class='esq-chargement-page' role='status' style='"
+        f"height:calc({hauteur} + 1rem);margin-bottom:calc(-1 * {hauteur} - 2rem);padding-top:1rem;"
+        "box-sizing:border-box;background:#eef2f4;background-clip:content-box;display:flex;"
+        "align-items:center;justify-content:center;font-size:20px;font-weight:600;color:#37474f'>"
+        "Chargement de la carte…</div>"
+    )
+
+
 def seance_et_hypothese_de_l_adresse(atelier: Atelier) -> tuple[Seance | None, Hypothese | None]:
     """Séance et hypothèse désignées par l'adresse, sans widget (ex. mode projection)."""
     try:

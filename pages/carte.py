@@ -17,6 +17,7 @@ from esquisse.versions import Changement
 from interface import (
     auteur,
     categorie_courante,
+    chargement_carte,
     choisir_seance_et_hypothese,
     exiger_atelier,
     inviter_tablettes,
@@ -93,6 +94,8 @@ def zone_edition():
         nouveaux = [d.id for d in attente if d.base is None and not d.supprime]
         etat.selection = nouveaux[-1] if nouveaux else None
 
+    with gauche:
+        chargement_carte(HAUTEUR)
     with droite:
         poste_.proposer_brouillons()
         poste_.garder_vue()
