@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from esquisse.carnet import FORMATS_CARNET, exporter_carnet
-from esquisse.dates import date_heure
-from esquisse.erreurs import EsquisseErreur
-from esquisse.releve import RUBRIQUES, elements, enregistrer_releve, lire_releve, participants_proposes, texte
+from esquisse.atelier.releve import RUBRIQUES, elements, enregistrer_releve, lire_releve, participants_proposes, texte
+from esquisse.exports.carnet import FORMATS_CARNET, exporter_carnet
+from esquisse.noyau.dates import date_heure
+from esquisse.noyau.erreurs import EsquisseErreur
 from interface import (
     auteur,
     bouton_telechargement,

@@ -4,11 +4,11 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from esquisse.attribution import fiches_version
-from esquisse.carte import construire_carte, groupe_esquisses
-from esquisse.edition import etat_navigateur
-from esquisse.erreurs import EsquisseErreur
-from esquisse.geojson import ROLES
+from esquisse.analyse.attribution import fiches_version
+from esquisse.carte.construction import construire_carte, groupe_esquisses
+from esquisse.esquisses.edition import etat_navigateur
+from esquisse.esquisses.geojson import ROLES
+from esquisse.noyau.erreurs import EsquisseErreur
 from interface import (
     auteur,
     choisir_seance_et_hypothese,

@@ -11,10 +11,11 @@ import pytest
 from matplotlib.artist import Artist
 from PIL import Image
 
-from esquisse.annotations import choisir, references, tableau
-from esquisse.ateliers import charger_atelier
-from esquisse.erreurs import DonneeInvalide
-from esquisse.export_carte import (
+from esquisse.analyse.annotations import choisir, references, tableau
+from esquisse.atelier.ateliers import charger_atelier
+from esquisse.esquisses.legende import categorie
+from esquisse.esquisses.versions import Changement
+from esquisse.exports.export_carte import (
     MiseEnPage,
     angle_nord,
     cadrer,
@@ -22,8 +23,7 @@ from esquisse.export_carte import (
     exporter_carte,
     figure_carte,
 )
-from esquisse.legende import categorie
-from esquisse.versions import Changement
+from esquisse.noyau.erreurs import DonneeInvalide
 from tests.conftest import RACINE
 from tests.documents import (
     CAPTURES,
