@@ -1,0 +1,1 @@
+"""L'interface Streamlit : ce qui relie les pages au domaine (session, navigation, accès)."""
