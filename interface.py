@@ -499,6 +499,10 @@ def afficher_annonces(zone: str = "") -> None:
     st.session_state[CLE_ANNONCES] = [a for a in annonces if a[0] != zone]
     for _, genre, texte in (a for a in annonces if a[0] == zone):
         {"success": st.success, "error": st.error, "info": st.info, "warning": st.warning}[genre](texte)
+        if genre == "success":
+            # Le message en place peut être hors de la vue (page longue, bouton en bas) : un toast
+            # le montre aussi là où l'on regarde.
+            st.toast(texte, icon="✅")
 
 
 # -- feuille de route en cours de modification ------------------------------------------------------

@@ -50,6 +50,7 @@ from esquisse.correspondances import (
     proposer_genre,
 )
 from esquisse.couches import SCHEMAS, valider
+from esquisse.dates import date_heure
 from esquisse.erreurs import DonneeInvalide, EsquisseErreur, SchemaInvalide
 from esquisse.fichiers import creer_sans_ecraser
 from esquisse.sources import (
@@ -551,7 +552,7 @@ def etat_couches(atelier) -> list[EtatCouche]:
         elif meta.get("derivee_des_communes"):
             origine = f"Dérivée des communes : {meta.get('methode', '')}"
         elif meta:
-            quand = str(meta.get("enregistre_le", ""))[:16].replace("T", " à ")
+            quand = date_heure(meta["enregistre_le"]) if meta.get("enregistre_le") else ""
             origine = f"Importée de « {meta.get('fichier', '?')} »" + (f" le {quand}" if quand else "")
             if meta.get("selection"):
                 origine += f" ({meta['selection']})"

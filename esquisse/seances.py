@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from esquisse.dates import date_fr
 from esquisse.erreurs import DonneeInvalide, Introuvable, SchemaInvalide
 from esquisse.fichiers import ecrire_atomiquement, ecrire_json, verrou
 from esquisse.geojson import ROLES
@@ -99,7 +100,7 @@ class Seance:
 
     @property
     def libelle(self) -> str:
-        return f"{self.titre} ({_date_fr(self.date)})"
+        return f"{self.titre} ({date_fr(self.date)})"
 
 
 @dataclass(frozen=True)
@@ -120,15 +121,6 @@ class Hypothese:
 
     def depot(self, atelier: str = "") -> Depot:
         return Depot(self.dossier, {"atelier": atelier, "seance": self.seance, "hypothese": self.id})
-
-
-def _date_fr(iso: str) -> str:
-    mois = ["janv.", "févr.", "mars", "avril", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
-    try:
-        d = date.fromisoformat(iso)
-    except ValueError:
-        return iso
-    return f"{d.day} {mois[d.month - 1]} {d.year}"
 
 
 def _seance_depuis(dossier: Path) -> Seance:
@@ -413,7 +405,7 @@ class EntreeCalendrier:
             d = date.fromisoformat(self.seance.date)
         except ValueError:
             return self.seance.date
-        return f"{JOURS[d.weekday()]} {_date_fr(self.seance.date)}"
+        return f"{JOURS[d.weekday()]} {date_fr(self.seance.date)}"
 
     @property
     def quand(self) -> str:

@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from esquisse.dates import FUSEAU, date_heure
 from esquisse.erreurs import DonneeInvalide, Introuvable
 from esquisse.fichiers import creer_sans_ecraser, nettoyer_temporaires, verrou
 from esquisse.fusion import Conflit, fusionner
@@ -62,6 +63,38 @@ class MetaVersion:
     @property
     def fichier(self) -> str:
         return f"{DOSSIER_VERSIONS}/{nom_fichier(self.numero)}"
+
+    @property
+    def resume(self) -> str:
+        """« Version 3 du 12 mars 2026 à 14 h 05 — Restauration de la version 2 — par Léa » (heure de Paris)."""
+        parties = [f"Version {self.numero} du {date_heure(self.le)}"]
+        message = self.message.strip()
+        if message:
+            parties.append(message)
+        restauration = f"Restauration de la version {self.restauree_de}"
+        if self.restauree_de and restauration.casefold() not in message.casefold():
+            parties.append(restauration)
+        if self.auteur:
+            parties.append(f"par {self.auteur}")
+        return " — ".join(parties)
+
+
+COLONNE_DATE = f"Date ({FUSEAU})"
+
+
+def tableau_historique(metas: Iterable[MetaVersion], roles: dict[str, str]) -> list[dict]:
+    """Les lignes du tableau de l'historique, de la plus récente à la plus ancienne."""
+    return [
+        {
+            "Version": m.numero,
+            COLONNE_DATE: date_heure(m.le),
+            "Auteur": m.auteur,
+            "Rôle": roles.get(m.role, m.role),
+            "Message": m.message,
+            "Esquisses": m.nb_entites,
+        }
+        for m in reversed(list(metas))
+    ]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,10 @@ from esquisse.carte import construire_carte, groupe_esquisses
 from esquisse.edition import etat_navigateur
 from esquisse.erreurs import EsquisseErreur
 from esquisse.geojson import ROLES
+from esquisse.versions import tableau_historique
 from interface import (
+    afficher_annonces,
+    annoncer,
     auteur,
     choisir_seance_et_hypothese,
     exiger_atelier,
@@ -22,6 +25,7 @@ page("Historique")
 atelier = exiger_atelier()
 titre, choix_seance, choix_hypothese = st.columns([4, 3, 3], vertical_alignment="bottom")
 titre.subheader("Historique des versions")
+afficher_annonces()
 seance, hyp = choisir_seance_et_hypothese(atelier, "historique", (choix_seance, choix_hypothese))
 if hyp is None:
     st.info("Aucune hypothèse : l'historique apparaîtra après le premier enregistrement.")
@@ -33,25 +37,13 @@ if not historique:
     st.info("Cette hypothèse n'a encore aucune version enregistrée.")
     st.stop()
 
-tableau = pd.DataFrame(
-    {
-        "Version": [m.numero for m in historique],
-        "Date (UTC)": [m.le.replace("T", " ")[:19] for m in historique],
-        "Auteur": [m.auteur for m in historique],
-        "Rôle": [ROLES.get(m.role, m.role) for m in historique],
-        "Message": [m.message for m in historique],
-        "Esquisses": [m.nb_entites for m in historique],
-    }
-).iloc[::-1]
+tableau = pd.DataFrame(tableau_historique(historique, ROLES))
 st.dataframe(tableau, hide_index=True, width="stretch", height=min(38 + 35 * len(tableau), 320))
 
 numeros = [m.numero for m in historique]
 numero = st.select_slider("Version à afficher", numeros, value=numeros[-1])
 meta = historique[numero - 1]
-st.caption(
-    f"Version {meta.numero} — {md(meta.message)} — par {md(meta.auteur)}"
-    + (f" — restauration de la version {meta.restauree_de}" if meta.restauree_de else "")
-)
+st.caption(md(meta.resume))
 
 parametres = parametres_carte(atelier, "lecture")
 st_folium(
@@ -73,5 +65,5 @@ if numero != numeros[-1]:
         except EsquisseErreur as exc:
             st.error(str(exc))
         else:
-            st.success(f"Version {nouvelle.numero} créée à partir de la version {numero}.")
+            annoncer(f"Version {nouvelle.numero} créée à partir de la version {numero}.")
             st.rerun()

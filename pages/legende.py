@@ -7,11 +7,12 @@ from esquisse.ateliers import modifier_atelier
 from esquisse.erreurs import EsquisseErreur
 from esquisse.legende import GEOMETRIES, LEGENDE_DEFAUT, TRAITS, legende_json, valider_legende, verifier_retraits
 from esquisse.seances import categories_utilisees, slug
-from interface import dossier_projets, exiger_atelier, legende_html, page
+from interface import afficher_annonces, annoncer, dossier_projets, exiger_atelier, legende_html, page
 
 page("Légende")
 atelier = exiger_atelier()
 st.subheader("Légende de l'atelier")
+afficher_annonces()
 st.caption(
     "Chaque esquisse appartient à une catégorie de la légende. Modifiez les noms, couleurs et traits ; "
     "ajoutez une ligne pour une nouvelle catégorie. Une catégorie utilisée par une esquisse ne peut pas être retirée."
@@ -67,7 +68,7 @@ if enregistrer or defaut:
         st.error(f"Légende non enregistrée : {exc}")
     else:
         st.session_state.pop(f"legende-{atelier.id}", None)
-        st.success("Légende enregistrée.")
+        annoncer("Légende enregistrée.")
         st.rerun()
 
 with droite:
