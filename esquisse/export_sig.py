@@ -32,6 +32,7 @@ from esquisse.ateliers import Atelier
 from esquisse.dates import FUSEAU, date_heure
 from esquisse.erreurs import DonneeInvalide
 from esquisse.fichiers import ecrire_atomiquement, remplacer_par_temporaire
+from esquisse.texte import cellule_csv
 from esquisse.versions import maintenant
 
 Progression = Callable[[float, str], None]
@@ -244,14 +245,6 @@ def exporter_geojson(
 # -- CSV ------------------------------------------------------------------------------------------
 
 
-def _cellule(valeur) -> str:
-    if valeur is None or (isinstance(valeur, float) and pd.isna(valeur)):
-        return ""
-    if isinstance(valeur, float):
-        return f"{valeur:.2f}".replace(".", ",")
-    return str(valeur)
-
-
 def tableau_csv(atelier: Atelier, choix: list[Choix], refs: References | None = None) -> str:
     refs = refs or references(atelier)
     tampon = io.StringIO()
@@ -261,7 +254,7 @@ def tableau_csv(atelier: Atelier, choix: list[Choix], refs: References | None = 
         tab = tableau(c.version, atelier.legende, refs)
         for ligne in tab.drop(columns="geometry").to_dict("records"):
             ligne.update(seance=c.seance.titre, hypothese=c.hypothese.titre, version=c.numero)
-            ecrivain.writerow(_cellule(ligne[k]) for k in ENTETES_CSV)
+            ecrivain.writerow(cellule_csv(ligne[k]) for k in ENTETES_CSV)
     return tampon.getvalue()
 
 

@@ -14,7 +14,6 @@ from interface import (
     dossier_projets,
     exiger_atelier,
     page,
-    selecteur_en_francais,
 )
 
 AUCUNE = "— aucune —"
@@ -50,7 +49,6 @@ import_, derive = st.tabs(["Importer un fichier", "Dériver EPCI, SCoT ou territ
 # --------------------------------------------------------------------------- import
 with import_:
     taille_mo = reglage("ESQUISSE_TAILLE_MAX_IMPORT_MO")
-    selecteur_en_francais()
     fichier = st.file_uploader(
         "Fichier à importer",
         type=["geojson", "json", "gpkg", "zip", "csv", "tsv", "gz"],
@@ -256,7 +254,6 @@ with derive:
                     )
 
         else:
-            selecteur_en_francais()
             table_fichier = st.file_uploader(
                 "Table d'appartenance (CSV)",
                 type=["csv", "tsv", "gz"],

@@ -19,6 +19,7 @@ from interface import (
     md,
     page,
     parametres_carte,
+    tableau,
 )
 
 page("Historique")
@@ -37,8 +38,14 @@ if not historique:
     st.info("Cette hypothèse n'a encore aucune version enregistrée.")
     st.stop()
 
-tableau = pd.DataFrame(tableau_historique(historique, ROLES))
-st.dataframe(tableau, hide_index=True, width="stretch", height=min(38 + 35 * len(tableau), 320))
+lignes = pd.DataFrame(tableau_historique(historique, ROLES))
+tableau(
+    lignes,
+    f"{atelier.id}_{hyp.seance}_{hyp.id}_historique",
+    hide_index=True,
+    width="stretch",
+    height=min(38 + 35 * len(lignes), 320),
+)
 
 numeros = [m.numero for m in historique]
 numero = st.select_slider("Version à afficher", numeros, value=numeros[-1])
