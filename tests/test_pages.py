@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from esquisse.ateliers import charger_atelier, creer_atelier
-from esquisse.releve import lire_releve
-from esquisse.seances import seance
+from esquisse.ateliers import creer_atelier
 from interface import PAGES, md
 from tests.conftest import RACINE
 
@@ -93,25 +91,3 @@ def test_choisir_qui_dessine_parmi_les_participants():
     participant = at.selectbox(key="auteur_participant").options[0]
     assert at.text_input(key="auteur_nom").value in participant
     assert at.selectbox(key="auteur_role").value in {"elu", "equipe-projet", "dreal", "ddt", "partenaire"}
-
-
-def test_releve_neuf_personne_presume_present(projets):
-    """Un relevé neuf : les participants de l'atelier sont proposés à cocher, aucun n'est coché d'office."""
-    at = AppTest.from_file(str(RACINE / "app.py"), default_timeout=DELAI)
-    at.switch_page("pages/carnet.py")
-    at.query_params["atelier"] = "bassee-montois"
-    at.query_params["seance"] = "2027-01-21-rencontre-intermediaire"
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    presents = at.multiselect(key="releve::bassee-montois::2027-01-21-rencontre-intermediaire::presents")
-    assert len(presents.options) >= 5 and presents.value == []
-    assert at.text_area(key="releve::bassee-montois::2027-01-21-rencontre-intermediaire::participants").value == ""
-    # Cocher deux présents et en écrire un autre : le relevé les garde tous, dans cet ordre.
-    choisis = presents.options[:2]
-    presents.set_value(choisis)
-    at.text_area(key="releve::bassee-montois::2027-01-21-rencontre-intermediaire::participants").input("Invitée")
-    (enregistrer,) = [b for b in at.button if b.label == "Enregistrer le relevé"]
-    enregistrer.click().run()
-    assert not at.exception, [e.message for e in at.exception]
-    s = seance(charger_atelier(projets, "bassee-montois").dossier, "2027-01-21-rencontre-intermediaire")
-    assert lire_releve(s).participants == (*choisis, "Invitée")
