@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 
@@ -22,6 +23,7 @@ from esquisse.export_carte import (
     exporter_carte,
     figure_carte,
 )
+from esquisse.export_geopdf import exporter_geopdf
 from esquisse.legende import categorie
 from esquisse.placement import chevauchements
 from esquisse.seances import lister_hypotheses, lister_seances
@@ -290,3 +292,34 @@ def test_deux_cents_esquisses_toutes_au_tableau(gascogne, tmp_path):
     for titre in set(tab["titre"]):
         assert " ".join(titre.split()) in texte, titre
     assert f"page {pages_pdf(pdf)}/{pages_pdf(pdf)}" in texte
+
+
+def test_geopdf_en_couches_lu_par_pdfinfo_et_ogrinfo(projets, tmp_path):
+    """GeoPDF : géoréférencé en Lambert-93, un calque par couche de référence et par catégorie."""
+    atelier = charger_atelier(projets, "gascogne-toulouse")
+    choix = _premiere_hypothese(atelier)
+    dossier = tmp_path / "exports"
+    pdf = exporter_geopdf(atelier, choix, dossier)
+    assert [p.name for p in dossier.iterdir()] == [pdf.name], "aucun fichier de travail ne reste"
+    infos = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "Creator:         Esquisse" in infos and choix.hypothese.titre in infos
+    sortie = subprocess.run(["ogrinfo", "-ro", str(pdf)], capture_output=True, text=True, check=True).stdout
+    calques = re.findall(r"^\d+: (.+?)(?: \([A-Za-z ]+\))?$", sortie, re.M)
+    tab = tableau(choix.version, atelier.legende, references(atelier))
+    attendus = {f"Esquisses — {categorie(atelier.legende, c).nom}" for c in set(tab["categorie"])}
+    assert attendus <= set(calques), calques
+    assert {"Communes", "EPCI", "Territoire de projet"} <= set(calques)
+    # Géoréférencé : la page porte une emprise en Lambert-93 (mètres) autour du territoire.
+    details = subprocess.run(["ogrinfo", "-ro", "-so", "-al", str(pdf)], capture_output=True, text=True, check=True)
+    assert "Lambert-93" in details.stdout or "2154" in details.stdout
+    esquisses = subprocess.run(
+        ["ogrinfo", "-ro", "-al", "-q", str(pdf), f"Esquisses — {categorie(atelier.legende, 'pole').nom}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for titre in tab[tab["categorie"] == "pole"]["titre"]:
+        assert titre in esquisses  # les attributs des esquisses suivent dans le PDF
+    (image,) = pdf_en_images(pdf, tmp_path / "png", dpi=40)
+    assert part_non_blanche(pixels(image)) > 0.2
+    shutil.copy(image, CAPTURES / "export-geopdf.png")
