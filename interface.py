@@ -528,9 +528,10 @@ def afficher_annonces(zone: str = "") -> None:
     st.session_state[CLE_ANNONCES] = [a for a in annonces if a[0] != zone]
     for _, genre, texte in (a for a in annonces if a[0] == zone):
         {"success": st.success, "error": st.error, "info": st.info, "warning": st.warning}[genre](texte)
-        if genre == "success":
-            # Le message en place peut être hors de la vue (page longue, bouton en bas) : un toast
-            # le montre aussi là où l'on regarde.
+        if genre == "success" and not zone:
+            # En haut de la page, le message peut être hors de la vue (page longue, bouton en bas) :
+            # une notification le montre aussi là où l'on regarde. Un message de ``zone`` est déjà
+            # à côté du bouton qui l'a produit.
             st.toast(texte, icon="✅")
 
 

@@ -119,7 +119,6 @@ if enregistrer:
     else:
         st.session_state[cle] = nouveau.revision
         st.success(f"Relevé enregistré (révision {nouveau.revision}).")
-        st.toast(f"Relevé enregistré (révision {nouveau.revision}).", icon="✅")
 
 st.markdown("#### Document")
 st.caption(

@@ -102,7 +102,6 @@ if envoi is not None:
         )
         if resultat is not None:
             st.success(f"Atelier « {md(resultat.atelier.nom)} » importé : {resultat.fichiers} fichiers vérifiés.")
-            st.toast(f"Atelier « {md(resultat.atelier.nom)} » importé.", icon="✅")
             for avertissement in resultat.avertissements:
                 st.warning(avertissement)
             st.page_link(
