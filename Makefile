@@ -29,19 +29,24 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
 # Streamlit refuse les liens symboliques : les fichiers sont copiés dans le dossier servi.
+# axe-core (devDependencies) reste dans node_modules/ : les tests d'accessibilité l'y lisent, rien ne le sert.
 $(VENDOR)/.installe: node_modules/.package-lock.json
 	rm -rf $(VENDOR)
 	mkdir -p $(VENDOR)
 	cp -R node_modules/leaflet/dist $(VENDOR)/leaflet
+	cp node_modules/leaflet/LICENSE $(VENDOR)/leaflet/LICENSE
 	cp -R node_modules/leaflet-draw/dist $(VENDOR)/leaflet-draw
 	mkdir -p $(VENDOR)/leaflet.sync
 	cp node_modules/leaflet.sync/L.Map.Sync.js node_modules/leaflet.sync/LICENSE $(VENDOR)/leaflet.sync/
 	@touch $@
 
 # Paquets Debian des tests : chromium (navigateur), gdal-bin (ogrinfo), poppler-utils (pdftoppm),
-# zbar-tools (zbarimg, lecteur de codes QR).
+# zbar-tools (zbarimg, lecteur de codes QR), postgresql-15 et postgresql-15-postgis-3 (les tests
+# démarrent leur propre grappe PostgreSQL jetable, voir tests/postgres.py).
+PG_BIN := /usr/lib/postgresql/15/bin
 systeme:
-	@scripts/paquets_systeme.sh chromium:chromium gdal-bin:ogrinfo poppler-utils:pdftoppm zbar-tools:zbarimg
+	@scripts/paquets_systeme.sh chromium:chromium gdal-bin:ogrinfo poppler-utils:pdftoppm zbar-tools:zbarimg \
+		postgresql-15:$(PG_BIN)/initdb postgresql-15-postgis-3:/usr/share/postgresql/15/extension/postgis.control
 
 lint: setup
 	$(VENV)/bin/ruff check .
@@ -55,6 +60,9 @@ bench: setup systeme
 	$(PY) bench/comparaison.py
 	$(PY) bench/echelle.py
 	$(PY) bench/feuille_de_route.py
+	$(PY) bench/publication.py
+	$(PY) bench/stockage.py
+	$(PY) bench/stockage_navigateur.py
 
 propre:
 	rm -rf $(VENV) node_modules $(VENDOR) static/cache .pytest_cache

@@ -8,7 +8,7 @@ import streamlit as st
 from esquisse.ateliers import REGIONS, catalogue, creer_atelier
 from esquisse.erreurs import EsquisseErreur
 from esquisse.seances import calendrier, prochaine_seance
-from interface import afficher_annonces, annoncer, ateliers, dossier_projets, md, ouvrir_atelier, page
+from interface import afficher_annonces, annoncer, dossier_projets, inventaire_ateliers, md, ouvrir_atelier, page
 
 AUCUNE_COUCHE = "aucune"
 
@@ -17,11 +17,14 @@ st.title("Esquisse")
 st.caption("Esquisser, annoter et comparer les hypothèses d'un Atelier des territoires.")
 afficher_annonces()
 
-try:
-    liste = ateliers()
-except EsquisseErreur as exc:
-    st.error(str(exc))
-    st.stop()
+inventaire = inventaire_ateliers()
+liste = inventaire.ateliers
+for illisible in inventaire.illisibles:
+    st.warning(
+        f"L'atelier du dossier « {md(illisible.id)} » ne peut pas être ouvert : {md(illisible.raison.rstrip('.'))}. "
+        "Les autres ateliers restent disponibles ; ce dossier n'est pas modifié.",
+        icon=":material/warning:",
+    )
 
 if not liste:
     st.info(f"Aucun atelier dans le dossier de données « {dossier_projets()} » : créez le premier ci-dessous.")

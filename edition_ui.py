@@ -5,6 +5,8 @@ Projection, qui n'en diffèrent que par leur panneau et leur mode de carte.
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -12,11 +14,17 @@ from esquisse import brouillons, vues
 from esquisse.ateliers import Atelier
 from esquisse.carte import ParametresCarte, construire_carte, groupe_esquisses
 from esquisse.edition import construire_changements, en_attente, etat_navigateur, lire_dessins, rebaser
-from esquisse.erreurs import EsquisseErreur
+from esquisse.erreurs import EcritureImpossible, EsquisseErreur
 from esquisse.geojson import ROLES
 from esquisse.seances import Hypothese
 from esquisse.versions import maintenant
 from interface import EtatEdition, auteur, categorie_courante, etat_edition, md, poste
+
+_journal = logging.getLogger("esquisse")
+
+DESSINS_GARDES = (
+    "Vos dessins restent dans ce navigateur : ne le fermez pas, et enregistrez à nouveau une fois le problème réglé."
+)
 
 
 class Poste:
@@ -58,8 +66,12 @@ class Poste:
 
     # -- enregistrer ------------------------------------------------------------------------
 
-    def enregistrer(self, dessins, message_ok: str = "") -> bool:
-        """Enregistre les changements en attente ; en cas d'erreur, rien n'est écrit et le message reste affiché."""
+    def enregistrer(self, dessins, message_ok: str = "") -> bool | None:
+        """Enregistre les changements en attente : ``True`` si une version est écrite.
+
+        En cas d'erreur (``None``), rien n'est écrit ni accusé : le navigateur garde ses dessins et les
+        renverra ; le message reste affiché.
+        """
         etat = self.etat
         nom, role = auteur()
         try:
@@ -71,9 +83,20 @@ class Poste:
                 return False
             resultat = self.depot.enregistrer(changements, nom, role)
         except EsquisseErreur as exc:
+            # Rien n'est accusé : le navigateur garde ses dessins et les renverra au prochain enregistrement.
             etat.message = ""
-            st.session_state["erreur-enregistrement"] = str(exc)
-            return False
+            texte = str(exc)
+            if isinstance(exc, EcritureImpossible):
+                texte += " " + DESSINS_GARDES
+            st.session_state["erreur-enregistrement"] = texte
+            return None
+        except Exception as exc:  # imprévu : la carte doit rester affichée, avec ses dessins
+            _journal.exception("Échec de l'enregistrement de %s", self.h.dossier)
+            etat.message = ""
+            st.session_state["erreur-enregistrement"] = (
+                f"erreur inattendue ({type(exc).__name__} : {exc}). {DESSINS_GARDES}"
+            )
+            return None
         etat.acquittes.update({d.id: d.local for d in dessins})
         for c in changements:
             etat.annotations.pop(c.id, None)
@@ -103,12 +126,23 @@ class Poste:
         empreinte = repr((attente, sorted(self.etat.annotations.items())))
         if empreinte != self.etat.brouillon:
             nom, role = auteur()
-            brouillons.ecrire(self.atelier.dossier, self.h, poste(), nom, role, attente, self.etat.annotations)
+            try:
+                brouillons.ecrire(self.atelier.dossier, self.h, poste(), nom, role, attente, self.etat.annotations)
+            except EcritureImpossible as exc:
+                # Sans copie de secours sur disque, la carte doit quand même s'afficher : elle garde les dessins.
+                cause = exc.cause.lower()
+                st.warning(f"Copie de secours des dessins en attente impossible ({cause}). {DESSINS_GARDES}")
+                return
+            except EsquisseErreur as exc:  # brouillon précédent illisible : laissé tel quel, et signalé
+                st.warning(f"{md(str(exc))} {DESSINS_GARDES}")
+                return
             self.etat.brouillon = empreinte
 
     def proposer_brouillons(self) -> None:
         """Dessins laissés sans enregistrement par un poste fermé : on propose de les reprendre."""
         etat = self.etat
+        for probleme in brouillons.illisibles(self.atelier.dossier, self.h):
+            st.warning(md(probleme))
         for k, b in enumerate(brouillons.abandonnes(self.atelier.dossier, self.h, poste())):
             minutes = max(1, round(b.age / 60))
             st.warning(
@@ -117,7 +151,11 @@ class Poste:
             )
             un, deux = st.columns(2)
             if un.button("Reprendre ces dessins", key=f"reprendre-{k}", type="primary"):
-                repris = brouillons.reprendre(b)
+                try:
+                    repris = brouillons.reprendre(b)
+                except EsquisseErreur as exc:
+                    st.error(md(str(exc)))
+                    return
                 connus = {d.id for d in etat.dessins}
                 etat.dessins = etat.dessins + [d for d in repris.dessins if d.id not in connus]
                 for i, a in repris.annotations.items():
@@ -125,13 +163,21 @@ class Poste:
                 etat.message = "Dessins repris : vérifiez-les puis enregistrez."
                 st.rerun(scope="fragment")
             if deux.button("Les écarter", key=f"ecarter-{k}"):
-                brouillons.ecarter(b)
+                try:
+                    brouillons.ecarter(b)
+                except EsquisseErreur as exc:
+                    st.error(md(str(exc)))
+                    return
                 st.rerun(scope="fragment")
 
     # -- vues nommées ----------------------------------------------------------------------
 
     def vues(self) -> list[vues.Vue]:
-        return vues.lister(self.h, self.parametres.emprise)
+        """Les vues de l'hypothèse ; un ``vues.json`` abîmé est signalé (et laissé tel quel)."""
+        liste, probleme = vues.lister_ou_signaler(self.h, self.parametres.emprise)
+        if probleme:
+            st.warning(md(probleme))
+        return liste
 
     def garder_vue(self) -> None:
         """Nommer le cadrage envoyé par « ＋ Garder cette vue » sur la carte."""
@@ -175,7 +221,8 @@ class Poste:
             restaurer=attente,
             fiches=fiches,
         )
-        etat_carte["vues"] = [{"id": v.id, "nom": v.nom, "emprise": list(v.emprise)} for v in self.vues()]
+        liste_vues = vues.lister_ou_signaler(self.h, self.parametres.emprise)[0]
+        etat_carte["vues"] = [{"id": v.id, "nom": v.nom, "emprise": list(v.emprise)} for v in liste_vues]
         # Accusé de réception des demandes venues de la carte (le navigateur cesse de les renvoyer).
         etat_carte["recus"] = {"vue_a_garder": st.session_state.get(f"{self.cle}-jeton-vue")}
         st_folium(
@@ -195,7 +242,12 @@ class Poste:
         def veiller():
             if poste_.parametres.dessin in ("edition", "tablette"):
                 brouillons.signe_de_vie(poste_.atelier.dossier, poste_.h, poste())
-            if poste_.depot.numero_courant() != poste_.etat.vu:
+            # Fichiers : un stat ; PostGIS : le dernier numéro connu de l'écouteur du processus, en mémoire.
+            try:
+                dernier = poste_.depot.attendre_changement(poste_.etat.vu, 0)
+            except EsquisseErreur:
+                return  # base injoignable : on regardera à la prochaine seconde ; l'enregistrement le dira
+            if dernier != poste_.etat.vu:
                 st.rerun()
 
         veiller()

@@ -18,7 +18,8 @@ from typing import TypeVar
 
 import streamlit as st
 
-from esquisse.ateliers import Atelier, charger_atelier, lister_ateliers
+from esquisse.affichage import elaguer_cache
+from esquisse.ateliers import Atelier, Inventaire, charger_atelier, inventorier_ateliers, lister_ateliers
 from esquisse.edition import Annotation
 from esquisse.erreurs import EsquisseErreur
 from esquisse.fusion import Conflit
@@ -34,6 +35,7 @@ from esquisse.seances import (
     seance,
     seance_par_defaut,
 )
+from esquisse.seances import illisibles as documents_illisibles
 
 CLE_ATELIER = "atelier"
 ICONE = RACINE / "static" / "esquisse" / "icone.png"
@@ -57,6 +59,7 @@ PAGES: tuple[tuple[str, str, str, bool, str], ...] = (
     ("pages/feuille_de_route.py", "Feuille de route", ":material/checklist:", True, "Suivre et exporter"),
     ("pages/carnet.py", "Carnet de suivi", ":material/description:", True, "Suivre et exporter"),
     ("pages/exports.py", "Exports : carte et SIG", ":material/download:", True, "Suivre et exporter"),
+    ("pages/publier.py", "Publier l'atelier", ":material/public:", True, "Suivre et exporter"),
     ("pages/sauvegardes.py", "Sauvegardes", ":material/archive:", False, "Suivre et exporter"),
 )
 
@@ -81,6 +84,11 @@ def prefixe_statique() -> str:
 
 def ateliers() -> list[Atelier]:
     return lister_ateliers(dossier_projets())
+
+
+def inventaire_ateliers() -> Inventaire:
+    """Les ateliers lisibles et, à signaler, ceux dont ``atelier.json`` est illisible."""
+    return inventorier_ateliers(dossier_projets())
 
 
 def ouvrir_atelier(identifiant: str) -> None:
@@ -140,6 +148,19 @@ def page(titre: str, plein_ecran: bool = False) -> None:
                 rubrique_courante = rubrique
             parametres = {k: v for k, v in st.query_params.items() if k in CLES_ADRESSE} if avec_atelier else None
             st.page_link(script, label=libelle, icon=icone, query_params=parametres or None)
+    _elaguer_cache_au_demarrage(dossier_projets(), dossier_cache())
+
+
+@functools.cache
+def _elaguer_cache_au_demarrage(projets: Path, cache: Path) -> None:
+    """Une fois par processus : le cache d'affichage perd les fichiers qu'aucune couche n'utilise plus."""
+    try:
+        retires = elaguer_cache(projets, cache)
+    except OSError:
+        _journal.exception("Élagage du cache %s impossible", cache)
+        return
+    if retires:
+        _journal.info("Cache d'affichage : %d fichier(s) inutilisé(s) retiré(s)", len(retires))
 
 
 @functools.cache
@@ -194,6 +215,8 @@ def exiger_atelier() -> Atelier:
         st.info("Choisissez d'abord un atelier sur la page d'accueil.")
         st.page_link("app.py", label="Aller à la liste des ateliers", icon=":material/home:")
         st.stop()
+    for probleme in documents_illisibles(atelier.dossier):  # une séance abîmée ne cache pas les autres
+        st.warning(md(probleme), icon=":material/warning:")
     return atelier
 
 
@@ -264,6 +287,24 @@ def parametres_carte(atelier: Atelier, dessin: str = ""):
     except EsquisseErreur as exc:
         st.error(str(exc))
         st.stop()
+
+
+def chargement_carte(hauteur: int | str) -> None:
+    """« Chargement de la carte… » à la place exacte de la carte qui suit, pendant que la page la prépare.
+
+    À appeler avant le travail qui précède la carte : le message prend sa place sans décaler la
+    page (marge négative), et la carte le recouvre en s'affichant ; dans la carte, carte.js garde
+    le même message jusqu'à ce que les couches soient dessinées. ``hauteur`` : pixels, ou une
+    longueur CSS (ex. « calc(100vh - 70px) »).
+    """
+    hauteur = f"{hauteur}px" if isinstance(hauteur, int) else hauteur
+    st.html(
+        "<div class='esq-chargement-page' role='status' style='"
+        f"height:calc({hauteur} + 1rem);margin-bottom:calc(-1 * {hauteur} - 2rem);padding-top:1rem;"
+        "box-sizing:border-box;background:#eef2f4;background-clip:content-box;display:flex;"
+        "align-items:center;justify-content:center;font-size:20px;font-weight:600;color:#37474f'>"
+        "Chargement de la carte…</div>"
+    )
 
 
 def seance_et_hypothese_de_l_adresse(atelier: Atelier) -> tuple[Seance | None, Hypothese | None]:
@@ -553,3 +594,18 @@ def feuille_en_edition(atelier: Atelier, lue):
 
 def oublier_feuille_en_edition(atelier: Atelier) -> None:
     st.session_state.pop(f"feuille::{atelier.id}", None)
+
+
+# --------------------------------------------------------------------------- publication
+
+CLE_PUBLICATIONS = "publications-preparees"
+
+
+def publication_preparee(atelier: Atelier) -> Path | None:
+    """Le zip du site publié de l'atelier, s'il a été préparé dans cette session et existe encore."""
+    chemin = st.session_state.get(CLE_PUBLICATIONS, {}).get(atelier.id)
+    return chemin if chemin is not None and chemin.exists() else None
+
+
+def retenir_publication(atelier: Atelier, chemin: Path) -> None:
+    st.session_state.setdefault(CLE_PUBLICATIONS, {})[atelier.id] = chemin

@@ -18,6 +18,8 @@ import gzip
 import hashlib
 import json
 import math
+import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +29,7 @@ import pandas as pd
 import shapely
 
 from esquisse.couches import AVERTISSEMENT_SCOT
-from esquisse.fichiers import ecrire_atomiquement
+from esquisse.fichiers import PREFIXE_TEMPORAIRE, ecrire_atomiquement
 from esquisse.reglages import RACINE
 from esquisse.territoire import EMPRISES_METRIQUES, LAMBERT93
 
@@ -283,6 +285,72 @@ def lire_affichage(chemin: Path) -> dict:
     return json.loads(gzip.decompress(chemin.read_bytes()))
 
 
+def cle_couche(identifiant: str, cle_source: object, presentation: Presentation | None = None) -> str:
+    """Le nom (sans extension) du fichier d'affichage d'une couche : il change avec sa source et sa présentation."""
+    presentation = presentation or PRESENTATIONS[identifiant]
+    return empreinte(FORMAT, identifiant, cle_source, presentation.champs, presentation.etiquette, presentation.contour)
+
+
+def sources_affichage(atelier) -> dict[str, object]:
+    """Par couche affichée de l'atelier (genres, puis « perimetre »), ce qui identifie son contenu.
+
+    Rien n'est lu que la date et la taille des fichiers : c'est aussi ce qui dit quels fichiers
+    du cache servent encore (:func:`elaguer_cache`). Une couche dont le fichier manque est omise.
+    """
+    from esquisse.ateliers import GENRES_COUCHES  # import tardif : ateliers ne dépend pas de l'affichage
+
+    sources: dict[str, object] = {}
+    for genre in GENRES_COUCHES:
+        if genre in atelier.couches:
+            try:
+                sources[genre] = empreinte_fichier(atelier.chemin_couche(genre))
+            except OSError:
+                continue
+    if atelier.perimetre and "communes" in sources:
+        sources["perimetre"] = (sources["communes"], atelier.perimetre.communes, atelier.perimetre.nom)
+    return sources
+
+
+_FICHIER_CACHE = re.compile(r"^([0-9a-f]{20})(-detail-z\d+)?\.json\.gz$")
+AGE_MIN_ELAGAGE = 15 * 60  # secondes : un navigateur qui charge encore un ancien fichier a le temps de finir
+
+
+def elaguer_cache(dossier_projets: Path, dossier_cache: Path, age_min: float = AGE_MIN_ELAGAGE) -> list[Path]:
+    """Supprime du cache les fichiers d'affichage qu'aucune couche actuelle d'aucun atelier n'utilise.
+
+    Sans danger pour les lecteurs : un fichier encore désigné par une couche n'est jamais touché, et
+    un fichier écrit depuis moins de ``age_min`` secondes non plus (il peut être en cours de
+    téléchargement, ou venir d'une source qu'un autre processus vient de préparer). Les fichiers
+    temporaires abandonnés suivent la même règle d'âge. Renvoie les fichiers supprimés.
+    """
+    from esquisse.ateliers import inventorier_ateliers
+
+    dossier = dossier_cache / "couches"
+    if not dossier.is_dir():
+        return []
+    gardees = {
+        cle_couche(identifiant, source)
+        for atelier in inventorier_ateliers(dossier_projets).ateliers
+        for identifiant, source in sources_affichage(atelier).items()
+    }
+    limite = time.time() - age_min
+    supprimes = []
+    for chemin in dossier.iterdir():
+        forme = _FICHIER_CACHE.match(chemin.name)
+        if forme is None and not chemin.name.startswith(PREFIXE_TEMPORAIRE):
+            continue  # pas un fichier d'Esquisse : on n'y touche pas
+        if forme is not None and forme.group(1) in gardees:
+            continue
+        try:
+            if not chemin.is_file() or chemin.stat().st_mtime > limite:
+                continue
+            chemin.unlink()
+        except FileNotFoundError:
+            continue  # un autre processus l'a déjà retiré
+        supprimes.append(chemin)
+    return supprimes
+
+
 def preparer_couche(
     identifiant: str,
     gdf: gpd.GeoDataFrame,
@@ -296,7 +364,7 @@ def preparer_couche(
     source, par exemple) : deux sources identiques partagent le même fichier.
     """
     presentation = presentation or PRESENTATIONS[identifiant]
-    cle = empreinte(FORMAT, identifiant, cle_source, presentation.champs, presentation.etiquette, presentation.contour)
+    cle = cle_couche(identifiant, cle_source, presentation)
     dossier = dossier_cache / "couches"
     # Compressé une fois pour toutes : le serveur l'envoie tel quel (il ne recompresse pas un
     # fichier gzip à chaque requête), le navigateur le décompresse (DecompressionStream).

@@ -16,6 +16,7 @@ import zlib
 from pathlib import Path, PurePosixPath
 
 from esquisse.erreurs import DonneeInvalide
+from esquisse.fichiers import erreur_disque, traduire_erreurs_disque
 
 MEMBRES_MAX = 2000
 # Au-delà de ce taux de compression, un membre de plus de 1 Mo est tenu pour une bombe.
@@ -48,6 +49,23 @@ def _nom_sur(brut: str, archive: str) -> PurePosixPath | None:
     return PurePosixPath(*[p for p in parties if p not in {"", "."}])
 
 
+def verifier_arborescence(chemins, archive: str) -> None:
+    """Refuse, avant toute écriture, un nom qui sert à la fois de fichier et de dossier.
+
+    Une archive qui contient « a » et « a/b.txt » ne peut pas être décompressée : l'un des
+    deux écrirait par-dessus l'autre. Les noms sont comparés sans la casse (Windows, macOS).
+    """
+    fichiers = {str(c).casefold(): str(c) for c in chemins}
+    for cle in fichiers:
+        for parent in PurePosixPath(cle).parents:
+            if str(parent) in fichiers:
+                raise DonneeInvalide(
+                    f"L'archive « {archive} » contient « {fichiers[str(parent)]} » à la fois comme fichier et "
+                    f"comme dossier (« {fichiers[cle]} ») : elle ne peut pas être décompressée, rien n'a été écrit."
+                )
+
+
+@traduire_erreurs_disque("les fichiers de l'archive")
 def extraire_zip(chemin: Path, dossier: Path, taille_max: int, archive: str | None = None) -> list[Path]:
     """Extrait l'archive ``chemin`` dans ``dossier`` (vide) ; renvoie les fichiers écrits.
 
@@ -102,6 +120,7 @@ def extraire_zip(chemin: Path, dossier: Path, taille_max: int, archive: str | No
         cles = [str(r).casefold() for _, r in plan]
         if len(set(cles)) != len(cles):
             raise DonneeInvalide(f"L'archive « {archive} » contient deux fois le même nom de fichier.")
+        verifier_arborescence((r for _, r in plan), archive)
 
         racine = dossier.resolve()
         ecrits: list[Path] = []
@@ -125,6 +144,8 @@ def extraire_zip(chemin: Path, dossier: Path, taille_max: int, archive: str | No
                             )
                         sortie.write(morceau)
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+                if disque := erreur_disque(exc, f"« {info.filename} »"):
+                    raise disque from exc
                 if isinstance(exc, FileExistsError):
                     raise DonneeInvalide(f"L'archive « {archive} » contient deux fois « {info.filename} ».") from None
                 raise DonneeInvalide(

@@ -21,8 +21,8 @@ import geopandas as gpd
 
 from esquisse.cog import REGIONS as REGIONS_COG
 from esquisse.couches import charger_couche
-from esquisse.erreurs import DonneeInvalide, Introuvable, SchemaInvalide
-from esquisse.fichiers import ecrire_json, verrou
+from esquisse.erreurs import DonneeInvalide, EsquisseErreur, Introuvable, SchemaInvalide
+from esquisse.fichiers import ecrire_json, raison_illisible, traduire_erreurs_disque, verrou
 from esquisse.legende import LEGENDE_DEFAUT, Categorie, valider_legende
 from esquisse.participants import Participant, participants_json, valider_participants
 from esquisse.reglages import RACINE
@@ -103,14 +103,22 @@ def _lire_json(dossier: Path) -> dict:
     except FileNotFoundError:
         raise Introuvable(f"Aucun atelier dans le dossier « {dossier.name} ».") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SchemaInvalide(f"Le fichier {fichier} est illisible : {exc}") from exc
+        raise SchemaInvalide(f"Le fichier {fichier} est illisible ({raison_illisible(exc)}).") from exc
     if not isinstance(donnees, dict):
         raise SchemaInvalide(f"Le fichier {fichier} doit contenir un objet JSON.")
     return donnees
 
 
 def _lire_atelier(dossier: Path) -> Atelier:
-    return _depuis_json(dossier, _lire_json(dossier))
+    donnees = _lire_json(dossier)
+    try:
+        return _depuis_json(dossier, donnees)
+    except EsquisseErreur:
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:  # un champ de la mauvaise forme
+        raise SchemaInvalide(
+            f"Le fichier {dossier / FICHIER_ATELIER} est mal formé ({type(exc).__name__} : {exc})."
+        ) from exc
 
 
 def _depuis_json(dossier: Path, donnees: dict) -> Atelier:
@@ -158,16 +166,41 @@ def _legende(donnees: dict) -> tuple[Categorie, ...]:
         raise SchemaInvalide(f"Légende de l'atelier « {donnees.get('nom')} » : {exc}") from exc
 
 
-def lister_ateliers(dossier_projets: Path) -> list[Atelier]:
-    """Ateliers du dossier de données, triés par nom. Un dossier vide donne une liste vide."""
+@dataclass(frozen=True)
+class AtelierIllisible:
+    """Un atelier dont ``atelier.json`` ne se lit pas : signalé par son dossier, avec la raison."""
+
+    id: str
+    raison: str
+
+
+@dataclass(frozen=True)
+class Inventaire:
+    ateliers: list[Atelier]
+    illisibles: list[AtelierIllisible]
+
+
+def inventorier_ateliers(dossier_projets: Path) -> Inventaire:
+    """Ateliers lisibles du dossier de données, triés par nom, et ateliers illisibles avec leur raison.
+
+    Un ``atelier.json`` abîmé ne cache pas les autres ateliers ; il n'est pas modifié.
+    """
     if not dossier_projets.is_dir():
-        return []
-    ateliers = [
-        _lire_atelier(d)
-        for d in sorted(dossier_projets.iterdir())
-        if d.is_dir() and (d / FICHIER_ATELIER).is_file() and _IDENTIFIANT.match(d.name)
-    ]
-    return sorted(ateliers, key=lambda a: a.nom.casefold())
+        return Inventaire([], [])
+    ateliers, illisibles = [], []
+    for d in sorted(dossier_projets.iterdir()):
+        if not (d.is_dir() and (d / FICHIER_ATELIER).is_file() and _IDENTIFIANT.match(d.name)):
+            continue
+        try:
+            ateliers.append(_lire_atelier(d))
+        except EsquisseErreur as exc:
+            illisibles.append(AtelierIllisible(d.name, str(exc)))
+    return Inventaire(sorted(ateliers, key=lambda a: a.nom.casefold()), illisibles)
+
+
+def lister_ateliers(dossier_projets: Path) -> list[Atelier]:
+    """Ateliers lisibles du dossier de données, triés par nom (voir :func:`inventorier_ateliers`)."""
+    return inventorier_ateliers(dossier_projets).ateliers
 
 
 def charger_atelier(dossier_projets: Path, identifiant: str) -> Atelier:
@@ -284,6 +317,7 @@ def _verifier_couches(couches: dict[str, str], dossier_atelier: Path) -> dict[st
     return {g: resultat[g] for g in GENRES_COUCHES if g in resultat}
 
 
+@traduire_erreurs_disque("le nouvel atelier")
 def creer_atelier(
     dossier_projets: Path,
     nom: str,

@@ -19,7 +19,9 @@ les versions (mises en cache : couches par empreinte de fichier, versions immuab
 from __future__ import annotations
 
 import functools
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +37,7 @@ from esquisse.ateliers import Atelier
 from esquisse.couches import charger_couche
 from esquisse.legende import Categorie, categorie_ou_inconnue
 from esquisse.perimetres import appartenances as appartenances_des_communes
+from esquisse.stockage.interfaces import DepotVersions
 from esquisse.territoire import LAMBERT93, epsg_metrique, epsg_pour
 from esquisse.versions import DOSSIER_VERSIONS, Depot, nom_fichier
 
@@ -460,15 +463,34 @@ def _fiches_en_cache(
     return fiches(ref, Depot(Path(dossier)).lire(numero).entites, legende)
 
 
-def fiches_version(atelier: Atelier, depot: Depot, numero: int) -> dict[str, str]:
+_FICHES_PAR_EMPREINTE: OrderedDict[tuple, dict[str, str]] = OrderedDict()
+_VERROU_FICHES = threading.Lock()
+
+
+def fiches_version(atelier: Atelier, depot: DepotVersions, numero: int) -> dict[str, str]:
     """Fiches « territoires touchés » de chaque entité d'une version.
 
-    Mises en cache par référentiel, version (chemin, date et taille de son fichier) et légende.
+    Mises en cache par référentiel, version et légende : pour les fichiers, la version est
+    reconnue à son chemin, sa date et sa taille ; dans une base, à son empreinte (une version
+    n'est jamais modifiée).
     """
     if not numero:
         return {}
-    fichier = empreinte_fichier(depot.dossier / DOSSIER_VERSIONS / nom_fichier(numero))
-    return dict(_fiches_en_cache(referentiel(atelier), str(depot.dossier), numero, fichier, atelier.legende))
+    if isinstance(depot, Depot):
+        fichier = empreinte_fichier(depot.dossier / DOSSIER_VERSIONS / nom_fichier(numero))
+        return dict(_fiches_en_cache(referentiel(atelier), str(depot.dossier), numero, fichier, atelier.legende))
+    version = depot.lire(numero)
+    ref = referentiel(atelier)
+    cle = (ref, version.meta.empreinte, atelier.legende)
+    with _VERROU_FICHES:
+        trouvees = _FICHES_PAR_EMPREINTE.get(cle)
+    if trouvees is None:
+        trouvees = fiches(ref, version.entites, atelier.legende)
+        with _VERROU_FICHES:
+            _FICHES_PAR_EMPREINTE[cle] = trouvees
+            while len(_FICHES_PAR_EMPREINTE) > 64:
+                _FICHES_PAR_EMPREINTE.popitem(last=False)
+    return dict(trouvees)
 
 
 # -- tableaux --------------------------------------------------------------------------------

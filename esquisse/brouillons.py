@@ -16,7 +16,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from esquisse.edition import Annotation, DessinLocal
-from esquisse.fichiers import ecrire_json
+from esquisse.erreurs import SchemaInvalide
+from esquisse.fichiers import ecrire_json, traduire_erreurs_disque
 from esquisse.seances import Hypothese
 from esquisse.versions import maintenant
 
@@ -58,6 +59,8 @@ def ecrire(
     """Recopie les dessins en attente du poste ; sans dessin ni annotation, le brouillon disparaît."""
     chemin = _chemin(dossier_atelier, h, poste)
     annotations = {i: a for i, a in annotations.items() if any(v is not None for v in asdict(a).values())}
+    if chemin.exists() and _lire(chemin) is None:
+        raise SchemaInvalide(_illisible(chemin))
     if not dessins and not annotations:
         chemin.unlink(missing_ok=True)
         return
@@ -96,6 +99,21 @@ def _lire(chemin: Path) -> Brouillon | None:
         return None  # brouillon illisible : laissé en place, jamais effacé
 
 
+def _illisible(chemin: Path) -> str:
+    return (
+        f"Le brouillon « {chemin.name} » est illisible : il n'est ni remplacé ni proposé. "
+        f"Réparez-le ou déplacez-le hors du dossier « {chemin.parent} »."
+    )
+
+
+def illisibles(dossier_atelier: Path, h: Hypothese) -> list[str]:
+    """Les brouillons illisibles de cette hypothèse, signalés en français (ils restent en place)."""
+    dossier = dossier_atelier / DOSSIER
+    if not dossier.is_dir():
+        return []
+    return [_illisible(c) for c in sorted(dossier.glob(f"{h.seance}--{h.id}--*.json")) if _lire(c) is None]
+
+
 def abandonnes(dossier_atelier: Path, h: Hypothese, sauf_poste: str, inactivite: float = INACTIVITE) -> list[Brouillon]:
     """Brouillons d'autres postes de cette hypothèse, inactifs depuis ``inactivite`` secondes."""
     dossier = dossier_atelier / DOSSIER
@@ -111,12 +129,14 @@ def abandonnes(dossier_atelier: Path, h: Hypothese, sauf_poste: str, inactivite:
 
 def reprendre(b: Brouillon) -> Brouillon:
     """Le brouillon passe à ce poste : son fichier est retiré (le poste l'écrira sous son nom)."""
-    b.chemin.unlink(missing_ok=True)
+    with traduire_erreurs_disque(f"« {b.chemin.name} »"):
+        b.chemin.unlink(missing_ok=True)
     return b
 
 
 def ecarter(b: Brouillon) -> None:
     """Range le brouillon dans ``brouillons/ecartes/`` : rien n'est jamais effacé."""
     cible = b.chemin.parent / "ecartes" / b.chemin.name
-    cible.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(b.chemin, cible)
+    with traduire_erreurs_disque(f"« {cible.name} »"):
+        cible.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(b.chemin, cible)

@@ -19,7 +19,7 @@ from branca.element import Element, Figure, MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
-from esquisse.affichage import CoucheAffichee, empreinte_fichier, preparer_couche
+from esquisse.affichage import DOSSIER_STATIQUE, CoucheAffichee, empreinte_fichier, preparer_couche, sources_affichage
 from esquisse.ateliers import GENRES_COUCHES, Atelier
 from esquisse.couches import charger_couche
 from esquisse.fonds import FOND_DEFAUT, FONDS
@@ -225,15 +225,20 @@ def parametres_atelier(
     Lève :class:`~esquisse.erreurs.SchemaInvalide` si une couche est illisible ou mal formée.
     """
     couches = []
+    sources = sources_affichage(atelier)
     for genre in GENRES_COUCHES:
         if genre not in atelier.couches:
             continue
-        chemin = atelier.chemin_couche(genre)
-        couches.append(preparer_couche(genre, atelier.couche(genre), empreinte_fichier(chemin), dossier_cache))
+        # Une couche dont le fichier manque lève ici, en français (``atelier.couche``).
+        gdf = atelier.couche(genre)
+        source = sources.get(genre) or empreinte_fichier(atelier.chemin_couche(genre))
+        couches.append(preparer_couche(genre, gdf, source, dossier_cache))
     emprise = couches[0].emprise if couches else (-5.2, 41.3, 9.6, 51.1)
-    if atelier.perimetre and "communes" in atelier.couches:
-        communes = empreinte_fichier(atelier.chemin_couche("communes"))
-        couche = _perimetre_prepare(communes, atelier.perimetre.communes, atelier.perimetre.nom, dossier_cache)
+    if "perimetre" in sources:
+        couche = _perimetre_prepare(*sources["perimetre"], dossier_cache)
+        if not (DOSSIER_STATIQUE / couche.chemin).exists():  # retiré du cache (``elaguer_cache``) : on le refait
+            _perimetre_prepare.cache_clear()
+            couche = _perimetre_prepare(*sources["perimetre"], dossier_cache)
         couches.append(couche)
         emprise = couche.emprise
     return ParametresCarte(

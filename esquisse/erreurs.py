@@ -27,3 +27,12 @@ class Introuvable(EsquisseErreur, LookupError):
 
 class Concurrence(EsquisseErreur, RuntimeError):
     """Une donnée a été modifiée par un autre poste entre sa lecture et son enregistrement."""
+
+
+class EcritureImpossible(EsquisseErreur, OSError):
+    """Le disque a refusé une écriture (plein, erreur d'entrée-sortie, lecture seule) : rien n'est écrit.
+
+    ``cause`` dit la panne en quelques mots (« Le disque est plein »), sans nom de fichier.
+    """
+
+    cause: str = "Le disque a refusé l'écriture"

@@ -32,7 +32,7 @@ import shapely.geometry
 
 from esquisse.dates import FUSEAU, date_fr, date_heure
 from esquisse.erreurs import Concurrence, DonneeInvalide, SchemaInvalide
-from esquisse.fichiers import ecrire_json, verrou
+from esquisse.fichiers import ecrire_json, raison_illisible, verrou
 from esquisse.geojson import verifier_id
 from esquisse.seances import Hypothese, hypothese, lister_hypotheses, lister_seances, seance, slug
 from esquisse.versions import Version, maintenant
@@ -402,7 +402,7 @@ def lire(dossier_atelier: Path) -> FeuilleDeRoute:
     except FileNotFoundError:
         return FeuilleDeRoute()
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SchemaInvalide(f"Le fichier {chemin} est illisible : {exc}") from exc
+        raise SchemaInvalide(f"Le fichier {chemin} est illisible ({raison_illisible(exc)}).") from exc
     try:
         return valider(donnees)
     except DonneeInvalide as exc:

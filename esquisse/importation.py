@@ -42,6 +42,7 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from esquisse.affichage import elaguer_cache
 from esquisse.ateliers import FICHIER_ATELIER, GENRES_COUCHES, charger_atelier, modifier_atelier
 from esquisse.correspondances import (
     appliquer_correspondances,
@@ -52,7 +53,7 @@ from esquisse.correspondances import (
 from esquisse.couches import SCHEMAS, valider
 from esquisse.dates import date_heure
 from esquisse.erreurs import DonneeInvalide, EsquisseErreur, SchemaInvalide
-from esquisse.fichiers import creer_sans_ecraser
+from esquisse.fichiers import creer_sans_ecraser, traduire_erreurs_disque
 from esquisse.sources import (
     NOMS_TYPES,
     SCR_COURANTS,
@@ -405,6 +406,7 @@ def _en_geopackage(gdf: gpd.GeoDataFrame, genre: str) -> bytes:
         return chemin.read_bytes()
 
 
+@traduire_erreurs_disque("la couche importée")
 def importer(
     dossier_projets: Path,
     atelier_id: str,
@@ -470,6 +472,7 @@ def preparer_affichage(dossier_projets: Path, atelier_id: str, dossier_cache: Pa
         parametres_atelier(charger_atelier(dossier_projets, atelier_id), dossier_cache)
     except EsquisseErreur as exc:
         return [f"La carte de l'atelier ne peut pas encore s'afficher : {exc}"]
+    elaguer_cache(dossier_projets, dossier_cache)  # les fichiers de l'ancienne couche, quand plus rien ne s'en sert
     return []
 
 
@@ -496,8 +499,8 @@ def enregistrer_couche(
     dossier_couches = atelier.dossier / DOSSIER_COUCHES
     existait = dossier_couches.exists()
     chemin = dossier_couches / nom_fichier
-    cree = creer_sans_ecraser(chemin, contenu)
     reference = f"atelier:{DOSSIER_COUCHES}/{nom_fichier}"
+    cree = False
 
     def declarer(donnees: dict) -> None:
         donnees.setdefault("couches", {})[genre] = reference
@@ -514,6 +517,7 @@ def enregistrer_couche(
                 del donnees["perimetre"]
 
     try:
+        cree = creer_sans_ecraser(chemin, contenu)
         modifier_atelier(dossier_projets, atelier_id, declarer)
     except BaseException:
         if cree:

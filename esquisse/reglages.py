@@ -50,6 +50,13 @@ REGLAGES: tuple[Reglage, ...] = (
         Path,
     ),
     Reglage(
+        "ESQUISSE_BASE",
+        "URL d'une base PostgreSQL avec PostGIS (`postgresql://utilisateur@hote:port/base`) où ranger les "
+        "versions, documents et brouillons, partagée par plusieurs processus de l'application. Vide : les "
+        "fichiers du dossier `ESQUISSE_PROJETS` (par défaut).",
+        "",
+    ),
+    Reglage(
         "ESQUISSE_CACHE",
         "Dossier où sont écrites les couches préparées pour l'affichage ; il doit être sous `static/` pour être servi.",
         "static/cache",

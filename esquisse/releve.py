@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, fields
 
 from esquisse.dates import date_heure
 from esquisse.erreurs import DonneeInvalide, SchemaInvalide
-from esquisse.fichiers import ecrire_json, verrou
+from esquisse.fichiers import ecrire_json, raison_illisible, verrou
 from esquisse.participants import Participant
 from esquisse.seances import Seance
 from esquisse.versions import maintenant
@@ -112,9 +112,10 @@ def lire_releve(s: Seance) -> Releve:
     except FileNotFoundError:
         return Releve()
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SchemaInvalide(f"Le relevé de la séance « {s.titre} » est illisible ({exc}).") from exc
+        raison = raison_illisible(exc)
+        raise SchemaInvalide(f"Le relevé de la séance « {s.titre} » ({chemin}) est illisible ({raison}).") from exc
     if not isinstance(donnees, dict):
-        raise SchemaInvalide(f"Le relevé de la séance « {s.titre} » doit être un objet JSON.")
+        raise SchemaInvalide(f"Le relevé de la séance « {s.titre} » ({chemin}) doit être un objet JSON.")
     connus = {f.name for f in fields(Releve)}
     valeurs = {k: v for k, v in donnees.items() if k in connus}
     for r in RUBRIQUES:

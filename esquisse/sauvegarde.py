@@ -29,9 +29,16 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from esquisse.archives import verifier_arborescence
 from esquisse.ateliers import FICHIER_ATELIER, Atelier, charger_atelier, resoudre_reference, verifier_identifiant
 from esquisse.erreurs import DonneeInvalide, EsquisseErreur
-from esquisse.fichiers import PREFIXE_TEMPORAIRE, remplacer_par_temporaire, verrou
+from esquisse.fichiers import (
+    PREFIXE_TEMPORAIRE,
+    erreur_disque,
+    remplacer_par_temporaire,
+    traduire_erreurs_disque,
+    verrou,
+)
 from esquisse.versions import maintenant
 
 Progression = Callable[[float, str], None]
@@ -192,6 +199,7 @@ def _lire_manifeste(zf: zipfile.ZipFile, archive: str) -> Manifeste:
             fichiers.append(FichierArchive(_relatif_sur(f["chemin"], archive), taille, f["sha256"]))
     except (KeyError, TypeError) as exc:
         raise DonneeInvalide(f"Le manifeste de l'archive « {archive} » est incomplet ({exc}).") from None
+    verifier_arborescence((f.chemin for f in fichiers), archive)
     if not any(f.chemin == PurePosixPath(FICHIER_ATELIER) for f in fichiers):
         raise DonneeInvalide(f"L'archive « {archive} » ne contient pas de fichier {FICHIER_ATELIER}.")
     return Manifeste(
@@ -276,6 +284,7 @@ class Import:
     avertissements: tuple[str, ...] = ()
 
 
+@traduire_erreurs_disque("l'atelier importé")
 def importer_archive(
     source: Path | BinaryIO,
     dossier_projets: Path,
@@ -354,6 +363,8 @@ def _extraire(zf: zipfile.ZipFile, info: zipfile.ZipInfo, racine: Path, f: Fichi
                 h.update(morceau)
                 sortie.write(morceau)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+        if disque := erreur_disque(exc, f"l'atelier de l'archive « {archive} »"):
+            raise disque from exc
         raise DonneeInvalide(
             f"L'archive « {archive} » est abîmée : « {info.filename} » ne peut pas être décompressé ({exc})."
         ) from None

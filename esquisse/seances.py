@@ -13,18 +13,23 @@ le titre change.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import shutil
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from esquisse.dates import date_fr
 from esquisse.erreurs import DonneeInvalide, Introuvable, SchemaInvalide
-from esquisse.fichiers import ecrire_atomiquement, ecrire_json, verrou
+from esquisse.fichiers import ecrire_atomiquement, ecrire_json, raison_illisible, traduire_erreurs_disque, verrou
 from esquisse.geojson import ROLES
-from esquisse.versions import Depot, maintenant
+from esquisse.stockage.choix import depot_versions
+from esquisse.stockage.interfaces import DepotVersions
+from esquisse.versions import maintenant
 
 TYPES_SEANCE = {
     "visite": "Visite de terrain",
@@ -68,11 +73,14 @@ def _verifier_slug(identifiant: str, quoi: str) -> str:
 
 def _lire(chemin: Path) -> dict:
     try:
-        return json.loads(chemin.read_text(encoding="utf-8"))
+        donnees = json.loads(chemin.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise Introuvable(f"Introuvable : {chemin.parent.name}.") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SchemaInvalide(f"Fichier illisible : {chemin} ({exc}).") from exc
+        raise SchemaInvalide(f"Fichier illisible : {chemin} ({raison_illisible(exc)}).") from exc
+    if not isinstance(donnees, dict):
+        raise SchemaInvalide(f"Fichier illisible : {chemin} (un objet JSON est attendu).")
+    return donnees
 
 
 def _texte(valeur, nom: str, maximum: int, obligatoire: bool = False) -> str:
@@ -114,13 +122,21 @@ class Hypothese:
     origine: dict | None = None  # {"seance", "hypothese", "version"} si reprise d'une séance antérieure
     statuts: tuple[dict, ...] = ()  # historique des statuts : {"statut", "le", "par"}
     cree_le: str = ""
+    # Marquée « partagée » par un animateur : publiée au cercle large même si elle n'est pas retenue.
+    partagee: bool = False
 
     @property
     def libelle_statut(self) -> str:
         return STATUTS.get(self.statut, self.statut)
 
-    def depot(self, atelier: str = "") -> Depot:
-        return Depot(self.dossier, {"atelier": atelier, "seance": self.seance, "hypothese": self.id})
+    @property
+    def publiable(self) -> bool:
+        """Visible du cercle large (site publié) : retenue, ou marquée partagée."""
+        return self.statut == "retenue" or self.partagee
+
+    def depot(self, atelier: str = "") -> DepotVersions:
+        """Ses versions, dans le magasin choisi par les réglages (fichiers ou ``ESQUISSE_BASE``)."""
+        return depot_versions(self.dossier, {"atelier": atelier, "seance": self.seance, "hypothese": self.id})
 
 
 def _seance_depuis(dossier: Path) -> Seance:
@@ -141,7 +157,7 @@ def lister_seances(dossier_atelier: Path, archivees: bool = False) -> list[Seanc
     racine = dossier_atelier / DOSSIER_SEANCES
     if not racine.is_dir():
         return []
-    seances = [_seance_depuis(d) for d in racine.iterdir() if (d / FICHIER_SEANCE).is_file() and _SLUG.match(d.name)]
+    seances = _lisibles(_seance_depuis, [d for d in racine.iterdir() if (d / FICHIER_SEANCE).is_file()])
     if not archivees:
         seances = [s for s in seances if not s.archivee]
     return sorted(seances, key=lambda s: (s.date, s.cree_le, s.id))
@@ -170,6 +186,7 @@ def _titre_par_defaut(type_: str) -> str:
     return TYPES_SEANCE[type_].split(" — ")[0]
 
 
+@traduire_erreurs_disque("la nouvelle séance")
 def creer_seance(dossier_atelier: Path, type_: str, date_iso: str, titre: str = "") -> Seance:
     _verifier_type(type_)
     jour = _verifier_date(date_iso)
@@ -181,8 +198,20 @@ def creer_seance(dossier_atelier: Path, type_: str, date_iso: str, titre: str = 
         dossier = racine / identifiant
         dossier.mkdir()
         donnees = {"type": type_, "date": jour.isoformat(), "titre": titre, "cree_le": maintenant()}
-        ecrire_json(dossier / FICHIER_SEANCE, donnees)
+        with _sinon_retirer(dossier):
+            ecrire_json(dossier / FICHIER_SEANCE, donnees)
     return _seance_depuis(dossier)
+
+
+@contextlib.contextmanager
+def _sinon_retirer(dossier: Path) -> Iterator[None]:
+    """Si le bloc échoue (disque plein…), le dossier tout juste créé est retiré : pas de séance ou
+    d'hypothèse à moitié créée."""
+    try:
+        yield
+    except BaseException:
+        shutil.rmtree(dossier, ignore_errors=True)
+        raise
 
 
 def modifier_seance(
@@ -239,6 +268,7 @@ def _hypothese_depuis(dossier: Path, seance_id: str) -> Hypothese:
         origine=d.get("origine"),
         statuts=tuple(d.get("statuts") or ()),
         cree_le=d.get("cree_le", ""),
+        partagee=bool(d.get("partagee", False)),
     )
 
 
@@ -246,9 +276,50 @@ def lister_hypotheses(s: Seance) -> list[Hypothese]:
     racine = s.dossier / "hypotheses"
     if not racine.is_dir():
         return []
-    dossiers = [d for d in racine.iterdir() if (d / FICHIER_HYPOTHESE).is_file() and _SLUG.match(d.name)]
-    hyps = [_hypothese_depuis(d, s.id) for d in dossiers]
+    dossiers = [d for d in racine.iterdir() if (d / FICHIER_HYPOTHESE).is_file()]
+    hyps = _lisibles(lambda d: _hypothese_depuis(d, s.id), dossiers)
     return sorted(hyps, key=lambda h: (h.cree_le, h.id))
+
+
+def _lisibles(lire, dossiers: list[Path]) -> list:
+    """Ce qui se lit parmi ``dossiers`` ; un fichier abîmé est omis ici et signalé par :func:`illisibles`."""
+    lus = []
+    for d in dossiers:
+        if not _SLUG.match(d.name):
+            continue
+        try:
+            lus.append(lire(d))
+        except SchemaInvalide:
+            continue
+    return lus
+
+
+def illisibles(dossier_atelier: Path) -> list[str]:
+    """Les séances et hypothèses de l'atelier dont le fichier est abîmé, une phrase en français chacune.
+
+    Elles sont omises des listes (les autres restent utilisables) et leurs fichiers ne sont pas
+    touchés : toute modification les relit, et refuse d'écrire par-dessus.
+    """
+    racine = dossier_atelier / DOSSIER_SEANCES
+    if not racine.is_dir():
+        return []
+    messages = []
+    for d in sorted(racine.iterdir()):
+        if not ((d / FICHIER_SEANCE).is_file() and _SLUG.match(d.name)):
+            continue
+        try:
+            s = _seance_depuis(d)
+        except SchemaInvalide as exc:
+            messages.append(f"La séance « {d.name} » est cachée, ses hypothèses avec elle : {exc}")
+            continue
+        hypotheses = s.dossier / "hypotheses"
+        for h in sorted(hypotheses.iterdir()) if hypotheses.is_dir() else ():
+            if (h / FICHIER_HYPOTHESE).is_file() and _SLUG.match(h.name):
+                try:
+                    _hypothese_depuis(h, s.id)
+                except SchemaInvalide as exc:
+                    messages.append(f"L'hypothèse « {h.name} » de la séance « {s.titre} » est cachée : {exc}")
+    return messages
 
 
 def hypothese(s: Seance, identifiant: str) -> Hypothese:
@@ -280,6 +351,7 @@ def _verifier_auteur(auteur: str, role: str) -> tuple[str, str]:
     return auteur, role
 
 
+@traduire_erreurs_disque("la nouvelle hypothèse")
 def creer_hypothese(
     s: Seance,
     titre: str,
@@ -324,14 +396,17 @@ def creer_hypothese(
             "statuts": [{"statut": "proposee", "le": le, "par": auteur}],
             "cree_le": le,
         }
-        ecrire_json(dossier / FICHIER_HYPOTHESE, donnees)
-    h = _hypothese_depuis(dossier, s.id)
-    if reprise_de is not None and (reprise_de.dossier / "vues.json").is_file():
-        # Les vues nommées (zooms) suivent l'hypothèse reprise.
-        ecrire_atomiquement(dossier / "vues.json", (reprise_de.dossier / "vues.json").read_bytes())
-    if entites:
-        message = f"Reprise de « {reprise_de.titre} » (séance {reprise_de.seance}, version {origine['version']})"
-        h.depot(atelier).initialiser(entites, auteur, role, message)
+        with _sinon_retirer(dossier):
+            ecrire_json(dossier / FICHIER_HYPOTHESE, donnees)
+            h = _hypothese_depuis(dossier, s.id)
+            if reprise_de is not None and (reprise_de.dossier / "vues.json").is_file():
+                # Les vues nommées (zooms) suivent l'hypothèse reprise.
+                ecrire_atomiquement(dossier / "vues.json", (reprise_de.dossier / "vues.json").read_bytes())
+            if entites:
+                message = (
+                    f"Reprise de « {reprise_de.titre} » (séance {reprise_de.seance}, version {origine['version']})"
+                )
+                h.depot(atelier).initialiser(entites, auteur, role, message)
     return h
 
 
@@ -342,9 +417,10 @@ def modifier_hypothese(
     description: str | None = None,
     statut: str | None = None,
     le: str | None = None,
+    partagee: bool | None = None,
 ) -> Hypothese:
-    """Change le titre, la description ou le statut ; chaque changement de statut est daté
-    (``le``, par défaut maintenant)."""
+    """Change le titre, la description, le statut ou la marque « partagée » ; chaque changement
+    de statut est daté (``le``, par défaut maintenant), comme chaque changement de partage."""
     horodatage = _horodatage(le)
     with verrou(h.dossier / ".verrou-hypothese"):
         donnees = _lire(h.dossier / FICHIER_HYPOTHESE)
@@ -355,6 +431,11 @@ def modifier_hypothese(
         if statut is not None and _verifier_statut(statut) != donnees.get("statut"):
             donnees["statut"] = statut
             donnees.setdefault("statuts", []).append({"statut": statut, "le": horodatage, "par": auteur})
+        if partagee is not None and not isinstance(partagee, bool):
+            raise DonneeInvalide(f"Partage invalide : « {partagee} » (oui ou non attendu).")
+        if partagee is not None and partagee != bool(donnees.get("partagee", False)):
+            donnees["partagee"] = partagee
+            donnees.setdefault("partages", []).append({"partagee": partagee, "le": horodatage, "par": auteur})
         ecrire_json(h.dossier / FICHIER_HYPOTHESE, donnees)
     return _hypothese_depuis(h.dossier, h.seance)
 

@@ -15,6 +15,7 @@ import hashlib
 import io
 import re
 import tempfile
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,6 +34,7 @@ from pyproj.exceptions import CRSError
 from esquisse.archives import extraire_zip
 from esquisse.correspondances import proposer_genre
 from esquisse.erreurs import DonneeInvalide
+from esquisse.fichiers import erreur_disque, traduire_erreurs_disque
 from esquisse.reglages import reglage
 from esquisse.texte import exemples as _exemples
 from esquisse.texte import nombre as _nombre
@@ -188,6 +190,8 @@ def _degzipper(source: Path, cible: Path, taille_max: int, nom: str) -> None:
                     )
                 sortie.write(morceau)
     except (OSError, EOFError) as exc:
+        if disque := erreur_disque(exc, f"la copie de travail de « {nom} »"):
+            raise disque from exc
         raise DonneeInvalide(f"Le fichier « {nom} » n'est pas un gzip lisible, ou il est tronqué ({exc}).") from None
     if ecrit == 0:
         raise DonneeInvalide(f"Le fichier « {nom} » est vide une fois décompressé.")
@@ -214,7 +218,8 @@ def ouvrir(source: Path | bytes, nom: str, taille_max: int) -> Iterator[tuple[st
         dossier = Path(temporaire)
         if isinstance(source, bytes | bytearray):
             brut = dossier / "source.bin"
-            brut.write_bytes(source)
+            with traduire_erreurs_disque(f"la copie de travail de « {nom} »"):
+                brut.write_bytes(source)
         else:
             brut = Path(source)
         nom_sans_gz = nom[: -len(".gz")] if gz else nom
@@ -308,7 +313,10 @@ def _lire_csv(chemin: Path, nom: str) -> _CsvLu:
     for col in candidates:
         valeurs = table[col].str.replace(r"^\s*SRID=\d+;\s*", "", regex=True)
         remplies = valeurs.str.strip() != ""
-        geoms = shapely.from_wkt(valeurs.where(remplies, None).to_numpy(dtype=object), on_invalid="ignore")
+        # Les cases vides deviennent None (et non NaN, que ``Series.where`` y mettrait) : from_wkt n'accepte
+        # que du texte ou None.
+        a_lire = np.where(remplies.to_numpy(), valeurs.to_numpy(dtype=object), None)
+        geoms = shapely.from_wkt(a_lire, on_invalid="ignore")
         lues = ~shapely.is_missing(geoms)
         if lues.sum() == 0:
             continue
@@ -585,6 +593,7 @@ def _cle_source(source: Path | bytes) -> tuple:
 
 _ANALYSES: dict[tuple, Analyse] = {}
 _ANALYSES_MAX = 8
+_ANALYSES_VERROU = threading.Lock()  # chaque session Streamlit est un fil : le cache est partagé
 
 
 def analyser(source: Path | bytes, nom: str, taille_max: int | None = None) -> Analyse:
@@ -595,16 +604,21 @@ def analyser(source: Path | bytes, nom: str, taille_max: int | None = None) -> A
     """
     taille_max = taille_max or taille_max_octets()
     cle = (_cle_source(source), Path(str(nom)).name, taille_max)
-    if cle not in _ANALYSES:
-        with ouvrir(source, nom, taille_max) as (fmt, jeux):
-            couches = []
-            for jeu in jeux:
-                couches.extend(_decrire_couches(jeu))
-        taille = len(source) if isinstance(source, bytes | bytearray) else Path(source).stat().st_size
-        if len(_ANALYSES) >= _ANALYSES_MAX:
+    with _ANALYSES_VERROU:
+        if (connue := _ANALYSES.get(cle)) is not None:
+            return connue
+    # L'analyse elle-même se fait hors du verrou : deux sessions n'attendent pas l'une l'autre.
+    with ouvrir(source, nom, taille_max) as (fmt, jeux):
+        couches = []
+        for jeu in jeux:
+            couches.extend(_decrire_couches(jeu))
+    taille = len(source) if isinstance(source, bytes | bytearray) else Path(source).stat().st_size
+    analyse = Analyse(Path(str(nom)).name, fmt, taille, tuple(couches))
+    with _ANALYSES_VERROU:
+        _ANALYSES[cle] = analyse
+        while len(_ANALYSES) > _ANALYSES_MAX:
             _ANALYSES.pop(next(iter(_ANALYSES)))
-        _ANALYSES[cle] = Analyse(Path(str(nom)).name, fmt, taille, tuple(couches))
-    return _ANALYSES[cle]
+    return analyse
 
 
 # --------------------------------------------------------------------------- lecture

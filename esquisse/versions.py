@@ -19,10 +19,13 @@ au passage suivant (la version, complète, porte ses propres métadonnées).
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import hashlib
 import json
 import os
+import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -30,9 +33,17 @@ from pathlib import Path
 
 from esquisse.dates import FUSEAU, date_heure
 from esquisse.erreurs import DonneeInvalide, Introuvable
-from esquisse.fichiers import creer_sans_ecraser, nettoyer_temporaires, verrou
-from esquisse.fusion import Conflit, fusionner
-from esquisse.geojson import collection, normaliser_entite, verifier_id
+from esquisse.fichiers import creer_sans_ecraser, nettoyer_temporaires, traduire_erreurs_disque, verrou
+from esquisse.fusion import Conflit
+from esquisse.geojson import collection, normaliser_entite
+from esquisse.stockage.enregistrement import (
+    PREFIXE_EMPREINTE_CHAINEE,
+    appliquer_delta,
+    fusionner_changements,
+    preparer,
+    resume_changements,
+    verifier_bases,
+)
 
 FICHIER_HISTORIQUE = "historique.jsonl"
 DOSSIER_VERSIONS = "versions"
@@ -101,6 +112,7 @@ def tableau_historique(metas: Iterable[MetaVersion], roles: dict[str, str]) -> l
 class Version:
     meta: MetaVersion
     entites: tuple[dict, ...]
+    contexte: dict = field(default_factory=dict, compare=False)  # atelier, séance, hypothèse, tels qu'écrits
 
     def par_id(self) -> dict[str, dict]:
         return {e["id"]: e for e in self.entites}
@@ -213,8 +225,14 @@ class Depot:
         ligne = json.dumps(asdict(meta), ensure_ascii=False).encode("utf-8") + b"\n"
         fd = os.open(self._historique, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            os.write(fd, ligne)
-            os.fsync(fd)
+            taille = os.fstat(fd).st_size
+            try:
+                if os.write(fd, ligne) != len(ligne):
+                    raise OSError(errno.ENOSPC, "ligne d'index écrite en partie")
+                os.fsync(fd)
+            except OSError:
+                os.ftruncate(fd, taille)  # disque plein : pas de ligne à moitié écrite
+                raise
         finally:
             os.close(fd)
 
@@ -226,12 +244,15 @@ class Depot:
         role: str,
         message: str,
         restauree_de: int | None = None,
+        le: str = "",
+        contexte: dict | None = None,
+        empreinte_attendue: str = "",
     ) -> MetaVersion:
         numero = (parent or 0) + 1
         entites = list(entites)
-        le = maintenant()
+        le = le or maintenant()
         metadonnees = {
-            **self.contexte,
+            **(self.contexte if contexte is None else contexte),
             "version": numero,
             "parent": parent,
             "auteur": auteur,
@@ -242,7 +263,8 @@ class Depot:
         }
         contenu = json.dumps(collection(entites, esquisse=metadonnees), ensure_ascii=False, indent=None)
         octets = contenu.encode("utf-8")
-        self._versions.mkdir(parents=True, exist_ok=True)
+        if empreinte_attendue and hashlib.sha256(octets).hexdigest() != empreinte_attendue:
+            raise DonneeInvalide(f"La version {numero} copiée n'aurait pas la même empreinte : rien n'est écrit.")
         if not creer_sans_ecraser(self._versions / nom_fichier(numero), octets):
             # Ne peut arriver que si l'index a été modifié à la main : on refuse d'écraser.
             raise DonneeInvalide(f"La version {numero} existe déjà : enregistrement refusé, rien n'est écrasé.")
@@ -257,9 +279,13 @@ class Depot:
             empreinte=hashlib.sha256(octets).hexdigest(),
             restauree_de=restauree_de,
         )
-        self._indexer(meta)
+        # Disque plein ou erreur d'E/S à l'indexation : la version est écrite et synchronisée, elle
+        # compte ; sa ligne d'index sera ajoutée au passage suivant (``_reparer``), comme après un arrêt brutal.
+        with contextlib.suppress(OSError):
+            self._indexer(meta)
         return meta
 
+    @traduire_erreurs_disque("la nouvelle version")
     def enregistrer(
         self, changements: Iterable[Changement], auteur: str, role: str = "", message: str = ""
     ) -> Enregistrement:
@@ -268,51 +294,26 @@ class Depot:
         Chaque changement est fusionné avec la dernière version à partir de sa propre
         version de base. Si le résultat ne diffère pas de la dernière version, rien n'est écrit.
         """
-        changements = list(changements)
-        ids = [verifier_id(c.id) for c in changements]
-        if len(set(ids)) != len(ids):
-            raise DonneeInvalide("Une même entité apparaît deux fois dans les changements.")
-        normalises = [
-            Changement(c.id, c.base, normaliser_entite({**c.entite, "id": c.id}) if c.entite is not None else None)
-            for c in changements
-        ]
+        changements = preparer(changements)
         self.dossier.mkdir(parents=True, exist_ok=True)
         with verrou(self.dossier / FICHIER_VERROU):
+            # Sous le verrou, le numéro suivant est libre : la boucle de fusion ne fait qu'un tour.
             metas = self._reparer()
             courant = metas[-1].numero if metas else 0
-            distante = self.entites(courant)
-            base: dict[str, dict] = {}
-            locale: dict[str, dict] = {}
-            for c in normalises:
-                if c.base is not None:
-                    if not 1 <= c.base <= courant:
-                        raise DonneeInvalide(f"Version de base inconnue pour l'entité {c.id} : {c.base}.")
-                    entite_base = self.entites(c.base).get(c.id)
-                    if entite_base is not None:
-                        base[c.id] = entite_base
-                if c.entite is not None:
-                    locale[c.id] = c.entite
-            concernees = {c.id for c in normalises}
-            partielle = fusionner(base, locale, {i: e for i, e in distante.items() if i in concernees})
-            resultat = dict(distante)
-            for i in concernees:
-                if i in partielle.entites:
-                    resultat[i] = partielle.entites[i]
-                else:
-                    resultat.pop(i, None)
-            # Ordre : celui de la dernière version, puis les ajouts.
-            ordonne = [resultat[i] for i in distante if i in resultat]
-            ordonne += [resultat[i] for i in resultat if i not in distante]
-            ajoutees = sum(1 for i in resultat if i not in distante)
-            supprimees = sum(1 for i in distante if i not in resultat)
-            modifiees = sum(1 for i in resultat if i in distante and resultat[i] != distante[i])
-            if not (ajoutees or supprimees or modifiees):
-                return Enregistrement(None, partielle.conflits)
-            if not message:
-                message = resume_changements(ajoutees, modifiees, supprimees)
-            meta = self._ecrire_version(ordonne, courant or None, auteur, role, message)
-        return Enregistrement(meta, partielle.conflits, ajoutees, modifiees, supprimees)
+            verifier_bases(changements, courant)
+            distante = self.lire(courant).entites if courant else ()
+            base = {}
+            for c in changements:
+                if c.base is not None and (entite := self.entites(c.base).get(c.id)) is not None:
+                    base[c.id] = entite
+            delta = fusionner_changements(changements, {e["id"]: e for e in distante}, base)
+            if delta.vide:
+                return Enregistrement(None, delta.conflits)
+            message = message or resume_changements(delta.ajoutees, delta.modifiees, delta.supprimees)
+            meta = self._ecrire_version(appliquer_delta(distante, delta), courant or None, auteur, role, message)
+        return Enregistrement(meta, delta.conflits, delta.ajoutees, delta.modifiees, delta.supprimees)
 
+    @traduire_erreurs_disque("la nouvelle version")
     def restaurer(self, numero: int, auteur: str, role: str = "") -> MetaVersion:
         """Crée une nouvelle version au contenu de la version ``numero`` : l'historique n'est jamais réécrit."""
         ancienne = self.lire(numero)
@@ -328,6 +329,41 @@ class Depot:
                 restauree_de=numero,
             )
 
+    def ajouter(self, meta: MetaVersion, entites: Iterable[dict], contexte: dict) -> bool:
+        """Écrit la version ``meta.numero`` telle quelle si c'est la suivante ; ``False`` si elle existe.
+
+        Sert aux copies entre magasins : mêmes numéros, mêmes dates, même contenu, donc même empreinte
+        (vérifiée avant d'écrire ; une empreinte chaînée, née dans une base, est remplacée par celle du fichier).
+        """
+        self.dossier.mkdir(parents=True, exist_ok=True)
+        with verrou(self.dossier / FICHIER_VERROU):
+            metas = self._reparer()
+            courant = metas[-1].numero if metas else 0
+            if meta.numero <= courant:
+                return False
+            if meta.numero != courant + 1 or meta.parent != (courant or None):
+                raise DonneeInvalide(f"La version {meta.numero} ne peut pas suivre la version {courant}.")
+            self._ecrire_version(
+                entites,
+                meta.parent,
+                meta.auteur,
+                meta.role,
+                meta.message,
+                meta.restauree_de,
+                meta.le,
+                contexte,
+                "" if meta.empreinte.startswith(PREFIXE_EMPREINTE_CHAINEE) else meta.empreinte,
+            )
+        return True
+
+    def attendre_changement(self, depuis: int, delai: float) -> int:
+        """Attend une version plus récente que ``depuis`` en regardant l'index (un ``stat`` par demi-seconde)."""
+        limite = time.monotonic() + delai
+        while (numero := self.numero_courant()) <= depuis and time.monotonic() < limite:
+            time.sleep(min(0.5, max(0.0, limite - time.monotonic())))
+        return numero
+
+    @traduire_erreurs_disque("la nouvelle version")
     def initialiser(self, entites: Iterable[dict], auteur: str, role: str, message: str) -> MetaVersion:
         """Première version d'une hypothèse (par exemple reprise d'une séance précédente)."""
         entites = [normaliser_entite(e) for e in entites]
@@ -339,16 +375,10 @@ class Depot:
             return self._ecrire_version(entites, None, auteur, role, message)
 
 
-def resume_changements(ajoutees: int, modifiees: int, supprimees: int) -> str:
-    parties = []
-    for n, singulier, pluriel in (
-        (ajoutees, "esquisse ajoutée", "esquisses ajoutées"),
-        (modifiees, "esquisse modifiée", "esquisses modifiées"),
-        (supprimees, "esquisse supprimée", "esquisses supprimées"),
-    ):
-        if n:
-            parties.append(f"{n} {singulier if n == 1 else pluriel}")
-    return ", ".join(parties) or "Aucun changement"
+def vider_caches() -> None:
+    """Oublie les index et versions déjà lus (pour mesurer une lecture à froid)."""
+    _lire_index.cache_clear()
+    _lire_version.cache_clear()
 
 
 @functools.lru_cache(maxsize=64)
@@ -370,7 +400,12 @@ def _lire_index(chemin: str, _mtime: int, _taille: int) -> tuple[MetaVersion, ..
 def _lire_version(chemin: str, _mtime: int, _taille: int) -> Version:
     """Lecture d'une version (immuable : le cache ne peut pas devenir faux)."""
     donnees = json.loads(Path(chemin).read_bytes())
-    return Version(_meta(donnees), tuple(donnees["features"]))
+    contexte = {k: v for k, v in donnees["esquisse"].items() if k not in _CLES_VERSION}
+    return Version(_meta(donnees), tuple(donnees["features"]), contexte)
+
+
+# Membres « esquisse » d'un fichier de version propres à la version ; les autres sont le contexte.
+_CLES_VERSION = ("version", "parent", "auteur", "role", "message", "le", "restauree_de")
 
 
 def _meta(donnees: dict, empreinte: str = "") -> MetaVersion:

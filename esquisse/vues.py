@@ -12,8 +12,8 @@ import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from esquisse.erreurs import DonneeInvalide
-from esquisse.fichiers import ecrire_json, verrou
+from esquisse.erreurs import DonneeInvalide, SchemaInvalide
+from esquisse.fichiers import ecrire_json, raison_illisible, verrou
 from esquisse.seances import Hypothese, slug
 
 FICHIER = "vues.json"
@@ -42,22 +42,40 @@ def verifier_emprise(emprise) -> tuple[float, float, float, float]:
 
 
 def _lire(h: Hypothese) -> list[Vue]:
+    """Les vues enregistrées ; un fichier abîmé lève :class:`SchemaInvalide` (il n'est jamais remplacé)."""
     chemin = h.dossier / FICHIER
-    if not chemin.exists():
-        return []
     try:
         donnees = json.loads(chemin.read_text(encoding="utf-8"))
-        return [Vue(d["id"], d["nom"], tuple(d["emprise"])) for d in donnees]
-    except (OSError, ValueError, KeyError, TypeError):
+        return [Vue(str(d["id"]), str(d["nom"]), verifier_emprise(d["emprise"])) for d in donnees]
+    except FileNotFoundError:
         return []
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise SchemaInvalide(
+            f"Le fichier des vues « {chemin} » est illisible ({raison_illisible(exc)}) : il n'est pas modifié tant "
+            "qu'il n'est pas réparé ou déplacé."
+        ) from None
+
+
+def _avec_grand_territoire(vues: list[Vue], emprise_territoire) -> list[Vue]:
+    if emprise_territoire is None:
+        return vues
+    return [Vue(GRAND_TERRITOIRE, "Grand territoire", tuple(emprise_territoire)), *vues]
 
 
 def lister(h: Hypothese, emprise_territoire: tuple[float, float, float, float] | None = None) -> list[Vue]:
-    """Les vues de l'hypothèse, précédées du grand territoire s'il est donné."""
-    vues = _lire(h)
-    if emprise_territoire is not None:
-        vues = [Vue(GRAND_TERRITOIRE, "Grand territoire", tuple(emprise_territoire)), *vues]
-    return vues
+    """Les vues de l'hypothèse, précédées du grand territoire s'il est donné ; lève si ``vues.json`` est abîmé."""
+    return _avec_grand_territoire(_lire(h), emprise_territoire)
+
+
+def lister_ou_signaler(
+    h: Hypothese, emprise_territoire: tuple[float, float, float, float] | None = None
+) -> tuple[list[Vue], str]:
+    """Comme :func:`lister`, pour l'affichage : un ``vues.json`` abîmé ne donne que le grand territoire,
+    et le message qui le signale (vide sinon). Le fichier n'est pas touché."""
+    try:
+        return lister(h, emprise_territoire), ""
+    except SchemaInvalide as exc:
+        return _avec_grand_territoire([], emprise_territoire), str(exc)
 
 
 def ajouter(h: Hypothese, nom: str, emprise) -> Vue:

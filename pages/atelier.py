@@ -29,7 +29,7 @@ from interface import (
 
 page("Atelier")
 atelier = exiger_atelier()
-st.subheader(atelier.nom)
+st.subheader(md(atelier.nom))
 st.caption("Préparer l'atelier : sa fiche, ses couches de référence, ses participants, sa légende et ses séances.")
 afficher_annonces()
 

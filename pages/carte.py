@@ -17,6 +17,7 @@ from esquisse.versions import Changement
 from interface import (
     auteur,
     categorie_courante,
+    chargement_carte,
     choisir_seance_et_hypothese,
     exiger_atelier,
     inviter_tablettes,
@@ -31,7 +32,7 @@ page("Carte et esquisses")
 atelier = exiger_atelier()
 
 titre, choix_seance, choix_hypothese = st.columns([4, 3, 3], vertical_alignment="bottom")
-titre.subheader(atelier.nom)
+titre.subheader(md(atelier.nom))
 seance, hyp = choisir_seance_et_hypothese(atelier, "carte", (choix_seance, choix_hypothese))
 
 with st.sidebar:
@@ -93,6 +94,8 @@ def zone_edition():
         nouveaux = [d.id for d in attente if d.base is None and not d.supprime]
         etat.selection = nouveaux[-1] if nouveaux else None
 
+    with gauche:
+        chargement_carte(HAUTEUR)
     with droite:
         poste_.proposer_brouillons()
         poste_.garder_vue()
@@ -188,8 +191,9 @@ def panneau(numero, entites, attente, dessins):
             quoi = "suppression" if x.supprime else ("ajout" if x.base is None else "modification")
             resume.append(f"{quoi} : « {md(libelle)} »" if libelle else quoi)
         st.caption(f"{n} changement(s) à enregistrer — " + " ; ".join(resume[:6]))
-    if st.button(f"Enregistrer ({n})", type="primary", disabled=not n, width="stretch", key="enregistrer"):
-        poste_.enregistrer(attente)
+    enregistrer = st.button(f"Enregistrer ({n})", type="primary", disabled=not n, width="stretch", key="enregistrer")
+    # En cas d'échec, l'erreur s'affiche plus bas et la carte garde les dessins (rien n'est accusé).
+    if enregistrer and poste_.enregistrer(attente) is not None:
         st.rerun(scope="fragment")  # l'enregistrement est fait : on réaffiche panneau et carte à jour
     poste_.messages()
     for k, c in enumerate(list(etat.conflits)):
@@ -201,11 +205,13 @@ def panneau(numero, entites, attente, dessins):
             mien = Changement(c.id, depot_numero, c.locale) if c.locale else Changement(c.id, depot_numero, None)
             try:
                 resultat = depot.enregistrer([mien], nom, role, message="Conflit tranché : version locale")
-                etat.message = f"Version {resultat.version.numero} enregistrée." if resultat.version else ""
             except EsquisseErreur as exc:
-                st.session_state["erreur-enregistrement"] = str(exc)
-            etat.conflits.remove(c)
-            st.rerun(scope="fragment")
+                # Le conflit reste proposé : la version locale n'est pas perdue.
+                st.error(f"Rien n'a été enregistré : {md(str(exc))}")
+            else:
+                etat.message = f"Version {resultat.version.numero} enregistrée." if resultat.version else ""
+                etat.conflits.remove(c)
+                st.rerun(scope="fragment")
         if deux.button("Garder la version enregistrée", key=f"conflit-leur-{k}"):
             etat.conflits.remove(c)
             st.rerun(scope="fragment")
@@ -234,8 +240,12 @@ def panneau(numero, entites, attente, dessins):
                 a, b = st.columns([4, 1], vertical_alignment="center")
                 a.text(v.nom)
                 if b.button("Retirer", key=f"retirer-vue-{v.id}"):
-                    vues.supprimer(hyp, v.id)
-                    st.rerun(scope="fragment")
+                    try:
+                        vues.supprimer(hyp, v.id)
+                    except EsquisseErreur as exc:
+                        st.error(f"Vue non retirée : {md(str(exc))}")
+                    else:
+                        st.rerun(scope="fragment")
     st.markdown("**Légende**")
     st.html(legende_html(legende))
     st.caption(

@@ -10,7 +10,7 @@ from interface import exiger_atelier, md, page, tableau
 
 page("Chronologie")
 atelier = exiger_atelier()
-st.subheader(f"Chronologie · {atelier.nom}")
+st.subheader(f"Chronologie · {md(atelier.nom)}")
 st.caption(
     "Les séances de l'atelier et le parcours de chaque hypothèse : "
     + " → ".join(STATUTS[s].lower() for s in ("proposee", "debattue"))

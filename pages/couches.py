@@ -13,6 +13,7 @@ from interface import (
     dossier_cache,
     dossier_projets,
     exiger_atelier,
+    md,
     page,
 )
 
@@ -21,7 +22,7 @@ GENRES = ("communes", "epci", "scot", "territoires")
 
 page("Couches")
 atelier = exiger_atelier()
-st.subheader(f"Couches · {atelier.nom}")
+st.subheader(f"Couches · {md(atelier.nom)}")
 afficher_annonces()
 
 
@@ -39,7 +40,7 @@ if etats:
     )
     for e in etats:
         if e.probleme:
-            st.error(e.probleme)
+            st.error(md(e.probleme))
     st.page_link("pages/carte.py", label="Voir la carte", icon=":material/map:", query_params={"atelier": atelier.id})
 else:
     st.info("Cet atelier n'a encore aucune couche : commencez par importer les communes.")
@@ -66,7 +67,7 @@ with import_:
         try:
             analyse = importation.analyser(fichier.getvalue(), fichier.name)
         except EsquisseErreur as exc:
-            st.error(str(exc))
+            st.error(md(str(exc)))
 
     if analyse is not None:
         if len(analyse.couches) > 1:
@@ -81,7 +82,7 @@ with import_:
         else:
             couche = analyse.couches[0]
             st.markdown(
-                f"Couche **{couche.libelle}** : {couche.nb_entites:,} entités ({couche.type_geometrie}).".replace(
+                f"Couche **{md(couche.libelle)}** : {couche.nb_entites:,} entités ({couche.type_geometrie}).".replace(
                     ",", "\u202f"
                 )
             )
@@ -193,7 +194,7 @@ with import_:
                 )
             except EsquisseErreur as exc:
                 barre.empty()
-                st.error(str(exc))
+                st.error(md(str(exc)))
             else:
                 annoncer(rapport_en_liste("Import réussi", rapport.lignes()), zone="import")
                 st.rerun()
@@ -226,7 +227,7 @@ with derive:
         try:
             communes = derivation.communes_de_l_atelier(dossier_projets(), atelier.id)
         except EsquisseErreur as exc:
-            st.error(str(exc))
+            st.error(md(str(exc)))
             st.stop()
         colonnes = [c for c in communes.columns if c not in {communes.geometry.name, "code_insee"}]
         code_defaut, nom_defaut = derivation.COLONNES_SORTIE[genre_d]
@@ -266,10 +267,10 @@ with derive:
                 try:
                     table = derivation.lire_table(table_fichier.getvalue(), table_fichier.name)
                 except EsquisseErreur as exc:
-                    st.error(str(exc))
+                    st.error(md(str(exc)))
             if table is not None:
                 lignes_t = f"{table.nb_lignes:,}".replace(",", "\u202f")
-                st.caption(f"{lignes_t} lignes ; colonnes : {', '.join(table.colonnes)}.")
+                st.caption(md(f"{lignes_t} lignes ; colonnes : {', '.join(table.colonnes)}."))
                 proposees = table.proposer(genre_d)
                 options = list(table.colonnes)
                 t1, t2, t3 = st.columns(3)
@@ -302,7 +303,7 @@ with derive:
                     gdf, rapport = lancer()
                     derivation.enregistrer_derivee(dossier_projets(), atelier.id, gdf, rapport, dossier_cache())
                 except EsquisseErreur as exc:
-                    st.error(str(exc))
+                    st.error(md(str(exc)))
                 else:
                     annoncer(rapport_en_liste("Couche dérivée enregistrée", rapport.lignes()), zone="derivation")
                     st.rerun()

@@ -60,7 +60,9 @@ with carte:
             dpi = deux.radio("Résolution (PNG)", DPI_ADMIS, format_func=lambda d: f"{d} dpi", horizontal=True)
             papier = trois.radio("Papier", list(PAPIERS), horizontal=True)
             orientation = trois.radio("Orientation", list(ORIENTATIONS), format_func=ORIENTATIONS.get, horizontal=True)
-            cadrages = vues.lister(hyp, parametres_carte(atelier).emprise)
+            cadrages, probleme_vues = vues.lister_ou_signaler(hyp, parametres_carte(atelier).emprise)
+            if probleme_vues:
+                st.warning(md(probleme_vues))
             cadrage = un.selectbox(
                 "Cadrage",
                 range(len(cadrages)),

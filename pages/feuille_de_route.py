@@ -36,7 +36,7 @@ COULEURS_STATUTS = {
 
 page("Feuille de route")
 atelier = exiger_atelier()
-st.subheader(f"Feuille de route · {atelier.nom}")
+st.subheader(f"Feuille de route · {md(atelier.nom)}")
 st.caption(
     "Les orientations de la stratégie, traduites en actions phasées, avec leurs porteurs, leurs outils "
     "et les esquisses de la carte auxquelles elles se rattachent."

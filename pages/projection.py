@@ -4,6 +4,7 @@ import streamlit as st
 
 from edition_ui import Poste
 from interface import (
+    chargement_carte,
     choisir_seance_et_hypothese,
     echapper,
     exiger_atelier,
@@ -30,13 +31,17 @@ try:
     hauteur = max(400, min(2000, int(st.query_params.get("hauteur", 960))))
 except ValueError:
     hauteur = 960
-parametres = parametres_carte(atelier, "projection")
-
+# Sans hauteur demandée, la carte remplit l'écran, quel qu'il soit (1920×1080 comme 1024×768).
+hauteur_css = f"{hauteur}px" if "hauteur" in st.query_params else "calc(100vh - 84px)"
+st.html(f"<style>iframe[title='streamlit_folium.st_folium']{{height:{hauteur_css} !important}}</style>")
 st.html(
-    "<div style='font-size:26px;font-weight:700;line-height:1.25'>"
+    "<div style='font-size:26px;font-weight:700;line-height:1.25;white-space:nowrap;overflow:hidden;"
+    "text-overflow:ellipsis'>"
     f"{echapper(hyp.titre)}<span style='font-weight:400;color:#555;font-size:20px'> — "
     f"{echapper(seance.titre)} · {echapper(atelier.nom)}</span></div>"
 )
+chargement_carte(hauteur_css)
+parametres = parametres_carte(atelier, "projection")
 poste_ = Poste(atelier, hyp, parametres)
 
 

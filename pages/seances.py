@@ -23,7 +23,7 @@ from interface import afficher_annonces, annoncer, auteur, exiger_atelier, md, p
 
 page("Séances et hypothèses")
 atelier = exiger_atelier()
-st.subheader(atelier.nom)
+st.subheader(md(atelier.nom))
 st.caption("Une séance réunit les participants autour de la carte ; chaque séance a ses hypothèses de stratégie.")
 afficher_annonces()
 
@@ -38,7 +38,7 @@ with st.expander("Nouvelle séance", expanded=not seances), st.form("nouvelle-se
         try:
             s = creer_seance(atelier.dossier, type_, jour.isoformat(), titre)
         except EsquisseErreur as exc:
-            st.error(str(exc))
+            st.error(md(str(exc)))
         else:
             st.query_params["seance"] = s.id
             annoncer(f"Séance « {md(s.titre)} » créée.")
@@ -84,7 +84,7 @@ for e in reversed(entrees):
                 try:
                     modifier_seance(atelier.dossier, s.id, nouveau_type, nouvelle_date.isoformat(), nouveau_titre)
                 except EsquisseErreur as exc:
-                    st.error(str(exc))
+                    st.error(md(str(exc)))
                 else:
                     annoncer(f"Séance « {md(nouveau_titre or s.titre)} » modifiée.")
                     st.rerun()
@@ -94,11 +94,15 @@ for e in reversed(entrees):
             icon=":material/archive:",
             help="La séance disparaît des listes ; ses hypothèses et leurs versions restent, et on peut la rétablir.",
         ):
-            archiver_seance(atelier.dossier, s.id, True, auteur()[0])
-            annoncer(f"Séance « {md(s.titre)} » archivée : rien n'est supprimé, elle peut être rétablie.")
-            st.rerun()
+            try:
+                archiver_seance(atelier.dossier, s.id, True, auteur()[0])
+            except EsquisseErreur as exc:
+                st.error(f"Séance non archivée : {md(str(exc))}")
+            else:
+                annoncer(f"Séance « {md(s.titre)} » archivée : rien n'est supprimé, elle peut être rétablie.")
+                st.rerun()
         for h in hyps:
-            c1, c2, c3 = st.columns([5, 2, 2], vertical_alignment="center")
+            c1, c2, c4, c3 = st.columns([5, 2, 2, 2], vertical_alignment="center")
             origine = ""
             if h.origine:
                 source = titres.get((h.origine.get("seance"), h.origine.get("hypothese")))
@@ -116,8 +120,26 @@ for e in reversed(entrees):
                 label_visibility="collapsed",
             )
             if statut != h.statut:
-                modifier_hypothese(h, auteur()[0], statut=statut)
-                st.rerun()
+                try:
+                    modifier_hypothese(h, auteur()[0], statut=statut)
+                except EsquisseErreur as exc:
+                    c1.error(f"Statut non modifié : {md(str(exc))}")
+                else:
+                    st.rerun()
+            partagee = c4.checkbox(
+                "Partagée",
+                value=h.partagee,
+                key=f"partagee-{s.id}-{h.id}",
+                help="Publiée au cercle large (« Publier l'atelier ») même si elle n'est pas retenue. "
+                "Une hypothèse retenue est toujours publiée.",
+            )
+            if partagee != h.partagee:
+                try:
+                    modifier_hypothese(h, auteur()[0], partagee=partagee)
+                except EsquisseErreur as exc:
+                    c1.error(f"Partage non modifié : {md(str(exc))}")
+                else:
+                    st.rerun()
             c3.page_link(
                 "pages/carte.py",
                 label="Dessiner",
@@ -147,7 +169,7 @@ for e in reversed(entrees):
                         atelier=atelier.id,
                     )
                 except EsquisseErreur as exc:
-                    st.error(str(exc))
+                    st.error(md(str(exc)))
                 else:
                     st.session_state["cree"] = h.titre
                     st.rerun()
@@ -159,9 +181,13 @@ if archivees:
             texte, bouton = st.columns([8, 2], vertical_alignment="center")
             texte.markdown(f"**{md(s.titre)}** — {md(s.libelle_type)}, {md(s.libelle.rsplit('(', 1)[-1].rstrip(')'))}")
             if bouton.button("Rétablir", key=f"retablir-{s.id}", icon=":material/unarchive:"):
-                archiver_seance(atelier.dossier, s.id, False, auteur()[0])
-                annoncer(f"Séance « {md(s.titre)} » rétablie.")
-                st.rerun()
+                try:
+                    archiver_seance(atelier.dossier, s.id, False, auteur()[0])
+                except EsquisseErreur as exc:
+                    st.error(f"Séance non rétablie : {md(str(exc))}")
+                else:
+                    annoncer(f"Séance « {md(s.titre)} » rétablie.")
+                    st.rerun()
 
 if cree := st.session_state.pop("cree", None):
     st.toast(f"Hypothèse « {md(cree)} » créée.")

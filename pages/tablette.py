@@ -9,6 +9,7 @@ from esquisse.legende import categorie_ou_inconnue
 from esquisse.versions import Changement
 from interface import (
     auteur,
+    chargement_carte,
     choisir_hypothese,
     choisir_seance,
     exiger_atelier,
@@ -20,6 +21,12 @@ from interface import (
 
 page("Tablette", plein_ecran=True)
 atelier = exiger_atelier()
+# Le titre d'un dessin se demande par-dessus la carte, en haut, entre ses outils : toujours à la vue.
+st.html(
+    "<style>.st-key-titre-tablette{position:fixed;top:108px;left:50%;transform:translateX(-50%);z-index:1000;"
+    "width:min(640px,calc(100vw - 360px));background:#fff;padding:10px 16px 12px;border-radius:10px;"
+    "box-shadow:0 2px 14px rgba(0,0,0,.35)}</style>"
+)
 
 un, deux, trois = st.columns([3, 3, 3], vertical_alignment="bottom")
 with un:
@@ -32,6 +39,8 @@ if hyp is None:
     st.info("Aucune hypothèse à compléter : l'équipe-projet doit d'abord en créer une.")
     st.stop()
 
+HAUTEUR = 640  # 1024×768 : la carte et sa palette tiennent sous la barre des choix, sans défiler
+chargement_carte(HAUTEUR)
 parametres = parametres_carte(atelier, "tablette")
 poste_ = Poste(atelier, hyp, parametres)
 etat = poste_.etat
@@ -46,7 +55,7 @@ def zone_tablette():
         nouveaux = [d.id for d in attente if d.base is None and not d.supprime]
         if poste_.enregistrer(attente, "Enregistré."):
             etat.selection = nouveaux[-1] if nouveaux else None
-    poste_.afficher_carte(560)
+    poste_.afficher_carte(HAUTEUR)
     poste_.messages()
     derniere = poste_.depot.entites(poste_.depot.numero_courant()).get(etat.selection or "")
     if derniere is None:
@@ -54,16 +63,18 @@ def zone_tablette():
         return
     props = derniere["properties"]
     nom = categorie_ou_inconnue(atelier.legende, props.get("categorie")).nom
-    with st.form(f"titre-{etat.selection}", border=True):
+    # Par-dessus la carte, en haut (hors de portée du clavier de la tablette) : voir le style en tête.
+    with st.container(key="titre-tablette"), st.form(f"titre-{etat.selection}", border=False):
         st.markdown(f"**Votre dernier dessin** — {md(nom)}")
-        a, b, c = st.columns([5, 2, 2], vertical_alignment="bottom")
-        titre = a.text_input("Titre (facultatif)", value=props.get("titre", ""), max_chars=200)
+        titre = st.text_input("Titre (facultatif)", value=props.get("titre", ""), max_chars=200)
+        b, c, d = st.columns(3)
+        if d.form_submit_button("Fermer", width="stretch"):
+            etat.selection = None
+            st.rerun(scope="fragment")
         if b.form_submit_button("Ajouter le titre", type="primary", width="stretch"):
             numero = poste_.depot.numero_courant()
             etat.annotations[etat.selection] = Annotation(base=numero, titre=titre)
-            selection = etat.selection
-            poste_.enregistrer([], "Titre enregistré.")
-            etat.selection = selection
+            poste_.enregistrer([], "Titre enregistré.")  # la demande se ferme : la carte est de nouveau libre
             st.rerun(scope="fragment")
         if c.form_submit_button("Effacer ce dessin", width="stretch"):
             nom_auteur, role = auteur()

@@ -15,6 +15,7 @@ from interface import (
     dossier_cache,
     dossier_projets,
     exiger_atelier,
+    md,
     modifier_brouillon_territoire,
     oublier_brouillon_territoire,
     page,
@@ -26,7 +27,7 @@ CLE_CARTE = "carte-territoire"
 
 page("Territoire de projet")
 atelier = exiger_atelier()
-st.subheader(f"Territoire de projet · {atelier.nom}")
+st.subheader(f"Territoire de projet · {md(atelier.nom)}")
 cle_nom = f"territoire-nom-{atelier.id}"
 
 # Le clic arrivé de la carte est appliqué avant de la redessiner : elle montre tout de suite

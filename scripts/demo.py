@@ -318,6 +318,8 @@ def bassee_montois(projets: Path) -> None:
     )
     modifier_hypothese(ha, "Claire Martin", statut="debattue", le=le("2026-01-22", "14:00"))
     modifier_hypothese(hb, "Claire Martin", statut="debattue", le=le("2026-01-22", "15:30"))
+    # Partagée avec le cercle large (site publié) sans être retenue : la base de la stratégie.
+    modifier_hypothese(ha, "Claire Martin", le=le("2026-01-22", "17:00"), partagee=True)
 
     s3 = creer_seance(a.dossier, "atelier-3", "2026-03-19", "Atelier 3 à Bray-sur-Seine")
     modifier_hypothese(hb, "Patrick Moreau", statut="abandonnee", le=le("2026-03-19", "11:00"))

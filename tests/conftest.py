@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.outils import PARTAGE, RACINE, Serveur, arreter_serveur, demarrer_serveur
+from tests.postgres import Grappe, demarrer_grappe
 
 __all__ = ["PARTAGE", "RACINE"]
 
@@ -29,3 +33,52 @@ def serveur(tmp_path_factory) -> Serveur:
     s = demarrer_serveur(projets, dossier / "streamlit.log", env_sup={"ESQUISSE_EXPORTS": str(dossier / "exports")})
     yield s
     arreter_serveur(s)
+
+
+@pytest.fixture
+def petit_disque(tmp_path):
+    """Un vrai petit disque (tmpfs de 8 Mo), démonté à la fin ; le test est sauté si le système refuse."""
+    point = tmp_path / "disque"
+    point.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("monter un tmpfs demande d'être root : la panne injectée couvre le cas")
+    monte = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=8m,mode=0755", "tmpfs", str(point)], capture_output=True, text=True
+    )
+    if monte.returncode != 0:
+        pytest.skip(f"mount tmpfs refusé ici ({monte.stderr.strip()}) : la panne injectée couvre le cas")
+    try:
+        yield point
+    finally:
+        subprocess.run(["umount", "-l", str(point)], check=False)
+
+
+@pytest.fixture(scope="session")
+def grappe_postgres() -> Grappe:
+    """Une grappe PostgreSQL + PostGIS jetable (dossier temporaire, port libre), arrêtée à la fin."""
+    grappe = demarrer_grappe()
+    yield grappe
+    grappe.arreter()
+
+
+_BASES = itertools.count(1)
+
+
+@pytest.fixture
+def base_postgres(grappe_postgres: Grappe) -> str:
+    """L'URL d'une base neuve, avec PostGIS, propre au test."""
+    return grappe_postgres.creer_base(f"test_{next(_BASES)}")
+
+
+@pytest.fixture(params=["fichiers", "postgis"])
+def stockage(request, tmp_path):
+    """Chaque magasin à son tour : les fichiers (dossier temporaire), puis PostGIS (base neuve)."""
+    from esquisse.stockage.disque import StockageFichiers
+    from esquisse.stockage.postgis import StockagePostgis
+
+    if request.param == "fichiers":
+        yield StockageFichiers(tmp_path / "projets")
+        return
+    magasin = StockagePostgis(request.getfixturevalue("base_postgres"))
+    yield magasin
+    magasin.fermer()

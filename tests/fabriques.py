@@ -127,3 +127,14 @@ def atelier_de_communes(projets: Path, identifiant: str, nom: str, filtre: str |
         nom_fichier = source.name
     importer(projets, identifiant, source, nom_fichier, OptionsImport("communes"))
     return dossier
+
+
+def carre(k: int) -> dict:
+    """Un petit triangle dans la Bassée, décalé de ``k`` centièmes de degré (une géométrie d'esquisse)."""
+    x = 3.0 + k / 100
+    return {"type": "Polygon", "coordinates": [[[x, 48.4], [x + 0.01, 48.4], [x + 0.01, 48.41], [x, 48.4]]]}
+
+
+def entite(k: int) -> dict:
+    """Une esquisse « zone k » de la catégorie projet, prête pour ``Depot.enregistrer``."""
+    return {"type": "Feature", "geometry": carre(k), "properties": {"titre": f"zone {k}", "categorie": "projet"}}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
@@ -184,3 +185,67 @@ def attendre_carte(page, delai_ms: int = 30000, rang: int = 0):
         state="attached", timeout=delai_ms
     )
     return cadre_carte(page, rang)
+
+
+# -- pannes du disque ------------------------------------------------------------------------------
+
+
+class _FichierQuiSeRemplit:
+    """Le fichier temporaire sur un disque qui se remplit : la moitié du contenu passe, puis l'erreur."""
+
+    def __init__(self, fichier, code: int):
+        self._f, self._code = fichier, code
+
+    def write(self, contenu: bytes) -> int:
+        self._f.write(contenu[: len(contenu) // 2])
+        self._f.flush()
+        raise OSError(self._code, os.strerror(self._code))
+
+    def __getattr__(self, nom):
+        return getattr(self._f, nom)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._f.close()
+
+
+class DisqueEnPanne:
+    """Le module ``os`` tel que le voit ``esquisse/fichiers.py`` quand le disque est plein (ou en erreur)."""
+
+    def __init__(self, code: int):
+        self.code = code
+        self.pannes = 0
+
+    def __getattr__(self, nom):
+        return getattr(os, nom)
+
+    def fdopen(self, fd, *args, **kwargs):
+        self.pannes += 1
+        return _FichierQuiSeRemplit(os.fdopen(fd, *args, **kwargs), self.code)
+
+    def fsync(self, fd):  # fichiers écrits par une bibliothèque (``remplacer_par_temporaire``)
+        self.pannes += 1
+        raise OSError(self.code, os.strerror(self.code))
+
+
+def remplir_disque(disque: Path) -> Path:
+    """Remplit le disque jusqu'au dernier octet ; renvoie le fichier de remplissage."""
+    bouche = disque / "remplissage.bin"
+    with open(bouche, "wb", buffering=0) as f:
+        morceau = b"\0" * 65536
+        while True:
+            try:
+                f.write(morceau)
+            except OSError as exc:
+                assert exc.errno == errno.ENOSPC
+                break
+        for taille in (4096, 512, 1):  # les derniers octets d'une page entamée
+            try:
+                while True:
+                    f.write(b"\0" * taille)
+            except OSError:
+                continue
+    assert shutil.disk_usage(disque).free < 4096
+    return bouche

@@ -435,6 +435,34 @@ def test_csv_wkt_illisible(projets, entrees):
     assert "WKT illisible aux lignes 3" in message
 
 
+def test_csv_case_wkt_vide_ni_traceback_ni_geometrie_inventee(projets, entrees):
+    """Une case WKT vide (ou une ligne courte) était lue en NaN et faisait planter la page Couches (TypeError)."""
+    communes = communes_livrees()
+    table = communes[["code_insee", "nom", "population"]].assign(wkt=communes.geometry.to_wkt())
+    table.loc[table.index[3], "wkt"] = ""
+    chemin = entrees / "communes.csv"
+    texte = table.to_csv(sep=";", index=False) + "77999;Sans géométrie\n"  # ligne plus courte que l'en-tête
+    chemin.write_text(texte, encoding="utf-8")
+    (couche,) = analyser(chemin, chemin.name).couches
+    assert couche.nb_entites == 169 and "WKT" in couche.libelle
+    rapport = importer(projets, "bassee-montois", chemin, chemin.name, OptionsImport("communes", epsg=4326))
+    assert rapport.nb_entites == 167 and rapport.sans_geometrie == 2
+    assert "2 entité(s) sans géométrie ignorée(s)." in rapport.lignes()
+
+
+def test_zip_avec_un_nom_a_la_fois_fichier_et_dossier(projets, entrees, archive_correcte):
+    """« a » et « a/b.txt » : FileExistsError brute avant ; refus en français, rien n'est écrit."""
+    for ordre in (("COMMUNE", "COMMUNE/b.txt"), ("COMMUNE/b.txt", "COMMUNE")):
+        hostile = entrees / "fichier-et-dossier.zip"
+        with zipfile.ZipFile(archive_correcte) as source, zipfile.ZipFile(hostile, "w") as zf:
+            for info in source.infolist():
+                zf.writestr(info, source.read(info))
+            for nom in ordre:
+                zf.writestr(nom, b"x")
+        message = refuse_sans_rien_ecrire(projets, "bassee-montois", hostile, hostile.name, OptionsImport("communes"))
+        assert "« COMMUNE » à la fois comme fichier et comme dossier (« COMMUNE/b.txt »)" in message, message
+
+
 def test_schema_invalide_apres_correspondance(projets, entrees):
     """Un code INSEE faux est signalé par la validation du schéma, avec la valeur fautive."""
     communes = en_admin_express(communes_livrees())

@@ -67,7 +67,7 @@ def test_carte_atelier_inconnu():
 
 def test_carte_d_un_atelier():
     at = executer("pages/carte.py", "bassee-montois")
-    assert at.subheader[0].value == "Bassée-Montois — mieux vivre dans le périurbain"
+    assert at.subheader[0].value == md("Bassée-Montois — mieux vivre dans le périurbain")
     # st_folium apparaît comme un composant inconnu d'AppTest : la carte est testée dans Chromium.
     assert any(type(e).__name__ == "UnknownElement" for e in at.main)
 

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from esquisse import feuille_de_route as fdr
 from esquisse.ateliers import charger_atelier, creer_atelier
 from esquisse.seances import lister_seances
+from interface import md
 from tests.conftest import RACINE
 
 DELAI = 60
@@ -51,7 +52,7 @@ def test_creer_un_atelier_depuis_l_accueil(projets):
     a = charger_atelier(projets, "vallee-de-l-ource-revitaliser-les-bourgs")
     assert a.theme == "Bourgs-centres" and set(a.couches) == {"communes", "epci", "scot", "territoires"}
     # On arrive sur la page de l'atelier, avec un message de réussite.
-    assert at.subheader[0].value == a.nom
+    assert at.subheader[0].value == md(a.nom)
     assert "créé" in at.success[0].value
 
 
@@ -99,6 +100,20 @@ def test_modifier_puis_archiver_une_seance(projets):
     at.button(key=f"retablir-{visite.id}").click()
     sans_exception(at.run())
     assert visite.id in [s.id for s in lister_seances(dossier)]
+
+
+def test_marquer_une_hypothese_partagee(projets):
+    """La case « Partagée » de la page Séances marque l'hypothèse, publiée ensuite au cercle large."""
+    from esquisse.seances import hypothese
+
+    s = lister_seances(projets / "gascogne-toulouse")[1]
+    cle = f"partagee-{s.id}-b-mobilites-partagees-sur-la-rn-124"
+    at = lancer("pages/seances.py", "gascogne-toulouse")
+    assert at.checkbox(key=cle).value is False
+    at.checkbox(key=cle).check()
+    sans_exception(at.run())
+    assert hypothese(s, "b-mobilites-partagees-sur-la-rn-124").partagee is True
+    assert at.checkbox(key=cle).value is True
 
 
 @pytest.mark.parametrize("atelier", ["bassee-montois", "gascogne-toulouse", "vierge"])

@@ -176,6 +176,14 @@ def _bombe(membres, manifeste):
     ajouter("bassee-montois/seances/bombe.bin", b"\0" * 30_000_000)(membres, manifeste)
 
 
+def _et(*modifications):
+    def modifier(membres, manifeste):
+        for m in modifications:
+            m(membres, manifeste)
+
+    return modifier
+
+
 CAS_HOSTILES = {
     "remonte-hors-du-dossier": (ajouter("../evil.txt", dans_le_manifeste=False), "sort de son dossier"),
     "chemin-absolu": (ajouter("/etc/evil.txt", dans_le_manifeste=False), "chemin absolu"),
@@ -194,6 +202,15 @@ CAS_HOSTILES = {
     "atelier-invalide": (_atelier_invalide, "contient un atelier invalide"),
     "fichier-manquant": (_retirer_un_fichier, "est incomplète"),
     "bombe-de-decompression": (_bombe, "fois plus gros que sa taille compressée"),
+    # « a » et « a/b.txt » : FileExistsError brute avant ; dans les deux ordres.
+    "fichier-puis-dossier": (
+        _et(ajouter("bassee-montois/notes"), ajouter("bassee-montois/notes/b.txt")),
+        "contient « notes » à la fois comme fichier et comme dossier (« notes/b.txt »)",
+    ),
+    "dossier-puis-fichier": (
+        _et(ajouter("bassee-montois/notes/b.txt"), ajouter("bassee-montois/notes")),
+        "contient « notes » à la fois comme fichier et comme dossier (« notes/b.txt »)",
+    ),
 }
 
 

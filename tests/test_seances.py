@@ -179,3 +179,21 @@ def test_seance_ouverte_par_defaut(dossier):
     assert seance_par_defaut(lister_seances(dossier), date(2026, 5, 1)) == a1
     # Le jour d'une séance, c'est elle.
     assert seance_par_defaut(lister_seances(dossier), date(2026, 4, 2)) == a2
+
+
+def test_hypothese_partagee(dossier):
+    """La marque « partagée » (publiée au cercle large sans être retenue) : non par défaut, datée, relue."""
+    s = creer_seance(dossier, "atelier-2", "2026-05-20")
+    h = creer_hypothese(s, "Hypothèse C", auteur="Claire Martin")
+    assert h.partagee is False and not h.publiable
+    h = modifier_hypothese(h, "Claire Martin", partagee=True, le="2026-05-20T16:00Z")
+    relue = hypothese(s, h.id)
+    assert relue.partagee is True and relue.publiable
+    donnees = json.loads((h.dossier / "hypothese.json").read_text(encoding="utf-8"))
+    assert donnees["partages"] == [{"partagee": True, "le": "2026-05-20T16:00Z", "par": "Claire Martin"}]
+    assert modifier_hypothese(relue, "Claire Martin", partagee=False).partagee is False
+    retenue = modifier_hypothese(h, "Claire Martin", statut="retenue")
+    assert retenue.publiable and not retenue.partagee
+    with pytest.raises(DonneeInvalide, match="Partage invalide"):
+        modifier_hypothese(h, "Claire Martin", partagee="oui")
+    assert hypothese(s, h.id).partagee is False

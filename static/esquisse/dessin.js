@@ -150,6 +150,9 @@
 
   function relier(couche, f) {
     var p = f.properties || {};
+    // Le titre s'affiche en étiquette sur la carte (carte.js, Esquisse.titresEsquisses).
+    couche.esqTitre = genre(couche) === "texte" ? null : p.titre || null;
+    replacer();
     couche.unbindTooltip();
     couche.unbindPopup();
     if (genre(couche) !== "texte") {
@@ -157,6 +160,11 @@
       if (titre) couche.bindTooltip(element("span", null, titre), { sticky: true, direction: "top" });
     }
     couche.bindPopup(detailsEntite(f), { maxWidth: 340 });
+  }
+
+  // Les étiquettes (titres, noms des communes) se replacent à la prochaine image.
+  function replacer() {
+    if (etat.carte) Esquisse.placeur(etat.carte).placerBientot();
   }
 
   // -- couches ----------------------------------------------------------------------------
@@ -341,8 +349,10 @@
     function basculer(valeur, imposer) {
       actif = valeur === undefined ? !actif : valeur;
       forcer = actif ? imposer || null : null;
-      bouton.classList.toggle("esq-actif", actif);
-      bouton.setAttribute("aria-pressed", actif ? "true" : "false");
+      if (bouton) {
+        bouton.classList.toggle("esq-actif", actif);
+        bouton.setAttribute("aria-pressed", actif ? "true" : "false");
+      }
       conteneur.classList.toggle("esq-main-levee", actif);
       if (actif) {
         carte.dragging.disable();
@@ -360,6 +370,23 @@
     conteneur.addEventListener("pointerup", fin, true);
     conteneur.addEventListener("pointercancel", fin, true);
 
+    var texte = null;
+    D.poserTexte = function () {
+      basculer(false);
+      if (texte) texte.classList.add("esq-actif");
+      carte.getContainer().classList.add("esq-pose-texte");
+      carte.once("click", function (e) {
+        if (texte) texte.classList.remove("esq-actif");
+        carte.getContainer().classList.remove("esq-pose-texte");
+        var couche = L.marker(e.latlng, { icon: iconeTexte("Texte", null, true) });
+        carte.fire(L.Draw.Event.CREATED, { layer: couche, layerType: "texte" });
+      });
+    };
+    carte.on(L.Draw.Event.DRAWSTART, function () {
+      basculer(false);
+    });
+    // Sur la tablette, la palette arme ces outils : pas de boutons ✍ et T.
+    if (etat.mode === "tablette") return;
     var Controle = L.Control.extend({
       onAdd: function () {
         var div = element("div", "leaflet-bar esq-outils");
@@ -372,22 +399,11 @@
           L.DomEvent.stop(ev);
           basculer();
         });
-        var texte = element("a", "esq-outil esq-outil-texte", "T");
+        texte = element("a", "esq-outil esq-outil-texte", "T");
         texte.href = "#";
         texte.title = "Texte : cliquez sur la carte pour poser une étiquette";
         texte.setAttribute("role", "button");
         texte.setAttribute("aria-label", "Poser un texte");
-        D.poserTexte = function () {
-          basculer(false);
-          texte.classList.add("esq-actif");
-          carte.getContainer().classList.add("esq-pose-texte");
-          carte.once("click", function (e) {
-            texte.classList.remove("esq-actif");
-            carte.getContainer().classList.remove("esq-pose-texte");
-            var couche = L.marker(e.latlng, { icon: iconeTexte("Texte", null, true) });
-            carte.fire(L.Draw.Event.CREATED, { layer: couche, layerType: "texte" });
-          });
-        };
         L.DomEvent.on(texte, "click", function (ev) {
           L.DomEvent.stop(ev);
           D.poserTexte();
@@ -399,9 +415,6 @@
       },
     });
     new Controle({ position: "topleft" }).addTo(carte);
-    carte.on(L.Draw.Event.DRAWSTART, function () {
-      basculer(false);
-    });
   }
 
   // -- vers Python ------------------------------------------------------------------------
@@ -439,7 +452,7 @@
         return div;
       },
     });
-    new Controle({ position: "bottomright" }).addTo(carte);
+    new Controle({ position: etat.mode === "tablette" ? "topright" : "bottomright" }).addTo(carte);
   }
 
   function dessinerVues() {
@@ -508,29 +521,102 @@
     new Controle({ position: "bottomleft" }).addTo(carte);
   }
 
+  // Toutes les catégories à la vue, rangées par géométrie : une rangée par groupe, sans défilement.
+  var GROUPES_PALETTE = [
+    ["Zones", ["zone"]],
+    ["Lignes", ["ligne", "ligne_ou_zone"]],
+    ["Points, textes", ["point", "texte"]],
+  ];
+
   function dessinerPalette() {
     var div = etat.conteneurPalette;
     if (!div) return;
     div.textContent = "";
-    etat.ordreLegende.forEach(function (id) {
-      var c = etat.legende[id];
-      var bouton = element("button", "esq-pastille" + (id === etat.categorie ? " esq-actif" : ""));
-      bouton.type = "button";
-      bouton.setAttribute("data-categorie", id);
-      bouton.appendChild(symbole(c));
-      bouton.appendChild(element("span", null, c.nom));
-      L.DomEvent.on(bouton, "click", function (ev) {
-        L.DomEvent.stop(ev);
-        choisirCategorie(id);
+    GROUPES_PALETTE.forEach(function (groupe) {
+      var ids = etat.ordreLegende.filter(function (id) {
+        return groupe[1].indexOf(etat.legende[id].geometrie) >= 0;
       });
-      div.appendChild(bouton);
+      if (!ids.length) return;
+      var rangee = element("div", "esq-palette-groupe");
+      rangee.setAttribute("role", "group");
+      rangee.setAttribute("aria-label", groupe[0]);
+      rangee.appendChild(element("span", "esq-palette-titre", groupe[0]));
+      ids.forEach(function (id) {
+        var c = etat.legende[id];
+        var bouton = element("button", "esq-pastille" + (id === etat.categorie ? " esq-actif" : ""));
+        bouton.type = "button";
+        bouton.setAttribute("data-categorie", id);
+        bouton.setAttribute("aria-pressed", id === etat.categorie ? "true" : "false");
+        bouton.appendChild(symbole(c));
+        bouton.appendChild(element("span", null, c.nom));
+        L.DomEvent.on(bouton, "click", function (ev) {
+          L.DomEvent.stop(ev);
+          choisirCategorie(id);
+        });
+        rangee.appendChild(bouton);
+      });
+      div.appendChild(rangee);
     });
+  }
+
+  // La barre d'outils de la tablette : ce qu'il faut au doigt, avec des mots. « Déplacer la carte »
+  // désarme le dessin (le doigt fait de nouveau glisser la carte) ; « Retoucher » et « Supprimer »
+  // sont les outils de Leaflet.draw, libellés en clair.
+  function installerOutilsTablette(carte, controle) {
+    var Controle = L.Control.extend({
+      onAdd: function () {
+        var div = element("div", "leaflet-bar esq-outils-tablette");
+        var deplacer = outilLibelle(element("a", "esq-outil-tablette esq-outil-deplacer"), "✥", "Déplacer la carte");
+        deplacer.href = "#";
+        deplacer.setAttribute("role", "button");
+        L.DomEvent.on(deplacer, "click", function (ev) {
+          L.DomEvent.stop(ev);
+          desarmer();
+        });
+        div.appendChild(deplacer);
+        L.DomEvent.disableClickPropagation(div);
+        etat.boutonDeplacer = deplacer;
+        return div;
+      },
+    });
+    new Controle({ position: "topleft" }).addTo(carte);
+    var libelles = { edit: ["✎", "Retoucher"], remove: ["✖", "Supprimer"] };
+    var modes = (controle._toolbars.edit && controle._toolbars.edit._modes) || {};
+    Object.keys(libelles).forEach(function (type) {
+      if (modes[type]) outilLibelle(modes[type].button, libelles[type][0], libelles[type][1]);
+    });
+    majDeplacer();
+  }
+
+  // Un bouton d'outil : un signe (muet pour les lecteurs d'écran) et un mot, visibles tous deux.
+  function outilLibelle(a, signe, mot) {
+    a.textContent = "";
+    var s = element("span", "esq-signe-outil", signe);
+    s.setAttribute("aria-hidden", "true");
+    a.appendChild(s);
+    a.appendChild(document.createTextNode(" " + mot));
+    a.setAttribute("role", "button");
+    return a;
+  }
+
+  function desarmer() {
+    if (etat.outil) etat.outil.disable();
+    etat.outil = null;
+    if (D.mainLevee) D.mainLevee(false);
+    etat.categorie = null;
+    dessinerPalette();
+    majDeplacer();
+  }
+
+  function majDeplacer() {
+    if (etat.boutonDeplacer) etat.boutonDeplacer.classList.toggle("esq-actif", !etat.categorie);
   }
 
   // Choisir une catégorie arme l'outil qui lui convient : deux gestes, la catégorie puis le dessin.
   function choisirCategorie(id) {
     etat.categorie = id;
     dessinerPalette();
+    majDeplacer();
     var c = etat.legende[id];
     if (etat.outil) etat.outil.disable();
     etat.outil = null;
@@ -557,15 +643,67 @@
 
   // -- légende de la projection --------------------------------------------------------------------
 
+  // La légende ne cache jamais une esquisse : elle prend le premier coin de la carte où elle ne
+  // touche aucune esquisse ; s'il n'y en a pas, le coin le moins gênant, repliée (un toucher l'ouvre).
+  var COINS_LEGENDE = ["bottomleft", "topright", "bottomright", "topleft"];
+
   function installerLegende(carte) {
     var Controle = L.Control.extend({
       onAdd: function () {
-        var div = element("div", "esq-legende-carte");
-        etat.conteneurLegende = div;
-        return div;
+        if (!etat.conteneurLegende) {
+          var div = element("div", "esq-legende-carte");
+          var bouton = element("button", "esq-legende-bouton", "Légende");
+          bouton.type = "button";
+          L.DomEvent.on(bouton, "click", function (ev) {
+            L.DomEvent.stop(ev);
+            etat.legendeOuverte = div.classList.contains("esq-legende-repliee");
+            div.classList.toggle("esq-legende-repliee", !etat.legendeOuverte);
+          });
+          div.appendChild(bouton);
+          div.appendChild(element("div", "esq-legende-lignes"));
+          L.DomEvent.disableClickPropagation(div);
+          etat.conteneurLegende = div;
+        }
+        return etat.conteneurLegende;
       },
     });
-    new Controle({ position: "bottomleft" }).addTo(carte);
+    etat.controleLegende = new Controle({ position: "bottomleft" }).addTo(carte);
+    Esquisse.placeur(carte).avantPlacement(placerLegende);
+  }
+
+  function boitesEsquisses() {
+    var boites = [];
+    Object.keys(etat.couches).forEach(function (id) {
+      var b = Esquisse.boiteEsquisse(etat.carte, etat.couches[id]);
+      if (b) boites.push(b);
+    });
+    return boites;
+  }
+
+  // Un coin vaut mieux qu'un autre s'il touche moins d'esquisses, puis s'il prive moins de titres de
+  // leur place (``essayer``, voir carte.js).
+  function placerLegende(essayer) {
+    var div = etat.conteneurLegende;
+    if (!div || div.style.display === "none") return;
+    var origine = etat.carte.getContainer().getBoundingClientRect();
+    var boites = boitesEsquisses();
+    div.classList.remove("esq-legende-repliee");
+    var meilleur = null;
+    for (var i = 0; i < COINS_LEGENDE.length && !(meilleur && meilleur.gene === 0 && meilleur.titres === 0); i++) {
+      if (etat.controleLegende.getPosition() !== COINS_LEGENDE[i]) etat.controleLegende.setPosition(COINS_LEGENDE[i]);
+      var b = Esquisse.boiteRelative(div, origine);
+      var gene = 0;
+      boites.forEach(function (e) {
+        var w = Math.min(b.x + b.w, e.x + e.w) - Math.max(b.x, e.x);
+        var h = Math.min(b.y + b.h, e.y + e.h) - Math.max(b.y, e.y);
+        if (w > 0 && h > 0) gene += w * h;
+      });
+      var titres = gene === 0 ? essayer() : Infinity;
+      if (!meilleur || gene < meilleur.gene || (gene === meilleur.gene && titres < meilleur.titres)) meilleur = { coin: COINS_LEGENDE[i], gene: gene, titres: titres };
+    }
+    if (etat.controleLegende.getPosition() !== meilleur.coin) etat.controleLegende.setPosition(meilleur.coin);
+    div.classList.toggle("esq-legende-repliee", meilleur.gene > 0 && !etat.legendeOuverte);
+    div.setAttribute("data-coin", meilleur.coin);
   }
 
   function dessinerLegende(entites) {
@@ -575,7 +713,8 @@
     entites.forEach(function (f) {
       employees[(f.properties || {}).categorie] = true;
     });
-    div.textContent = "";
+    var lignes = div.querySelector(".esq-legende-lignes");
+    lignes.textContent = "";
     var ids = etat.ordreLegende.filter(function (id) {
       return employees[id];
     });
@@ -584,7 +723,7 @@
       var ligne = element("div", "esq-legende-ligne");
       ligne.appendChild(symbole(etat.legende[id]));
       ligne.appendChild(element("span", null, etat.legende[id].nom));
-      div.appendChild(ligne);
+      lignes.appendChild(ligne);
     });
   }
 
@@ -656,6 +795,11 @@
     window.drawnItems = etat.groupe = groupe;
     etat.mode = (config && config.mode) || "edition";
     document.body.classList.add("esq-mode-" + etat.mode);
+    Esquisse.titresEsquisses(carte, "esquisses", function () {
+      return Object.keys(etat.couches).map(function (id) {
+        return { cle: id, couche: etat.couches[id], titre: etat.couches[id].esqTitre };
+      });
+    });
     installerVues(carte);
     if (etat.mode === "lecture" || etat.mode === "projection") {
       if (etat.mode === "projection") installerLegende(carte);
@@ -663,22 +807,30 @@
       return groupe;
     }
     var s = { shapeOptions: { color: "#37474f", weight: 3 }, showArea: false, showLength: false };
+    var tablette = etat.mode === "tablette";
+    // Sur la tablette, la palette choisit l'outil : la barre ne garde que retoucher et supprimer.
     var controle = new L.Control.Draw({
       position: "topleft",
-      draw: {
-        polygon: L.extend({ allowIntersection: true }, s),
-        rectangle: s,
-        polyline: s,
-        circlemarker: { radius: 10, color: "#ffffff", weight: 2, fillColor: "#37474f", fillOpacity: 0.9 },
-        marker: false,
-        circle: false,
-      },
+      draw: tablette
+        ? { polygon: false, rectangle: false, polyline: false, circlemarker: false, marker: false, circle: false }
+        : {
+            polygon: L.extend({ allowIntersection: true }, s),
+            rectangle: s,
+            polyline: s,
+            circlemarker: { radius: 10, color: "#ffffff", weight: 2, fillColor: "#37474f", fillOpacity: 0.9 },
+            marker: false,
+            circle: false,
+          },
       edit: { featureGroup: groupe, edit: { selectedPathOptions: { maintainColor: true, dashArray: "6 6" } } },
     });
     carte.addControl(controle);
     installerMainLevee(carte);
-    if (etat.mode === "tablette") installerPalette(carte);
+    if (tablette) {
+      installerPalette(carte);
+      installerOutilsTablette(carte, controle);
+    }
     carte.on(L.Draw.Event.CREATED, surCreation);
+    carte.on(L.Draw.Event.CREATED + " " + L.Draw.Event.EDITED + " " + L.Draw.Event.DELETED, replacer);
     carte.on(L.Draw.Event.EDITED, surModification);
     carte.on(L.Draw.Event.DELETED, surSuppression);
     carte.on("draw:editstart draw:deletestart", function () {
@@ -720,7 +872,7 @@
       etat.ordreLegende.push(c.id);
     });
     // Sur la tablette, la catégorie se choisit dans la carte (palette) : Python ne l'impose pas.
-    if (etat.mode !== "tablette" || !etat.categorie) etat.categorie = donnees.categorie || null;
+    if (etat.mode !== "tablette") etat.categorie = donnees.categorie || null;
     etat.enAttente = donnees.en_attente || {};
     etat.vues = donnees.vues || [];
     Object.keys(donnees.recus || {}).forEach(function (cle) {
@@ -728,6 +880,11 @@
     });
     dessinerVues();
     dessinerPalette();
+    // La vue d'ensemble s'ouvre au-dessus de la palette, pas dessous.
+    if (etat.conteneurPalette && !etat.recadree && Esquisse.recadrer) {
+      etat.recadree = true;
+      Esquisse.recadrer();
+    }
 
     // Accusés de réception : ces changements locaux sont enregistrés.
     var acquittes = donnees.acquittes || {};
@@ -815,6 +972,8 @@
       if (a) relier(etat.couches[id], { properties: a });
     });
     dessinerLegende(donnees.entites || []);
+    // Titres et légende reprennent leur place à l'image suivante (un titre ajouté ailleurs apparaît aussitôt).
+    replacer();
     etat.version = version;
     document.body.setAttribute("data-esquisse-version", String(version));
   }

@@ -163,6 +163,7 @@
     var differences = donnees.mode === "differences";
     var accentuer = donnees.mode === "territoires";
     var presents = {};
+    var titres = [];
 
     var entites = (donnees.entites || []).slice().sort(function (a, b) {
       var ra = ORDRE[a.properties.role] !== undefined ? ORDRE[a.properties.role] : ORDRE[nature(a.geometry)];
@@ -198,6 +199,7 @@
       if (!p.role) {
         etat.couches[f.id] = couche;
         if (p.etat) presents[p.etat] = (presents[p.etat] || 0) + 1;
+        if (p.titre && !(n === "point" && c.geometrie === "texte")) titres.push({ cle: f.id, couche: couche, titre: p.titre });
         var titre = p.titre || c.nom;
         couche.bindTooltip(element("span", null, titre), { sticky: true, direction: "top" });
         couche.bindPopup(fiche(p, c, donnees), { maxWidth: 360, maxHeight: 340 });
@@ -214,6 +216,10 @@
     });
 
     if (donnees.titre) titreCarte(carte, donnees.titre);
+    // Les titres des esquisses, en étiquettes sans chevauchement (carte.js).
+    Esquisse.titresEsquisses(carte, "lecture", function () {
+      return titres;
+    });
     if (differences) legendeEtats(carte, donnees, presents);
     if (!Object.keys(etat.couches).length) avisVide(carte, "Aucune esquisse dans cet état.");
 

@@ -64,6 +64,10 @@ def test_tablette_et_projection(hors_ligne, hypothese):
         state="attached", timeout=5000
     )
     assert derniere_version(h)["features"][0]["properties"]["titre"] == "Prairies de fauche"
+    # Le titre est au mur, en étiquette (pas seulement dans une infobulle), en moins de 5 s.
+    projection.frame_locator(IFRAME_CARTE).locator(".esq-titre-esquisse", has_text="Prairies de fauche").wait_for(
+        timeout=5000
+    )
     tablette.wait_for_timeout(800)
     capture(tablette, "tablette-1024x768")
     capture(projection, "projection-1920x1080")

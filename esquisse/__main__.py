@@ -1,0 +1,106 @@
+"""Esquisse en ligne de commande : ``python -m esquisse <commande> …``.
+
+Chaque sous-commande est déclarée par une fonction ``_declarer_<commande>(sous)`` qui ajoute
+son analyseur et lui associe la fonction qui l'exécute (``executer``). Une erreur attendue
+(:class:`~esquisse.erreurs.EsquisseErreur`) s'affiche en français, sans trace, avec le code 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from esquisse.erreurs import EsquisseErreur
+
+
+def _progression(part: float, message: str) -> None:
+    print(f"{round(100 * part):3d} % {message}", file=sys.stderr)
+
+
+# -- publier -------------------------------------------------------------------------------------
+
+
+def _publier(args: argparse.Namespace) -> int:
+    from esquisse.ateliers import charger_atelier
+    from esquisse.publication import publier, publier_zip
+    from esquisse.reglages import reglage
+
+    projets = Path(args.projets) if args.projets else reglage("ESQUISSE_PROJETS")
+    atelier = charger_atelier(projets, args.atelier)
+    cache = reglage("ESQUISSE_CACHE")
+    progression = None if args.silencieux else _progression
+    cible = Path(args.dossier)
+    if args.zip:
+        chemin = publier_zip(atelier, projets, cache, cible, args.date, progression)
+        print(f"Site de « {atelier.nom} » publié dans l'archive {chemin}")
+    else:
+        chemin = publier(atelier, projets, cache, cible, args.date, progression)
+        print(f"Site de « {atelier.nom} » publié : ouvrez {chemin / 'index.html'}")
+    return 0
+
+
+def _declarer_publier(sous) -> None:
+    p = sous.add_parser(
+        "publier",
+        help="publier l'atelier : un site statique hors ligne de ce qui a été partagé",
+        description="Construit un site statique autonome (index.html à ouvrir sans réseau) : hypothèses retenues "
+        "ou partagées, ce qui a changé entre les séances, feuille de route, sources. Un dossier existant "
+        "n'est remplacé que s'il contient une publication précédente.",
+    )
+    p.add_argument("atelier", metavar="ID", help="identifiant de l'atelier (nom de son dossier)")
+    p.add_argument("dossier", metavar="DOSSIER", help="dossier du site (ou fichier .zip avec --zip)")
+    p.add_argument("--date", help="date de publication AAAA-MM-JJ (par défaut : celle du dernier contenu publié)")
+    p.add_argument("--zip", action="store_true", help="écrire une archive zip au lieu d'un dossier")
+    p.add_argument("--projets", help="dossier des ateliers (par défaut : réglage ESQUISSE_PROJETS)")
+    p.add_argument("--silencieux", action="store_true", help="ne pas afficher la progression")
+    p.set_defaults(executer=_publier)
+
+
+# -- copier-atelier ------------------------------------------------------------------------------
+
+
+def _copier_atelier(args: argparse.Namespace) -> int:
+    from esquisse.stockage.copie import copier_atelier
+
+    print(copier_atelier(args.identifiant, args.de, args.vers).resume)
+    return 0
+
+
+def _declarer_copier_atelier(sous) -> None:
+    p = sous.add_parser(
+        "copier-atelier",
+        help="copie un atelier d'un magasin à l'autre (dossier d'ateliers ou URL postgresql://)",
+        description="Copie un atelier entier (documents, versions avec leurs numéros et empreintes, brouillons) "
+        "d'un dossier d'ateliers vers une base PostgreSQL + PostGIS, ou l'inverse. Rien d'existant n'est remplacé.",
+    )
+    p.add_argument("identifiant", metavar="ID", help="identifiant de l'atelier")
+    p.add_argument("--de", required=True, metavar="SOURCE", help="dossier d'ateliers ou URL postgresql://")
+    p.add_argument("--vers", required=True, metavar="CIBLE", help="dossier d'ateliers ou URL postgresql://")
+    p.set_defaults(executer=_copier_atelier)
+
+
+# -- analyse de la ligne de commande -------------------------------------------------------------
+
+DECLARATIONS = [_declarer_publier, _declarer_copier_atelier]
+
+
+def analyseur() -> argparse.ArgumentParser:
+    parseur = argparse.ArgumentParser(prog="python -m esquisse", description="Esquisse en ligne de commande.")
+    sous = parseur.add_subparsers(dest="commande", required=True, metavar="COMMANDE")
+    for declarer in DECLARATIONS:
+        declarer(sous)
+    return parseur
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = analyseur().parse_args(argv)
+    try:
+        return args.executer(args)
+    except EsquisseErreur as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+"""Ce que le domaine range, et ce qu'un magasin doit savoir faire (des ``Protocol``).
+
+Trois sortes de données, trois garanties :
+
+- les **versions d'une hypothèse** (:class:`DepotVersions`) : ajout seulement ; un numéro de
+  version n'est pris qu'une fois (« ajouter si le numéro est libre ») ; un enregistrement dont
+  le numéro a été pris entre-temps est refusé par le magasin, fusionné (fonctions pures de
+  :mod:`esquisse.stockage.enregistrement`) puis retenté ;
+- les **documents à révision** (:class:`Documents`) : atelier, séance, hypothèse, feuille de
+  route, relevé, vues. Chaque écriture donne la révision lue ; si le document a changé depuis,
+  rien n'est écrit et :class:`~esquisse.erreurs.Concurrence` est levée (comparer puis échanger) ;
+- les **brouillons et la présence** (:class:`Brouillons`) : les dessins pas encore enregistrés
+  d'un poste, avec son dernier signe de vie.
+
+Les objets échangés portent des identifiants (atelier, séance, hypothèse), jamais des dossiers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from esquisse.versions import Changement, Enregistrement, MetaVersion, Version
+
+# Genres de documents à révision, et leur place : ``cle`` vide pour l'atelier et la feuille de
+# route, l'identifiant de séance pour la séance et le relevé, « séance/hypothèse » pour
+# l'hypothèse et ses vues.
+GENRES_DOCUMENTS = ("atelier", "feuille_de_route", "seance", "releve", "hypothese", "vues")
+
+
+@dataclass(frozen=True)
+class RefHypothese:
+    atelier: str
+    seance: str
+    hypothese: str
+
+    @property
+    def contexte(self) -> dict:
+        """Métadonnées copiées dans chaque version."""
+        return {"atelier": self.atelier, "seance": self.seance, "hypothese": self.hypothese}
+
+
+@dataclass(frozen=True)
+class RefDocument:
+    atelier: str
+    genre: str
+    seance: str = ""
+    hypothese: str = ""
+
+    @classmethod
+    def de_hypothese(cls, genre: str, h: RefHypothese) -> RefDocument:
+        return cls(h.atelier, genre, h.seance, h.hypothese)
+
+
+@dataclass(frozen=True)
+class Document:
+    """Un document JSON et sa révision : un entier qui change à chaque écriture (seule l'égalité compte)."""
+
+    contenu: dict | list
+    revision: int
+
+
+@dataclass(frozen=True)
+class BrouillonStocke:
+    """Le brouillon d'un poste : ``contenu`` (auteur, rôle, dessins, annotations) et l'âge, en
+    secondes, de son dernier signe de vie."""
+
+    poste: str
+    contenu: dict
+    age: float
+
+
+@runtime_checkable
+class DepotVersions(Protocol):
+    """Les versions d'une hypothèse."""
+
+    def historique(self) -> list[MetaVersion]: ...
+
+    def derniere(self) -> MetaVersion | None: ...
+
+    def numero_courant(self) -> int: ...
+
+    def lire(self, numero: int) -> Version: ...
+
+    def entites(self, numero: int | None) -> dict[str, dict]: ...
+
+    def enregistrer(
+        self, changements: Iterable[Changement], auteur: str, role: str = "", message: str = ""
+    ) -> Enregistrement: ...
+
+    def restaurer(self, numero: int, auteur: str, role: str = "") -> MetaVersion: ...
+
+    def initialiser(self, entites: Iterable[dict], auteur: str, role: str, message: str) -> MetaVersion: ...
+
+    def ajouter(self, meta: MetaVersion, entites: Iterable[dict], contexte: dict) -> bool:
+        """Écrit la version ``meta.numero`` telle quelle (date, auteur, empreinte) si ce numéro est
+        le suivant et qu'il est libre ; ``False`` s'il est déjà pris. Sert aux copies entre magasins."""
+        ...
+
+    def attendre_changement(self, depuis: int, delai: float) -> int:
+        """Attend, au plus ``delai`` secondes, une version plus récente que ``depuis`` ; renvoie le
+        dernier numéro connu."""
+        ...
+
+
+@runtime_checkable
+class Documents(Protocol):
+    def lire(self, ref: RefDocument) -> Document | None: ...
+
+    def lister(self, atelier: str) -> list[RefDocument]:
+        """Les documents de l'atelier qui existent."""
+        ...
+
+    def ecrire(self, ref: RefDocument, contenu: dict | list, revision_lue: int) -> Document:
+        """Écrit ``contenu`` si la révision actuelle est ``revision_lue`` (0 : le document n'existe
+        pas encore) ; sinon lève :class:`~esquisse.erreurs.Concurrence` sans rien écrire."""
+        ...
+
+
+@runtime_checkable
+class Brouillons(Protocol):
+    def ecrire(self, h: RefHypothese, poste: str, contenu: dict) -> None: ...
+
+    def signe_de_vie(self, h: RefHypothese, poste: str) -> None: ...
+
+    def lister(self, h: RefHypothese) -> list[BrouillonStocke]: ...
+
+    def retirer(self, h: RefHypothese, poste: str) -> None:
+        """Le brouillon est repris par un autre poste : il disparaît de sous ce nom."""
+        ...
+
+    def ecarter(self, h: RefHypothese, poste: str) -> None:
+        """Le brouillon est mis de côté, jamais effacé."""
+        ...
+
+
+@runtime_checkable
+class Stockage(Protocol):
+    """Un magasin : fichiers (par défaut) ou PostgreSQL + PostGIS (réglage ``ESQUISSE_BASE``)."""
+
+    documents: Documents
+    brouillons: Brouillons
+
+    def versions(self, h: RefHypothese) -> DepotVersions: ...
+
+    def hypotheses(self, atelier: str) -> list[RefHypothese]:
+        """Les hypothèses qui ont au moins une version."""
+        ...
+
+    def fermer(self) -> None: ...
+
+
+def message_concurrence(quoi: str) -> str:
+    """Le message d'une écriture refusée parce que le document a changé depuis sa lecture."""
+    return (
+        f"{quoi} a été modifié(e) par quelqu'un d'autre depuis que vous l'avez ouvert(e) : rien n'a été écrit. "
+        "Rechargez pour partir de sa dernière version, puis refaites vos changements."
+    )
+
+
+LIBELLES_GENRES = {
+    "atelier": "La fiche de l'atelier",
+    "feuille_de_route": "La feuille de route",
+    "seance": "La séance",
+    "releve": "Le relevé",
+    "hypothese": "L'hypothèse",
+    "vues": "La liste des vues",
+}
