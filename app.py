@@ -5,9 +5,9 @@ Les autres pages sont dans ``pages/`` ; la navigation est construite par ``inter
 
 import streamlit as st
 
-from esquisse.ateliers import REGIONS, catalogue, creer_atelier
-from esquisse.erreurs import EsquisseErreur
-from esquisse.seances import calendrier, prochaine_seance
+from esquisse.atelier.ateliers import REGIONS, catalogue, creer_atelier
+from esquisse.atelier.seances import calendrier, prochaine_seance
+from esquisse.noyau.erreurs import EsquisseErreur
 from interface import afficher_annonces, annoncer, dossier_projets, inventaire_ateliers, md, ouvrir_atelier, page
 
 AUCUNE_COUCHE = "aucune"

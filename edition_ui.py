@@ -10,14 +10,15 @@ import logging
 import streamlit as st
 from streamlit_folium import st_folium
 
-from esquisse import brouillons, vues
-from esquisse.ateliers import Atelier
-from esquisse.carte import ParametresCarte, construire_carte, groupe_esquisses
-from esquisse.edition import construire_changements, en_attente, etat_navigateur, lire_dessins, rebaser
-from esquisse.erreurs import EcritureImpossible, EsquisseErreur
-from esquisse.geojson import ROLES
-from esquisse.seances import Hypothese
-from esquisse.versions import maintenant
+from esquisse.atelier import vues
+from esquisse.atelier.ateliers import Atelier
+from esquisse.atelier.seances import Hypothese
+from esquisse.carte.construction import ParametresCarte, construire_carte, groupe_esquisses
+from esquisse.esquisses import brouillons
+from esquisse.esquisses.edition import construire_changements, en_attente, etat_navigateur, lire_dessins, rebaser
+from esquisse.esquisses.geojson import ROLES
+from esquisse.esquisses.versions import maintenant
+from esquisse.noyau.erreurs import EcritureImpossible, EsquisseErreur
 from interface import EtatEdition, auteur, categorie_courante, etat_edition, md, poste
 
 _journal = logging.getLogger("esquisse")

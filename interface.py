@@ -18,15 +18,8 @@ from typing import TypeVar
 
 import streamlit as st
 
-from esquisse.affichage import elaguer_cache
-from esquisse.ateliers import Atelier, Inventaire, charger_atelier, inventorier_ateliers, lister_ateliers
-from esquisse.edition import Annotation
-from esquisse.erreurs import EsquisseErreur
-from esquisse.fusion import Conflit
-from esquisse.geojson import ROLES
-from esquisse.legende import Categorie
-from esquisse.reglages import RACINE, reglage
-from esquisse.seances import (
+from esquisse.atelier.ateliers import Atelier, Inventaire, charger_atelier, inventorier_ateliers, lister_ateliers
+from esquisse.atelier.seances import (
     Hypothese,
     Seance,
     hypothese,
@@ -35,7 +28,14 @@ from esquisse.seances import (
     seance,
     seance_par_defaut,
 )
-from esquisse.seances import illisibles as documents_illisibles
+from esquisse.atelier.seances import illisibles as documents_illisibles
+from esquisse.carte.affichage import elaguer_cache
+from esquisse.esquisses.edition import Annotation
+from esquisse.esquisses.fusion import Conflit
+from esquisse.esquisses.geojson import ROLES
+from esquisse.esquisses.legende import Categorie
+from esquisse.noyau.erreurs import EsquisseErreur
+from esquisse.noyau.reglages import RACINE, reglage
 
 CLE_ATELIER = "atelier"
 ICONE = RACINE / "static" / "esquisse" / "icone.png"
@@ -189,7 +189,7 @@ def tableau(donnees, nom: str, **options) -> None:
     virgule décimale, UTF-8 avec BOM, comme les autres exports). ``nom`` : le nom du fichier,
     sans extension.
     """
-    from esquisse.texte import csv_fr
+    from esquisse.noyau.texte import csv_fr
 
     st.dataframe(donnees, **options)
     if options.get("hide_index"):
@@ -227,7 +227,7 @@ CLES_ADRESSE = (CLE_ATELIER, "seance", "hypothese")
 
 def choisir_seance(atelier: Atelier, cle: str = "choix-seance") -> Seance | None:
     """Sélecteur de séance, mémorisé dans l'adresse ; par défaut celle où l'on travaille
-    (voir :func:`esquisse.seances.seance_par_defaut`), pas une séance à venir encore vide."""
+    (voir :func:`esquisse.atelier.seances.seance_par_defaut`), pas une séance à venir encore vide."""
     seances = lister_seances(atelier.dossier)
     if not seances:
         return None
@@ -278,7 +278,9 @@ def choisir_seance_et_hypothese(atelier: Atelier, cle: str, colonnes=None) -> tu
 
 def parametres_carte(atelier: Atelier, dessin: str = ""):
     """Paramètres de la carte de l'atelier ; une couche illisible arrête la page avec un message."""
-    from esquisse.carte import parametres_atelier  # import tardif : folium n'est utile qu'aux pages de carte
+    from esquisse.carte.construction import (
+        parametres_atelier,  # import tardif : folium n'est utile qu'aux pages de carte
+    )
 
     try:
         return parametres_atelier(
@@ -322,7 +324,7 @@ def seance_et_hypothese_de_l_adresse(atelier: Atelier) -> tuple[Seance | None, H
 def inviter_tablettes(atelier: Atelier, s: Seance, h: Hypothese, taille: int = 220) -> None:
     """Le lien de la page Tablette sur cette hypothèse, et son code QR (``taille`` en pixels), pour les
     appareils du réseau local."""
-    from esquisse.partage import invitations
+    from esquisse.carte.partage import invitations
 
     liste = invitations(int(st.get_option("server.port")), atelier.id, s.id, h.id)
     if not liste:

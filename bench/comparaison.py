@@ -33,13 +33,13 @@ import numpy as np
 import shapely
 from shapely.geometry import mapping
 
-from esquisse.ateliers import charger_atelier
-from esquisse.attribution import _referentiel_en_cache, attribuer, geometries, referentiel
-from esquisse.comparaison import comparer, comparer_etats
-from esquisse.etats import Choix, Etat
-from esquisse.geojson import normaliser_entite
-from esquisse.seances import creer_hypothese, creer_seance
-from esquisse.versions import Changement
+from esquisse.analyse.attribution import _referentiel_en_cache, attribuer, geometries, referentiel
+from esquisse.analyse.comparaison import comparer, comparer_etats
+from esquisse.analyse.etats import Choix, Etat
+from esquisse.atelier.ateliers import charger_atelier
+from esquisse.atelier.seances import creer_hypothese, creer_seance
+from esquisse.esquisses.geojson import normaliser_entite
+from esquisse.esquisses.versions import Changement
 from tests.outils import RACINE
 
 CATEGORIES = {"zone": ["preserver", "projet", "risque"], "ligne": ["axe", "liaison", "flux"], "point": ["pole"]}

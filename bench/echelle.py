@@ -1,7 +1,7 @@
 """Passage à l'échelle : la page Carte d'Esquisse face à une carte folium naïve, de 500 à 34 875 communes.
 
 Pour chaque taille, les communes viennent du fichier national (COG 2026) et sont importées
-dans un atelier par l'import d'Esquisse (``esquisse.importation.importer``). Deux pages sont
+dans un atelier par l'import d'Esquisse (``esquisse.imports.importation.importer``). Deux pages sont
 mesurées dans la même exécution, en alternance, dans un Chromium neuf (cache vide, hors ligne) :
 
 - Esquisse : ``/carte?atelier=…`` (couche simplifiée pour l'échelle, fichier gzippé servi à
@@ -75,9 +75,9 @@ IMPORT_NATIONAL = """
 import sys, time
 from pathlib import Path
 sys.path.insert(0, {racine!r})
-from esquisse.importation import OptionsImport, importer
-from esquisse.carte import parametres_atelier
-from esquisse.ateliers import charger_atelier
+from esquisse.imports.importation import OptionsImport, importer
+from esquisse.carte.construction import parametres_atelier
+from esquisse.atelier.ateliers import charger_atelier
 from tests.fabriques import COMMUNES_NATIONALES, creer_atelier
 projets = Path({projets!r})
 
@@ -109,7 +109,7 @@ def dossier_app_naive() -> Path:
 
 def preparer_ateliers(projets: Path, cas) -> dict[str, Path]:
     """Un atelier par taille, sa couche de communes importée du fichier national ; renvoie les couches."""
-    from esquisse.ateliers import charger_atelier
+    from esquisse.atelier.ateliers import charger_atelier
     from tests.fabriques import atelier_de_communes
 
     couches = {}

@@ -30,11 +30,11 @@ from streamlit_folium import _get_map_string
 
 from bench.outils import ko
 from bench.versions import entite
-from esquisse.affichage import DOSSIER_STATIQUE
-from esquisse.ateliers import charger_atelier
-from esquisse.carte import construire_carte, parametres_atelier
-from esquisse.seances import creer_hypothese, creer_seance
-from esquisse.versions import Changement
+from esquisse.atelier.ateliers import charger_atelier
+from esquisse.atelier.seances import creer_hypothese, creer_seance
+from esquisse.carte.affichage import DOSSIER_STATIQUE
+from esquisse.carte.construction import construire_carte, parametres_atelier
+from esquisse.esquisses.versions import Changement
 from tests.outils import (
     IFRAME_CARTE,
     RACINE,

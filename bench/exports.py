@@ -25,12 +25,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from esquisse.annotations import choisir
-from esquisse.ateliers import charger_atelier
-from esquisse.carnet import ecrire_docx, ecrire_pdf, preparer_carnet
-from esquisse.export_carte import MiseEnPage, exporter_carte
-from esquisse.seances import creer_hypothese
-from esquisse.versions import Changement
+from esquisse.analyse.annotations import choisir
+from esquisse.atelier.ateliers import charger_atelier
+from esquisse.atelier.seances import creer_hypothese
+from esquisse.esquisses.versions import Changement
+from esquisse.exports.carnet import ecrire_docx, ecrire_pdf, preparer_carnet
+from esquisse.exports.export_carte import MiseEnPage, exporter_carte
 from tests.documents import pages_pdf
 from tests.esquisses_de_test import entites_au_hasard, seance_avec_hypotheses
 from tests.outils import RACINE

@@ -24,10 +24,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from esquisse import feuille_de_route as fdr
-from esquisse.chronologie import chronologie, graphique
-from esquisse.fichiers import ecrire_json
-from esquisse.seances import creer_hypothese, creer_seance, lister_hypotheses, lister_seances, modifier_hypothese
+from esquisse.atelier import feuille_de_route as fdr
+from esquisse.atelier.chronologie import chronologie, graphique
+from esquisse.atelier.seances import (
+    creer_hypothese,
+    creer_seance,
+    lister_hypotheses,
+    lister_seances,
+    modifier_hypothese,
+)
+from esquisse.noyau.fichiers import ecrire_json
 
 
 def mesurer(fonction, repetitions: int) -> float:

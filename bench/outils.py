@@ -15,7 +15,7 @@ from tests.outils import IFRAME_CARTE, RACINE, contexte_hors_ligne
 APP_CARTE_VIDE = """
 import streamlit as st
 from streamlit_folium import st_folium
-from esquisse.carte import carte_vide
+from esquisse.carte.construction import carte_vide
 
 st.set_page_config(page_title="Carte vide", layout="wide")
 st.subheader("Carte vide (référence des mesures)")

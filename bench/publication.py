@@ -27,10 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from playwright.sync_api import sync_playwright
 
 from bench.outils import ko, mediane, mesurer_chargement
-from esquisse.ateliers import charger_atelier
-from esquisse.publication import publier
-from esquisse.reglages import reglage
-from esquisse.sauvegarde import exporter_archive
+from esquisse.atelier.ateliers import charger_atelier
+from esquisse.exports.publication import publier
+from esquisse.exports.sauvegarde import exporter_archive
+from esquisse.noyau.reglages import reglage
 from tests.outils import RACINE, arreter_serveur, demarrer_serveur, lancer_chromium
 
 ATELIER = "gascogne-toulouse"

@@ -28,11 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import psycopg
 
 from bench.versions import centile, entite
-from esquisse.fichiers import ecrire_atomiquement
-from esquisse.geojson import collection
+from esquisse.esquisses.geojson import collection
+from esquisse.esquisses.versions import Changement, vider_caches
+from esquisse.noyau.fichiers import ecrire_atomiquement
 from esquisse.stockage.choix import ouvrir
 from esquisse.stockage.interfaces import RefHypothese
-from esquisse.versions import Changement, vider_caches
 from tests.postgres import demarrer_grappe
 
 GRANDE = RefHypothese("bench", "seance", "mille")

@@ -25,10 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import sync_playwright
 
-from esquisse.seances import creer_hypothese, lister_seances
+from esquisse.atelier.seances import creer_hypothese, lister_seances
+from esquisse.esquisses.versions import Changement
 from esquisse.stockage.choix import ouvrir
 from esquisse.stockage.interfaces import RefHypothese
-from esquisse.versions import Changement
 from tests.outils import (
     IFRAME_CARTE,
     RACINE,

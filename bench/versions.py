@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from esquisse.fichiers import ecrire_atomiquement
-from esquisse.geojson import collection
-from esquisse.versions import Changement, Depot, _lire_index
+from esquisse.esquisses.geojson import collection
+from esquisse.esquisses.versions import Changement, Depot, _lire_index
+from esquisse.noyau.fichiers import ecrire_atomiquement
 
 
 def zone(k: int, sommets: int = 40) -> dict:

@@ -2,7 +2,7 @@
 
 Chaque sous-commande est déclarée par une fonction ``_declarer_<commande>(sous)`` qui ajoute
 son analyseur et lui associe la fonction qui l'exécute (``executer``). Une erreur attendue
-(:class:`~esquisse.erreurs.EsquisseErreur`) s'affiche en français, sans trace, avec le code 1.
+(:class:`~esquisse.noyau.erreurs.EsquisseErreur`) s'affiche en français, sans trace, avec le code 1.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from esquisse.erreurs import EsquisseErreur
+from esquisse.noyau.erreurs import EsquisseErreur
 
 
 def _progression(part: float, message: str) -> None:
@@ -22,9 +22,9 @@ def _progression(part: float, message: str) -> None:
 
 
 def _publier(args: argparse.Namespace) -> int:
-    from esquisse.ateliers import charger_atelier
-    from esquisse.publication import publier, publier_zip
-    from esquisse.reglages import reglage
+    from esquisse.atelier.ateliers import charger_atelier
+    from esquisse.exports.publication import publier, publier_zip
+    from esquisse.noyau.reglages import reglage
 
     projets = Path(args.projets) if args.projets else reglage("ESQUISSE_PROJETS")
     atelier = charger_atelier(projets, args.atelier)

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from esquisse.ateliers import (
+from esquisse.atelier.ateliers import (
     GENRES_COUCHES,
     REGIONS,
     catalogue,
@@ -12,11 +12,11 @@ from esquisse.ateliers import (
     modifier_fiche,
     modifier_participants,
 )
-from esquisse.couches import AVERTISSEMENT_SCOT, SCHEMAS
-from esquisse.erreurs import EsquisseErreur
-from esquisse.geojson import ROLES
-from esquisse.participants import participants_json
-from esquisse.seances import calendrier
+from esquisse.atelier.participants import participants_json
+from esquisse.atelier.seances import calendrier
+from esquisse.esquisses.geojson import ROLES
+from esquisse.noyau.erreurs import EsquisseErreur
+from esquisse.referentiel.couches import AVERTISSEMENT_SCOT, SCHEMAS
 from interface import (
     afficher_annonces,
     annoncer,

@@ -2,10 +2,7 @@
 
 import streamlit as st
 
-from esquisse.carnet import FORMATS_CARNET, exporter_carnet
-from esquisse.dates import date_heure
-from esquisse.erreurs import EsquisseErreur
-from esquisse.releve import (
+from esquisse.atelier.releve import (
     RUBRIQUES,
     elements,
     enregistrer_releve,
@@ -15,6 +12,9 @@ from esquisse.releve import (
     reunir_presents,
     texte,
 )
+from esquisse.exports.carnet import FORMATS_CARNET, exporter_carnet
+from esquisse.noyau.dates import date_heure
+from esquisse.noyau.erreurs import EsquisseErreur
 from interface import (
     auteur,
     bouton_telechargement,

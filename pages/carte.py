@@ -6,14 +6,14 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from edition_ui import Poste
-from esquisse import vues
-from esquisse.attribution import fiches_version
-from esquisse.carte import construire_carte
-from esquisse.edition import Annotation, categories_compatibles
-from esquisse.erreurs import EsquisseErreur
-from esquisse.geojson import ROLES
-from esquisse.legende import categorie_ou_inconnue
-from esquisse.versions import Changement
+from esquisse.analyse.attribution import fiches_version
+from esquisse.atelier import vues
+from esquisse.carte.construction import construire_carte
+from esquisse.esquisses.edition import Annotation, categories_compatibles
+from esquisse.esquisses.geojson import ROLES
+from esquisse.esquisses.legende import categorie_ou_inconnue
+from esquisse.esquisses.versions import Changement
+from esquisse.noyau.erreurs import EsquisseErreur
 from interface import (
     auteur,
     categorie_courante,

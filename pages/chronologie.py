@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from esquisse.chronologie import chronologie, graphique, liste_seances, tableau_journal
-from esquisse.erreurs import EsquisseErreur
-from esquisse.seances import STATUTS
+from esquisse.atelier.chronologie import chronologie, graphique, liste_seances, tableau_journal
+from esquisse.atelier.seances import STATUTS
+from esquisse.noyau.erreurs import EsquisseErreur
 from interface import exiger_atelier, md, page, tableau
 
 page("Chronologie")

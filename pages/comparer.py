@@ -3,12 +3,12 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from esquisse.attribution import nombre
-from esquisse.comparaison import comparer, seance_actuelle
-from esquisse.erreurs import EsquisseErreur
-from esquisse.etats import Choix
-from esquisse.lecture import carte_double, carte_lecture
-from esquisse.seances import lister_hypotheses, lister_seances
+from esquisse.analyse.attribution import nombre
+from esquisse.analyse.comparaison import comparer, seance_actuelle
+from esquisse.analyse.etats import Choix
+from esquisse.atelier.seances import lister_hypotheses, lister_seances
+from esquisse.carte.lecture import carte_double, carte_lecture
+from esquisse.noyau.erreurs import EsquisseErreur
 from interface import exiger_atelier, md, page, parametres_carte, tableau
 
 page("Comparer")

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from esquisse import derivation, importation
-from esquisse.cog import DEPARTEMENTS, REGIONS, libelle_departement, libelle_region
-from esquisse.couches import AVERTISSEMENT_SCOT, SCHEMAS
-from esquisse.erreurs import EsquisseErreur
-from esquisse.reglages import reglage
+from esquisse.imports import derivation, importation
+from esquisse.noyau.erreurs import EsquisseErreur
+from esquisse.noyau.reglages import reglage
+from esquisse.referentiel.cog import DEPARTEMENTS, REGIONS, libelle_departement, libelle_region
+from esquisse.referentiel.couches import AVERTISSEMENT_SCOT, SCHEMAS
 from interface import (
     afficher_annonces,
     annoncer,

@@ -3,9 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from esquisse import export_geopdf, vues
-from esquisse.annotations import choisir
-from esquisse.export_carte import (
+from esquisse.analyse.annotations import choisir
+from esquisse.atelier import vues
+from esquisse.atelier.seances import lister_hypotheses, lister_seances
+from esquisse.exports import export_geopdf
+from esquisse.exports.export_carte import (
     COUCHES_CARTE,
     COUCHES_DEFAUT,
     DPI_ADMIS,
@@ -15,8 +17,7 @@ from esquisse.export_carte import (
     MiseEnPage,
     exporter_carte,
 )
-from esquisse.export_sig import FORMATS_SIG, exporter_sig
-from esquisse.seances import lister_hypotheses, lister_seances
+from esquisse.exports.export_sig import FORMATS_SIG, exporter_sig
 from interface import (
     bouton_telechargement,
     choisir_seance_et_hypothese,

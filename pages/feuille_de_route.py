@@ -6,12 +6,12 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from esquisse import feuille_de_route as fdr
-from esquisse.carte import construire_carte, groupe_esquisses, parametres_atelier
-from esquisse.edition import etat_navigateur
-from esquisse.erreurs import EsquisseErreur
-from esquisse.reglages import reglage
-from esquisse.seances import lister_hypotheses, lister_seances
+from esquisse.atelier import feuille_de_route as fdr
+from esquisse.atelier.seances import lister_hypotheses, lister_seances
+from esquisse.carte.construction import construire_carte, groupe_esquisses, parametres_atelier
+from esquisse.esquisses.edition import etat_navigateur
+from esquisse.noyau.erreurs import EsquisseErreur
+from esquisse.noyau.reglages import reglage
 from interface import (
     afficher_annonces,
     annoncer,

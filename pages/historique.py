@@ -4,12 +4,12 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from esquisse.attribution import fiches_version
-from esquisse.carte import construire_carte, groupe_esquisses
-from esquisse.edition import etat_navigateur
-from esquisse.erreurs import EsquisseErreur
-from esquisse.geojson import ROLES
-from esquisse.versions import tableau_historique
+from esquisse.analyse.attribution import fiches_version
+from esquisse.carte.construction import construire_carte, groupe_esquisses
+from esquisse.esquisses.edition import etat_navigateur
+from esquisse.esquisses.geojson import ROLES
+from esquisse.esquisses.versions import tableau_historique
+from esquisse.noyau.erreurs import EsquisseErreur
 from interface import (
     afficher_annonces,
     annoncer,

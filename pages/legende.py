@@ -3,10 +3,17 @@
 import pandas as pd
 import streamlit as st
 
-from esquisse.ateliers import modifier_atelier
-from esquisse.erreurs import EsquisseErreur
-from esquisse.legende import GEOMETRIES, LEGENDE_DEFAUT, TRAITS, legende_json, valider_legende, verifier_retraits
-from esquisse.seances import categories_utilisees, slug
+from esquisse.atelier.ateliers import modifier_atelier
+from esquisse.atelier.seances import categories_utilisees, slug
+from esquisse.esquisses.legende import (
+    GEOMETRIES,
+    LEGENDE_DEFAUT,
+    TRAITS,
+    legende_json,
+    valider_legende,
+    verifier_retraits,
+)
+from esquisse.noyau.erreurs import EsquisseErreur
 from interface import afficher_annonces, annoncer, dossier_projets, exiger_atelier, legende_html, page
 
 page("Légende")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from esquisse.publication import publier_zip
+from esquisse.exports.publication import publier_zip
 from interface import (
     bouton_telechargement,
     dossier_cache,

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from esquisse.dates import date_heure
-from esquisse.erreurs import EsquisseErreur
-from esquisse.reglages import reglage
-from esquisse.sauvegarde import exporter_archive, identifiant_libre, importer_archive, lire_archive
+from esquisse.exports.sauvegarde import exporter_archive, identifiant_libre, importer_archive, lire_archive
+from esquisse.noyau.dates import date_heure
+from esquisse.noyau.erreurs import EsquisseErreur
+from esquisse.noyau.reglages import reglage
 from interface import (
     ateliers,
     bouton_telechargement,

@@ -6,8 +6,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from esquisse.erreurs import EsquisseErreur
-from esquisse.seances import (
+from esquisse.atelier.seances import (
     STATUTS,
     TYPES_SEANCE,
     archiver_seance,
@@ -19,6 +18,7 @@ from esquisse.seances import (
     modifier_hypothese,
     modifier_seance,
 )
+from esquisse.noyau.erreurs import EsquisseErreur
 from interface import afficher_annonces, annoncer, auteur, exiger_atelier, md, page, tableau
 
 page("Séances et hypothèses")

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from esquisse.erreurs import EsquisseErreur
-from esquisse.sites import cle_theme, comparer_sites, themes
+from esquisse.analyse.sites import cle_theme, comparer_sites, themes
+from esquisse.noyau.erreurs import EsquisseErreur
 from interface import atelier_courant, dossier_projets, md, page, tableau
 
 COLONNES = 3

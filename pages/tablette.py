@@ -3,10 +3,10 @@
 import streamlit as st
 
 from edition_ui import Poste
-from esquisse.edition import Annotation
-from esquisse.erreurs import EsquisseErreur
-from esquisse.legende import categorie_ou_inconnue
-from esquisse.versions import Changement
+from esquisse.esquisses.edition import Annotation
+from esquisse.esquisses.legende import categorie_ou_inconnue
+from esquisse.esquisses.versions import Changement
+from esquisse.noyau.erreurs import EsquisseErreur
 from interface import (
     auteur,
     chargement_carte,

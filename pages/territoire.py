@@ -3,11 +3,11 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from esquisse import perimetres
-from esquisse.carte import parametres_atelier
-from esquisse.erreurs import EsquisseErreur
-from esquisse.reglages import reglage
-from esquisse.selection import OBJETS_RENVOYES, carte_selection, groupe_selection
+from esquisse.carte.construction import parametres_atelier
+from esquisse.carte.selection import OBJETS_RENVOYES, carte_selection, groupe_selection
+from esquisse.noyau.erreurs import EsquisseErreur
+from esquisse.noyau.reglages import reglage
+from esquisse.referentiel import perimetres
 from interface import (
     afficher_annonces,
     annoncer,

@@ -3,11 +3,11 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from esquisse.comparaison import rapport_territoires
-from esquisse.couches import AVERTISSEMENT_SCOT
-from esquisse.erreurs import EsquisseErreur
-from esquisse.etats import Choix
-from esquisse.lecture import carte_lecture
+from esquisse.analyse.comparaison import rapport_territoires
+from esquisse.analyse.etats import Choix
+from esquisse.carte.lecture import carte_lecture
+from esquisse.noyau.erreurs import EsquisseErreur
+from esquisse.referentiel.couches import AVERTISSEMENT_SCOT
 from interface import choisir_seance_et_hypothese, exiger_atelier, md, page, parametres_carte, tableau
 
 page("Territoires touchés")

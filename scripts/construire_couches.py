@@ -19,7 +19,7 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from esquisse.cog import DEPARTEMENTS
+from esquisse.referentiel.cog import DEPARTEMENTS
 
 RACINE = Path(__file__).resolve().parents[1]
 SOURCE_DEFAUT = RACINE.parent / "shared" / "data" / "territoires"

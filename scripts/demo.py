@@ -23,10 +23,10 @@ from shapely.geometry import LineString, mapping
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from esquisse import feuille_de_route as fdr
-from esquisse.ateliers import charger_atelier, modifier_participants
-from esquisse.releve import enregistrer_releve, lire_releve
-from esquisse.seances import (
+from esquisse.atelier import feuille_de_route as fdr
+from esquisse.atelier.ateliers import charger_atelier, modifier_participants
+from esquisse.atelier.releve import enregistrer_releve, lire_releve
+from esquisse.atelier.seances import (
     DOSSIER_SEANCES,
     creer_hypothese,
     creer_seance,
@@ -34,7 +34,7 @@ from esquisse.seances import (
     modifier_hypothese,
     seance,
 )
-from esquisse.versions import Changement, maintenant
+from esquisse.esquisses.versions import Changement, maintenant
 
 
 def le(jour: str, heure: str = "10:00") -> str:

@@ -12,10 +12,10 @@ import random
 import shapely
 from shapely.geometry import LineString, Point, mapping
 
-from esquisse.ateliers import Atelier
-from esquisse.seances import Hypothese, Seance, creer_hypothese, creer_seance
-from esquisse.territoire import perimetre
-from esquisse.versions import Changement
+from esquisse.atelier.ateliers import Atelier
+from esquisse.atelier.seances import Hypothese, Seance, creer_hypothese, creer_seance
+from esquisse.esquisses.versions import Changement
+from esquisse.referentiel.territoire import perimetre
 
 AUTEURS = (("Marie Dupont", "elu"), ("Paul Martin", "ddt"), ("Léa Bernard", "equipe-projet"))
 MOTS = ("l'eau", "la gare", "le bourg", "les coteaux", "la vallée", "les « circuits courts »", "le marché & la halle")

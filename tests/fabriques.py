@@ -107,7 +107,7 @@ def instantane(dossier: Path) -> dict[str, bytes]:
 
 def creer_atelier(projets: Path, identifiant: str, nom: str, **champs) -> Path:
     """Un atelier vide (sans couche), comme en crée un utilisateur avant d'importer ses couches."""
-    from esquisse.fichiers import ecrire_json
+    from esquisse.noyau.fichiers import ecrire_json
 
     dossier = projets / identifiant
     dossier.mkdir(parents=True, exist_ok=True)
@@ -117,7 +117,7 @@ def creer_atelier(projets: Path, identifiant: str, nom: str, **champs) -> Path:
 
 def atelier_de_communes(projets: Path, identifiant: str, nom: str, filtre: str | None) -> Path:
     """Un atelier dont la couche des communes est importée du fichier national (``filtre`` : SQL OGR)."""
-    from esquisse.importation import OptionsImport, importer
+    from esquisse.imports.importation import OptionsImport, importer
 
     dossier = creer_atelier(projets, identifiant, nom)
     if filtre is None:

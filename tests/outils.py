@@ -212,7 +212,7 @@ class _FichierQuiSeRemplit:
 
 
 class DisqueEnPanne:
-    """Le module ``os`` tel que le voit ``esquisse/fichiers.py`` quand le disque est plein (ou en erreur)."""
+    """Le module ``os`` tel que le voit ``esquisse/noyau/fichiers.py`` quand le disque est plein (ou en erreur)."""
 
     def __init__(self, code: int):
         self.code = code

@@ -10,12 +10,12 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from esquisse import feuille_de_route as fdr
-from esquisse.ateliers import charger_atelier, modifier_atelier
-from esquisse.brouillons import ecrire as ecrire_brouillon
-from esquisse.edition import Annotation, DessinLocal
-from esquisse.seances import creer_hypothese, hypothese, lister_hypotheses, lister_seances, modifier_hypothese
-from esquisse.versions import Changement
+from esquisse.atelier import feuille_de_route as fdr
+from esquisse.atelier.ateliers import charger_atelier, modifier_atelier
+from esquisse.atelier.seances import creer_hypothese, hypothese, lister_hypotheses, lister_seances, modifier_hypothese
+from esquisse.esquisses.brouillons import ecrire as ecrire_brouillon
+from esquisse.esquisses.edition import Annotation, DessinLocal
+from esquisse.esquisses.versions import Changement
 
 ATELIER = "gascogne-toulouse"
 # Textes uniques qui ne doivent apparaître nulle part dans le site publié.

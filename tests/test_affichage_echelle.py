@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import shapely
 
-from esquisse.affichage import (
+from esquisse.carte.affichage import (
     DOSSIER_STATIQUE,
     PRESENTATIONS,
     contenu_affichage,

@@ -7,8 +7,7 @@ import re
 
 import pytest
 
-from esquisse.affichage import DOSSIER_STATIQUE, lire_affichage
-from esquisse.ateliers import (
+from esquisse.atelier.ateliers import (
     catalogue,
     charger_atelier,
     creer_atelier,
@@ -20,10 +19,11 @@ from esquisse.ateliers import (
     modifier_participants,
     resoudre_reference,
 )
-from esquisse.carte import parametres_atelier
-from esquisse.erreurs import DonneeInvalide, EsquisseErreur, Introuvable, SchemaInvalide
-from esquisse.participants import Participant
-from esquisse.territoire import epsg_metrique
+from esquisse.atelier.participants import Participant
+from esquisse.carte.affichage import DOSSIER_STATIQUE, lire_affichage
+from esquisse.carte.construction import parametres_atelier
+from esquisse.noyau.erreurs import DonneeInvalide, EsquisseErreur, Introuvable, SchemaInvalide
+from esquisse.referentiel.territoire import epsg_metrique
 from tests.conftest import RACINE
 
 

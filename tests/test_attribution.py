@@ -12,13 +12,13 @@ import shapely
 from pyproj import Geod
 from shapely.geometry import mapping
 
-from esquisse.ateliers import charger_atelier
-from esquisse.attribution import attribuer as attribuer_entites
-from esquisse.attribution import construire_referentiel, enumerer, fiche, fiches_version, referentiel
-from esquisse.couches import valider
-from esquisse.geojson import normaliser_geometrie
-from esquisse.seances import creer_hypothese, creer_seance
-from esquisse.versions import Changement
+from esquisse.analyse.attribution import attribuer as attribuer_entites
+from esquisse.analyse.attribution import construire_referentiel, enumerer, fiche, fiches_version, referentiel
+from esquisse.atelier.ateliers import charger_atelier
+from esquisse.atelier.seances import creer_hypothese, creer_seance
+from esquisse.esquisses.geojson import normaliser_geometrie
+from esquisse.esquisses.versions import Changement
+from esquisse.referentiel.couches import valider
 from tests.outils import PARTAGE, RACINE
 
 GEODESIE = Geod(ellps="GRS80")  # l'ellipsoïde de RGF93, le système de Lambert-93

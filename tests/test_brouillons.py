@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import time
 
-from esquisse import brouillons
-from esquisse.edition import Annotation, DessinLocal
-from esquisse.seances import creer_hypothese, creer_seance
+from esquisse.atelier.seances import creer_hypothese, creer_seance
+from esquisse.esquisses import brouillons
+from esquisse.esquisses.edition import Annotation, DessinLocal
 
 ZONE = {"type": "Polygon", "coordinates": [[[3, 48.4], [3.1, 48.4], [3.1, 48.5], [3, 48.4]]]}
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from esquisse import sources
-from esquisse.affichage import DOSSIER_STATIQUE, elaguer_cache
-from esquisse.ateliers import charger_atelier, modifier_atelier
-from esquisse.carte import parametres_atelier
-from esquisse.importation import analyser
+from esquisse.atelier.ateliers import charger_atelier, modifier_atelier
+from esquisse.carte.affichage import DOSSIER_STATIQUE, elaguer_cache
+from esquisse.carte.construction import parametres_atelier
+from esquisse.imports import sources
+from esquisse.imports.importation import analyser
 from tests.fabriques import communes_livrees, geojson_sans_crs
 
 

@@ -9,15 +9,15 @@ from datetime import date, timedelta
 import docx
 import pytest
 
-from esquisse import feuille_de_route as fdr
-from esquisse.ateliers import charger_atelier
-from esquisse.carnet import comparer, exporter_carnet, preparer_carnet
-from esquisse.erreurs import DonneeInvalide
-from esquisse.legende import LEGENDE_DEFAUT
-from esquisse.participants import Participant
-from esquisse.releve import FICHIER_RELEVE, elements, enregistrer_releve, lire_releve, participants_proposes
-from esquisse.seances import creer_hypothese, creer_seance, lister_seances, modifier_hypothese
-from esquisse.versions import Changement
+from esquisse.atelier import feuille_de_route as fdr
+from esquisse.atelier.ateliers import charger_atelier
+from esquisse.atelier.participants import Participant
+from esquisse.atelier.releve import FICHIER_RELEVE, elements, enregistrer_releve, lire_releve, participants_proposes
+from esquisse.atelier.seances import creer_hypothese, creer_seance, lister_seances, modifier_hypothese
+from esquisse.esquisses.legende import LEGENDE_DEFAUT
+from esquisse.esquisses.versions import Changement
+from esquisse.exports.carnet import comparer, exporter_carnet, preparer_carnet
+from esquisse.noyau.erreurs import DonneeInvalide
 from tests.conftest import RACINE
 from tests.documents import pages_pdf, part_couleur, part_non_blanche, pdf_en_images, pixels, texte_pdf
 from tests.esquisses_de_test import enregistrer, entites_au_hasard, seance_avec_hypotheses

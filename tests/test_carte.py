@@ -10,10 +10,10 @@ import folium
 import pytest
 from streamlit_folium import _get_header, _get_map_string, generate_js_hash
 
-from esquisse.affichage import DOSSIER_STATIQUE, PRESENTATIONS, contenu_affichage
-from esquisse.ateliers import charger_atelier
-from esquisse.carte import carte_vide, construire_carte, parametres_atelier
-from esquisse.fonds import FONDS
+from esquisse.atelier.ateliers import charger_atelier
+from esquisse.carte.affichage import DOSSIER_STATIQUE, PRESENTATIONS, contenu_affichage
+from esquisse.carte.construction import carte_vide, construire_carte, parametres_atelier
+from esquisse.carte.fonds import FONDS
 
 
 @pytest.fixture

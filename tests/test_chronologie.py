@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from esquisse.chronologie import chronologie, graphique, liste_seances, tableau_journal
-from esquisse.seances import creer_hypothese, creer_seance, modifier_hypothese
+from esquisse.atelier.chronologie import chronologie, graphique, liste_seances, tableau_journal
+from esquisse.atelier.seances import creer_hypothese, creer_seance, modifier_hypothese
 
 MAINTENANT = datetime(2026, 7, 1, 12, tzinfo=UTC)
 

@@ -11,12 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from esquisse.ateliers import charger_atelier
-from esquisse.comparaison import comparer, depuis_seance, rapport_territoires, seance_actuelle
-from esquisse.erreurs import DonneeInvalide, Introuvable
-from esquisse.etats import Choix, hypothese_finale, lire_etat
-from esquisse.seances import creer_hypothese, creer_seance, lister_hypotheses, lister_seances, modifier_hypothese
-from esquisse.versions import Changement
+from esquisse.analyse.comparaison import comparer, depuis_seance, rapport_territoires, seance_actuelle
+from esquisse.analyse.etats import Choix, hypothese_finale, lire_etat
+from esquisse.atelier.ateliers import charger_atelier
+from esquisse.atelier.seances import (
+    creer_hypothese,
+    creer_seance,
+    lister_hypotheses,
+    lister_seances,
+    modifier_hypothese,
+)
+from esquisse.esquisses.versions import Changement
+from esquisse.noyau.erreurs import DonneeInvalide, Introuvable
 from tests.demonstration import recreer_gascogne
 
 

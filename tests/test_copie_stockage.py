@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from esquisse.ateliers import lister_ateliers
-from esquisse.erreurs import DonneeInvalide
+from esquisse.atelier.ateliers import lister_ateliers
+from esquisse.noyau.erreurs import DonneeInvalide
 from esquisse.stockage.choix import ouvrir
 from esquisse.stockage.copie import copier_atelier
 from esquisse.stockage.disque import StockageFichiers, dossier_hypothese

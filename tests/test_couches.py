@@ -6,8 +6,8 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import LineString, box
 
-from esquisse.couches import SCHEMAS, charger_couche, valider
-from esquisse.erreurs import SchemaInvalide
+from esquisse.noyau.erreurs import SchemaInvalide
+from esquisse.referentiel.couches import SCHEMAS, charger_couche, valider
 from tests.conftest import RACINE
 
 COUCHES = RACINE / "couches"

@@ -7,10 +7,10 @@ import json
 import geopandas as gpd
 import pytest
 
-from esquisse.ateliers import charger_atelier
-from esquisse.carte import parametres_atelier
-from esquisse.derivation import deriver_par_attribut, deriver_par_table, enregistrer_derivee, lire_table
-from esquisse.erreurs import DonneeInvalide, EsquisseErreur, SchemaInvalide
+from esquisse.atelier.ateliers import charger_atelier
+from esquisse.carte.construction import parametres_atelier
+from esquisse.imports.derivation import deriver_par_attribut, deriver_par_table, enregistrer_derivee, lire_table
+from esquisse.noyau.erreurs import DonneeInvalide, EsquisseErreur, SchemaInvalide
 from tests.fabriques import APPARTENANCES_NATIONALES, instantane
 from tests.outils import PARTAGE, RACINE
 

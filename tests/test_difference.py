@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import shape
 
-from esquisse.attribution import Projection, attribuer, construire_referentiel
-from esquisse.difference import comparer_entites, compter, evolutions, forme_changee, par_categorie, resume
-from esquisse.geojson import normaliser_entite
-from esquisse.legende import LEGENDE_DEFAUT
+from esquisse.analyse.attribution import Projection, attribuer, construire_referentiel
+from esquisse.analyse.difference import comparer_entites, compter, evolutions, forme_changee, par_categorie, resume
+from esquisse.esquisses.geojson import normaliser_entite
+from esquisse.esquisses.legende import LEGENDE_DEFAUT
 from tests.outils import RACINE
 
 L93 = Projection(2154)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from esquisse.edition import (
+from esquisse.esquisses.edition import (
     Annotation,
     DessinLocal,
     categories_compatibles,
@@ -14,9 +14,9 @@ from esquisse.edition import (
     lire_dessins,
     rebaser,
 )
-from esquisse.erreurs import DonneeInvalide
-from esquisse.legende import LEGENDE_DEFAUT
-from esquisse.versions import Depot
+from esquisse.esquisses.legende import LEGENDE_DEFAUT
+from esquisse.esquisses.versions import Depot
+from esquisse.noyau.erreurs import DonneeInvalide
 
 LIGNE = {"type": "LineString", "coordinates": [[3, 48.4], [3.1, 48.45]]}
 ZONE = {"type": "Polygon", "coordinates": [[[3, 48.4], [3.1, 48.4], [3.1, 48.5], [3, 48.4]]]}

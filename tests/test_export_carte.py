@@ -12,10 +12,12 @@ import pytest
 from matplotlib.artist import Artist
 from PIL import Image
 
-from esquisse.annotations import choisir, references, tableau
-from esquisse.ateliers import charger_atelier
-from esquisse.erreurs import DonneeInvalide
-from esquisse.export_carte import (
+from esquisse.analyse.annotations import choisir, references, tableau
+from esquisse.atelier.ateliers import charger_atelier
+from esquisse.atelier.seances import lister_hypotheses, lister_seances
+from esquisse.esquisses.legende import categorie
+from esquisse.esquisses.versions import Changement
+from esquisse.exports.export_carte import (
     MiseEnPage,
     angle_nord,
     cadrer,
@@ -23,11 +25,9 @@ from esquisse.export_carte import (
     exporter_carte,
     figure_carte,
 )
-from esquisse.export_geopdf import exporter_geopdf
-from esquisse.legende import categorie
-from esquisse.placement import chevauchements
-from esquisse.seances import lister_hypotheses, lister_seances
-from esquisse.versions import Changement
+from esquisse.exports.export_geopdf import exporter_geopdf
+from esquisse.exports.placement import chevauchements
+from esquisse.noyau.erreurs import DonneeInvalide
 from tests.conftest import RACINE
 from tests.documents import (
     CAPTURES,

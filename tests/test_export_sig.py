@@ -16,11 +16,11 @@ import shapely
 from geojson_validator import configure_logging, validate_geometries, validate_structure
 from shapely.geometry import LineString, mapping
 
-from esquisse.annotations import choisir, references, tableau
-from esquisse.ateliers import charger_atelier
-from esquisse.erreurs import DonneeInvalide
-from esquisse.export_sig import ENTETES_CSV, GEOMETRIES_GPKG, exporter_sig, nom_couche
-from esquisse.versions import Changement
+from esquisse.analyse.annotations import choisir, references, tableau
+from esquisse.atelier.ateliers import charger_atelier
+from esquisse.esquisses.versions import Changement
+from esquisse.exports.export_sig import ENTETES_CSV, GEOMETRIES_GPKG, exporter_sig, nom_couche
+from esquisse.noyau.erreurs import DonneeInvalide
 from tests.conftest import RACINE
 from tests.documents import couches_gpkg
 from tests.esquisses_de_test import enregistrer, seance_avec_hypotheses
@@ -162,7 +162,7 @@ def test_format_inconnu_et_choix_vide(gascogne, tmp_path):
 
 
 def test_hypothese_sans_version(projets, tmp_path):
-    from esquisse.seances import creer_hypothese, creer_seance
+    from esquisse.atelier.seances import creer_hypothese, creer_seance
 
     atelier = charger_atelier(projets, "bassee-montois")
     s = creer_seance(atelier.dossier, "atelier-1", "2026-01-10")

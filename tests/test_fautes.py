@@ -1,7 +1,7 @@
 """Pannes du disque et documents abîmés : un message en français, et les données identiques à l'octet près.
 
 Deux façons de remplir le disque :
-- une panne injectée dans ``esquisse/fichiers.py`` (la couche d'écriture) : le fichier temporaire est
+- une panne injectée dans ``esquisse/noyau/fichiers.py`` (la couche d'écriture) : le fichier temporaire est
   écrit à moitié, puis ``OSError(ENOSPC)`` ou ``OSError(EIO)`` ;
 - un vrai petit disque (tmpfs) rempli jusqu'au dernier octet, quand le système permet de le monter.
 """
@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from esquisse import brouillons, fichiers, versions, vues
-from esquisse import feuille_de_route as fdr
-from esquisse.annotations import Choix
-from esquisse.ateliers import (
+from esquisse.analyse.annotations import Choix
+from esquisse.atelier import feuille_de_route as fdr
+from esquisse.atelier import vues
+from esquisse.atelier.ateliers import (
     Atelier,
     charger_atelier,
     creer_atelier,
@@ -29,13 +29,8 @@ from esquisse.ateliers import (
     lister_ateliers,
     modifier_fiche,
 )
-from esquisse.edition import Annotation, DessinLocal
-from esquisse.erreurs import EcritureImpossible, SchemaInvalide
-from esquisse.export_sig import exporter_sig
-from esquisse.importation import OptionsImport, importer
-from esquisse.releve import enregistrer_releve, lire_releve
-from esquisse.sauvegarde import exporter_archive, importer_archive
-from esquisse.seances import (
+from esquisse.atelier.releve import enregistrer_releve, lire_releve
+from esquisse.atelier.seances import (
     Hypothese,
     Seance,
     creer_hypothese,
@@ -48,7 +43,14 @@ from esquisse.seances import (
     modifier_seance,
     seance,
 )
-from esquisse.versions import Changement
+from esquisse.esquisses import brouillons, versions
+from esquisse.esquisses.edition import Annotation, DessinLocal
+from esquisse.esquisses.versions import Changement
+from esquisse.exports.export_sig import exporter_sig
+from esquisse.exports.sauvegarde import exporter_archive, importer_archive
+from esquisse.imports.importation import OptionsImport, importer
+from esquisse.noyau import fichiers
+from esquisse.noyau.erreurs import EcritureImpossible, SchemaInvalide
 from tests.fabriques import carre, communes_livrees, entite, geojson_sans_crs, instantane
 from tests.outils import DisqueEnPanne, remplir_disque
 
@@ -146,7 +148,7 @@ ECRITURES: dict[str, Callable[[Lieu, int], object]] = {
 
 
 # L'import d'archive décompresse lui-même (``open(..., "xb")`` dans un dossier temporaire, puis ``rename``) :
-# il ne passe pas par ``esquisse/fichiers.py`` ; le vrai disque plein (tmpfs) le couvre.
+# il ne passe pas par ``esquisse/noyau/fichiers.py`` ; le vrai disque plein (tmpfs) le couvre.
 PAR_FICHIERS = [q for q in ECRITURES if q != "import d'archive"]
 
 
@@ -154,7 +156,7 @@ def etat(lieu: Lieu) -> dict[str, bytes]:
     return instantane(lieu.projets) | {f"sorties/{k}": v for k, v in instantane(lieu.sorties).items()}
 
 
-# -- panne injectée dans esquisse/fichiers.py ------------------------------------------------------------
+# -- panne injectée dans esquisse/noyau/fichiers.py ------------------------------------------------------------
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from shapely.geometry import shape
 
-from esquisse import feuille_de_route as fdr
-from esquisse.erreurs import Concurrence, DonneeInvalide, SchemaInvalide
-from esquisse.seances import lister_hypotheses, lister_seances
+from esquisse.atelier import feuille_de_route as fdr
+from esquisse.atelier.seances import lister_hypotheses, lister_seances
+from esquisse.noyau.erreurs import Concurrence, DonneeInvalide, SchemaInvalide
 
 ATELIER = "bassee-montois"
 

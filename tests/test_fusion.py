@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from esquisse.fusion import fusionner
+from esquisse.esquisses.fusion import fusionner
 
 
 def entite(i: str, x: int = 0, titre: str = "t", **props) -> dict:

@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 
 from streamlit.testing.v1 import AppTest
 
-from esquisse.annotations import choisir
-from esquisse.ateliers import charger_atelier
-from esquisse.carnet import exporter_carnet
-from esquisse.dates import date_heure
-from esquisse.export_carte import MiseEnPage, exporter_carte
-from esquisse.export_sig import exporter_sig
-from esquisse.versions import COLONNE_DATE
+from esquisse.analyse.annotations import choisir
+from esquisse.atelier.ateliers import charger_atelier
+from esquisse.esquisses.versions import COLONNE_DATE
+from esquisse.exports.carnet import exporter_carnet
+from esquisse.exports.export_carte import MiseEnPage, exporter_carte
+from esquisse.exports.export_sig import exporter_sig
+from esquisse.noyau.dates import date_heure
 from tests.conftest import RACINE
 from tests.documents import texte_pdf
 
@@ -34,7 +34,7 @@ def test_meme_heure_locale_partout(projets, monkeypatch, tmp_path):
     choix = choisir(atelier, seance_id, hypothese_id)
     meta = choix.version.meta
 
-    # L'heure attendue, calculée ici sans passer par esquisse.dates : Europe/Paris, « 8 h 08 ».
+    # L'heure attendue, calculée ici sans passer par esquisse.noyau.dates : Europe/Paris, « 8 h 08 ».
     utc = datetime.fromisoformat(meta.le.replace("Z", "+00:00"))
     paris = utc.astimezone(ZoneInfo("Europe/Paris"))
     assert paris.utcoffset() != utc.astimezone(UTC).utcoffset(), "une heure qui distingue Paris d'UTC"

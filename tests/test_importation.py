@@ -22,10 +22,10 @@ import pytest
 import shapely
 from shapely.geometry import Polygon
 
-from esquisse.ateliers import charger_atelier
-from esquisse.carte import parametres_atelier
-from esquisse.erreurs import EsquisseErreur, SchemaInvalide
-from esquisse.importation import OptionsImport, analyser, importer, proposer_correspondances
+from esquisse.atelier.ateliers import charger_atelier
+from esquisse.carte.construction import parametres_atelier
+from esquisse.imports.importation import OptionsImport, analyser, importer, proposer_correspondances
+from esquisse.noyau.erreurs import EsquisseErreur, SchemaInvalide
 from tests.fabriques import (
     APPARTENANCES_NATIONALES,
     COMMUNES_NATIONALES,
@@ -534,7 +534,7 @@ def test_corpus_auto_intersections_signalees(projets, nom):
 
 
 def test_archives_noms_sans_danger(tmp_path):
-    from esquisse.archives import extraire_zip
+    from esquisse.noyau.archives import extraire_zip
 
     archive = tmp_path / "sain.zip"
     with zipfile.ZipFile(archive, "w") as zf:
@@ -567,7 +567,7 @@ def test_octets_en_memoire_comme_un_televersement(projets, archive_correcte):
 def test_limite_de_televersement_coherente_avec_le_reglage():
     import tomllib
 
-    from esquisse.reglages import reglage
+    from esquisse.noyau.reglages import reglage
 
     config = tomllib.loads((RACINE / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["server"]["maxUploadSize"] == reglage("ESQUISSE_TAILLE_MAX_IMPORT_MO", {})
@@ -595,7 +595,7 @@ def test_formats_d_umap_non_pris_en_charge(projets, nom):
 
 def test_affichage_prepare_des_l_import(projets, archive_correcte):
     """La page passe le dossier de cache : la carte est prête à s'ouvrir sans attendre."""
-    from esquisse.affichage import DOSSIER_STATIQUE
+    from esquisse.carte.affichage import DOSSIER_STATIQUE
 
     etapes = []
     rapport = importer(

@@ -9,12 +9,12 @@ import pytest
 from folium.plugins import DualMap
 from streamlit_folium import _get_header, _get_map_string, generate_js_hash
 
-from esquisse.affichage import DOSSIER_STATIQUE
-from esquisse.ateliers import charger_atelier
-from esquisse.carte import parametres_atelier
-from esquisse.fonds import FONDS
-from esquisse.lecture import carte_double, carte_lecture, donnees_esquisses
-from esquisse.legende import LEGENDE_DEFAUT
+from esquisse.atelier.ateliers import charger_atelier
+from esquisse.carte.affichage import DOSSIER_STATIQUE
+from esquisse.carte.construction import parametres_atelier
+from esquisse.carte.fonds import FONDS
+from esquisse.carte.lecture import carte_double, carte_lecture, donnees_esquisses
+from esquisse.esquisses.legende import LEGENDE_DEFAUT
 
 ENTITE = {
     "type": "Feature",

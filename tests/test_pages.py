@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from esquisse.ateliers import creer_atelier
+from esquisse.atelier.ateliers import creer_atelier
 from interface import PAGES, md
 from tests.conftest import RACINE
 

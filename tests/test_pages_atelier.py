@@ -11,9 +11,9 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from esquisse import feuille_de_route as fdr
-from esquisse.ateliers import charger_atelier, creer_atelier
-from esquisse.seances import lister_seances
+from esquisse.atelier import feuille_de_route as fdr
+from esquisse.atelier.ateliers import charger_atelier, creer_atelier
+from esquisse.atelier.seances import lister_seances
 from interface import md
 from tests.conftest import RACINE
 
@@ -104,7 +104,7 @@ def test_modifier_puis_archiver_une_seance(projets):
 
 def test_marquer_une_hypothese_partagee(projets):
     """La case « Partagée » de la page Séances marque l'hypothèse, publiée ensuite au cercle large."""
-    from esquisse.seances import hypothese
+    from esquisse.atelier.seances import hypothese
 
     s = lister_seances(projets / "gascogne-toulouse")[1]
     cle = f"partagee-{s.id}-b-mobilites-partagees-sur-la-rn-124"

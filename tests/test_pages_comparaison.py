@@ -7,12 +7,12 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from esquisse.ateliers import charger_atelier
-from esquisse.attribution import nombre
-from esquisse.comparaison import comparer, depuis_seance, rapport_territoires
-from esquisse.etats import Choix
-from esquisse.seances import creer_seance
-from esquisse.sites import comparer_sites
+from esquisse.analyse.attribution import nombre
+from esquisse.analyse.comparaison import comparer, depuis_seance, rapport_territoires
+from esquisse.analyse.etats import Choix
+from esquisse.analyse.sites import comparer_sites
+from esquisse.atelier.ateliers import charger_atelier
+from esquisse.atelier.seances import creer_seance
 from tests.conftest import RACINE
 from tests.demonstration import recreer_gascogne
 

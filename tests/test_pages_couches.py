@@ -7,7 +7,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from esquisse.ateliers import charger_atelier
+from esquisse.atelier.ateliers import charger_atelier
 from tests.conftest import RACINE
 
 DELAI = 60

@@ -8,9 +8,9 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from esquisse.ateliers import charger_atelier
-from esquisse.releve import enregistrer_releve, lire_releve
-from esquisse.sauvegarde import lire_archive
+from esquisse.atelier.ateliers import charger_atelier
+from esquisse.atelier.releve import enregistrer_releve, lire_releve
+from esquisse.exports.sauvegarde import lire_archive
 from tests.conftest import RACINE
 from tests.esquisses_de_test import seance_avec_hypotheses
 

@@ -8,10 +8,9 @@ import errno
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from esquisse import fichiers, vues
-from esquisse.ateliers import charger_atelier, creer_atelier
-from esquisse.fusion import Conflit
-from esquisse.seances import (
+from esquisse.atelier import vues
+from esquisse.atelier.ateliers import charger_atelier, creer_atelier
+from esquisse.atelier.seances import (
     STATUTS,
     archiver_seance,
     creer_hypothese,
@@ -20,7 +19,9 @@ from esquisse.seances import (
     lister_seances,
     modifier_hypothese,
 )
-from esquisse.versions import Changement
+from esquisse.esquisses.fusion import Conflit
+from esquisse.esquisses.versions import Changement
+from esquisse.noyau import fichiers
 from interface import md
 from tests.conftest import RACINE
 from tests.fabriques import entite, instantane

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import segno
 from streamlit.testing.v1 import AppTest
 
-from esquisse import partage
+from esquisse.carte import partage
 from tests.conftest import RACINE
 
 

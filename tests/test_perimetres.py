@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from esquisse.ateliers import charger_atelier
-from esquisse.carte import parametres_atelier
-from esquisse.erreurs import DonneeInvalide
-from esquisse.importation import OptionsImport, importer
-from esquisse.perimetres import (
+from esquisse.atelier.ateliers import charger_atelier
+from esquisse.carte.construction import parametres_atelier
+from esquisse.imports.importation import OptionsImport, importer
+from esquisse.noyau.erreurs import DonneeInvalide
+from esquisse.referentiel.perimetres import (
     Clic,
     ajouter,
     basculer,
@@ -21,7 +21,7 @@ from esquisse.perimetres import (
     retirer,
     tableau,
 )
-from esquisse.territoire import perimetre
+from esquisse.referentiel.territoire import perimetre
 from tests.fabriques import communes_livrees, en_admin_express, instantane, shapefile_zippe
 from tests.outils import RACINE
 

@@ -15,13 +15,13 @@ import pytest
 from markupsafe import escape
 from streamlit.testing.v1 import AppTest
 
-from esquisse.ateliers import charger_atelier, creer_atelier, modifier_fiche
-from esquisse.erreurs import DonneeInvalide
-from esquisse.feuille_de_route import lire as lire_feuille
-from esquisse.publication import MANIFESTE, ecrire_site, fichiers_site, publier, publier_zip, rassembler
-from esquisse.reglages import reglage
-from esquisse.seances import hypothese, modifier_hypothese, seance
-from esquisse.versions import Changement
+from esquisse.atelier.ateliers import charger_atelier, creer_atelier, modifier_fiche
+from esquisse.atelier.feuille_de_route import lire as lire_feuille
+from esquisse.atelier.seances import hypothese, modifier_hypothese, seance
+from esquisse.esquisses.versions import Changement
+from esquisse.exports.publication import MANIFESTE, ecrire_site, fichiers_site, publier, publier_zip, rassembler
+from esquisse.noyau.erreurs import DonneeInvalide
+from esquisse.noyau.reglages import reglage
 from tests.conftest import RACINE
 from tests.publication_de_test import ATELIER, SECRETS, ajouter_secrets, octets_du_dossier, titres_publies
 

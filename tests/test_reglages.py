@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from esquisse.erreurs import DonneeInvalide
-from esquisse.reglages import RACINE, REGLAGES, reglage
+from esquisse.noyau.erreurs import DonneeInvalide
+from esquisse.noyau.reglages import RACINE, REGLAGES, reglage
 
 
 @pytest.mark.parametrize("r", REGLAGES, ids=lambda r: r.nom)

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from esquisse.ateliers import charger_atelier, lister_ateliers, modifier_atelier
-from esquisse.erreurs import DonneeInvalide
-from esquisse.releve import enregistrer_releve
-from esquisse.sauvegarde import MANIFESTE, exporter_archive, importer_archive, lire_archive
-from esquisse.seances import creer_hypothese, lister_hypotheses, lister_seances, modifier_hypothese
+from esquisse.atelier.ateliers import charger_atelier, lister_ateliers, modifier_atelier
+from esquisse.atelier.releve import enregistrer_releve
+from esquisse.atelier.seances import creer_hypothese, lister_hypotheses, lister_seances, modifier_hypothese
+from esquisse.exports.sauvegarde import MANIFESTE, exporter_archive, importer_archive, lire_archive
+from esquisse.noyau.erreurs import DonneeInvalide
 from tests.esquisses_de_test import seance_avec_hypotheses
 
 

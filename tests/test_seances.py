@@ -7,8 +7,7 @@ from datetime import date
 
 import pytest
 
-from esquisse.erreurs import DonneeInvalide
-from esquisse.seances import (
+from esquisse.atelier.seances import (
     archiver_seance,
     calendrier,
     creer_hypothese,
@@ -23,7 +22,8 @@ from esquisse.seances import (
     seance_par_defaut,
     slug,
 )
-from esquisse.versions import Changement
+from esquisse.esquisses.versions import Changement
+from esquisse.noyau.erreurs import DonneeInvalide
 
 
 @pytest.fixture

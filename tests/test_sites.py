@@ -7,10 +7,16 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from esquisse.ateliers import charger_atelier
-from esquisse.seances import creer_hypothese, creer_seance, lister_hypotheses, lister_seances, modifier_hypothese
-from esquisse.sites import cle_theme, comparer_sites, themes
-from esquisse.versions import Changement
+from esquisse.analyse.sites import cle_theme, comparer_sites, themes
+from esquisse.atelier.ateliers import charger_atelier
+from esquisse.atelier.seances import (
+    creer_hypothese,
+    creer_seance,
+    lister_hypotheses,
+    lister_seances,
+    modifier_hypothese,
+)
+from esquisse.esquisses.versions import Changement
 from tests.demonstration import recreer_gascogne
 
 THEME = "Dialogue urbain-rural et réciprocité"

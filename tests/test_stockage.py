@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from esquisse.erreurs import Concurrence, DonneeInvalide, Introuvable
+from esquisse.esquisses.versions import Changement
+from esquisse.noyau.erreurs import Concurrence, DonneeInvalide, Introuvable
 from esquisse.stockage.disque import StockageFichiers
 from esquisse.stockage.interfaces import (
     Brouillons,
@@ -24,7 +25,6 @@ from esquisse.stockage.interfaces import (
     RefHypothese,
     Stockage,
 )
-from esquisse.versions import Changement
 from tests.outils import RACINE
 from tests.travailleur_stockage import REF
 
@@ -289,8 +289,8 @@ def test_attendre_changement(stockage, tmp_path):
 
 def test_magasin_fichiers_lit_les_ateliers_existants(projets):
     """Les dossiers ``projets/`` d'aujourd'hui se lisent tels quels par le magasin de fichiers."""
-    from esquisse.ateliers import lister_ateliers
-    from esquisse.seances import hypothese, lister_hypotheses, lister_seances
+    from esquisse.atelier.ateliers import lister_ateliers
+    from esquisse.atelier.seances import hypothese, lister_hypotheses, lister_seances
 
     magasin = StockageFichiers(projets)
     atelier = lister_ateliers(projets)[0]

@@ -11,10 +11,10 @@ import time
 import psycopg
 import pytest
 
-from esquisse.erreurs import DonneeInvalide
+from esquisse.esquisses.versions import Changement
+from esquisse.noyau.erreurs import DonneeInvalide
 from esquisse.stockage.interfaces import RefHypothese
 from esquisse.stockage.postgis import CANAL, VERSION_SCHEMA, BaseInjoignable, StockagePostgis, migrer
-from esquisse.versions import Changement
 from tests.postgres import demarrer_grappe
 from tests.test_stockage import CARRE, POINT, TRAIT, nouvelle
 
@@ -127,9 +127,9 @@ def test_base_qui_tombe_message_puis_reprise(tmp_path):
 
 def test_application_sur_esquisse_base(projets, base_postgres, monkeypatch):
     """Avec ESQUISSE_BASE, les versions des hypothèses vont dans la base, pas dans les fichiers."""
-    from esquisse.ateliers import lister_ateliers
-    from esquisse.attribution import fiches_version
-    from esquisse.seances import lister_hypotheses, lister_seances
+    from esquisse.analyse.attribution import fiches_version
+    from esquisse.atelier.ateliers import lister_ateliers
+    from esquisse.atelier.seances import lister_hypotheses, lister_seances
     from esquisse.stockage.postgis import DepotPostgis
 
     atelier = lister_ateliers(projets)[0]

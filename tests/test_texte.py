@@ -1,4 +1,4 @@
-"""CSV « à la française » des tableaux de l'interface (esquisse.texte.csv_fr), relu par le module csv."""
+"""CSV « à la française » des tableaux de l'interface (esquisse.noyau.texte.csv_fr), relu par le module csv."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import io
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from esquisse.texte import cellule_csv, csv_fr
+from esquisse.noyau.texte import cellule_csv, csv_fr
 from tests.conftest import RACINE
 
 

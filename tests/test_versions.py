@@ -16,8 +16,8 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from esquisse.erreurs import DonneeInvalide, Introuvable
-from esquisse.versions import FICHIER_HISTORIQUE, Changement, Depot
+from esquisse.esquisses.versions import FICHIER_HISTORIQUE, Changement, Depot
+from esquisse.noyau.erreurs import DonneeInvalide, Introuvable
 from tests.outils import RACINE
 
 CARRE_HORAIRE = {"type": "Polygon", "coordinates": [[[2, 48], [2, 48.1], [2.1, 48.1], [2.1, 48], [2, 48]]]}

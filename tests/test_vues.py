@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from esquisse import vues
-from esquisse.erreurs import DonneeInvalide
-from esquisse.seances import creer_hypothese, creer_seance
+from esquisse.atelier import vues
+from esquisse.atelier.seances import creer_hypothese, creer_seance
+from esquisse.noyau.erreurs import DonneeInvalide
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ import json
 import sys
 from pathlib import Path
 
+from esquisse.esquisses.versions import Changement
 from esquisse.stockage.choix import ouvrir
 from esquisse.stockage.interfaces import RefHypothese
-from esquisse.versions import Changement
 from tests.travailleur_versions import polygone
 
 REF = RefHypothese("atelier-test", "seance-1", "hyp-1")

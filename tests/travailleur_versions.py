@@ -21,8 +21,9 @@ import signal
 import sys
 from pathlib import Path
 
-from esquisse import fichiers, versions
-from esquisse.versions import Changement, Depot
+from esquisse.esquisses import versions
+from esquisse.esquisses.versions import Changement, Depot
+from esquisse.noyau import fichiers
 
 
 def se_tuer() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from esquisse.erreurs import DonneeInvalide
-from esquisse.reglages import reglage
+from esquisse.noyau.erreurs import DonneeInvalide
+from esquisse.noyau.reglages import reglage
 from esquisse.stockage.interfaces import DepotVersions, RefHypothese, Stockage
 
 _OUVERTS: dict[str, Stockage] = {}
@@ -50,7 +50,7 @@ def depot_versions(dossier: Path, contexte: dict, environ: dict[str, str] | None
     """
     base = reglage("ESQUISSE_BASE", environ)
     if not base:
-        from esquisse.versions import Depot
+        from esquisse.esquisses.versions import Depot
 
         return Depot(dossier, contexte)
     atelier = contexte.get("atelier") or dossier.parents[3].name

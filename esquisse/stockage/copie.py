@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from esquisse.erreurs import DonneeInvalide
+from esquisse.noyau.erreurs import DonneeInvalide
 from esquisse.stockage.choix import ouvrir
 from esquisse.stockage.interfaces import Stockage
 

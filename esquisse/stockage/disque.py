@@ -1,6 +1,6 @@
 """Le magasin par défaut : les fichiers du dossier ``ESQUISSE_PROJETS``, au format de toujours.
 
-Rien ne change sur le disque : les versions restent celles de :class:`esquisse.versions.Depot`
+Rien ne change sur le disque : les versions restent celles de :class:`esquisse.esquisses.versions.Depot`
 (``versions/v000001.geojson`` et ``historique.jsonl``), les documents restent les mêmes fichiers
 JSON aux mêmes places, écrits sous les mêmes verrous que les modules du domaine, et les
 brouillons les fichiers de ``brouillons/``.
@@ -17,9 +17,10 @@ import os
 import time
 from pathlib import Path
 
-from esquisse.brouillons import DOSSIER as DOSSIER_BROUILLONS
-from esquisse.erreurs import Concurrence, DonneeInvalide, SchemaInvalide
-from esquisse.fichiers import ecrire_json, verrou
+from esquisse.esquisses.brouillons import DOSSIER as DOSSIER_BROUILLONS
+from esquisse.esquisses.versions import FICHIER_HISTORIQUE, Depot
+from esquisse.noyau.erreurs import Concurrence, DonneeInvalide, SchemaInvalide
+from esquisse.noyau.fichiers import ecrire_json, verrou
 from esquisse.stockage.interfaces import (
     GENRES_DOCUMENTS,
     LIBELLES_GENRES,
@@ -29,7 +30,6 @@ from esquisse.stockage.interfaces import (
     RefHypothese,
     message_concurrence,
 )
-from esquisse.versions import FICHIER_HISTORIQUE, Depot
 
 SEANCES = "seances"
 HYPOTHESES = "hypotheses"

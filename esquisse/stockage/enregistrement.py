@@ -6,7 +6,7 @@ Les deux magasins (fichiers et PostGIS) enregistrent de la même façon :
 2. le magasin lit le numéro de la dernière version, puis :func:`verifier_bases` ;
 3. il lit, pour les seules entités concernées, leur état dans la dernière version et dans
    leur version de base ;
-4. :func:`fusionner_changements` fusionne à trois voies (voir :mod:`esquisse.fusion`) et rend un
+4. :func:`fusionner_changements` fusionne à trois voies (voir :mod:`esquisse.esquisses.fusion`) et rend un
    :class:`Delta` : les seules entités qui changent vraiment, les conflits et les comptes ;
 5. le magasin écrit la version suivante ; si ce numéro a été pris entre-temps, il recommence
    en 2 (la fusion se refait contre la version de l'autre).
@@ -22,12 +22,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from esquisse.erreurs import DonneeInvalide
-from esquisse.fusion import Conflit, fusionner
-from esquisse.geojson import normaliser_entite, verifier_id
+from esquisse.esquisses.fusion import Conflit, fusionner
+from esquisse.esquisses.geojson import normaliser_entite, verifier_id
+from esquisse.noyau.erreurs import DonneeInvalide
 
 if TYPE_CHECKING:
-    from esquisse.versions import Changement
+    from esquisse.esquisses.versions import Changement
 
 
 # Empreinte d'une version née dans un magasin qui ne sérialise pas toute la version (PostGIS) :

@@ -8,7 +8,7 @@ Trois sortes de données, trois garanties :
   :mod:`esquisse.stockage.enregistrement`) puis retenté ;
 - les **documents à révision** (:class:`Documents`) : atelier, séance, hypothèse, feuille de
   route, relevé, vues. Chaque écriture donne la révision lue ; si le document a changé depuis,
-  rien n'est écrit et :class:`~esquisse.erreurs.Concurrence` est levée (comparer puis échanger) ;
+  rien n'est écrit et :class:`~esquisse.noyau.erreurs.Concurrence` est levée (comparer puis échanger) ;
 - les **brouillons et la présence** (:class:`Brouillons`) : les dessins pas encore enregistrés
   d'un poste, avec son dernier signe de vie.
 
@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from esquisse.versions import Changement, Enregistrement, MetaVersion, Version
+from esquisse.esquisses.versions import Changement, Enregistrement, MetaVersion, Version
 
 # Genres de documents à révision, et leur place : ``cle`` vide pour l'atelier et la feuille de
 # route, l'identifiant de séance pour la séance et le relevé, « séance/hypothèse » pour
@@ -114,7 +114,7 @@ class Documents(Protocol):
 
     def ecrire(self, ref: RefDocument, contenu: dict | list, revision_lue: int) -> Document:
         """Écrit ``contenu`` si la révision actuelle est ``revision_lue`` (0 : le document n'existe
-        pas encore) ; sinon lève :class:`~esquisse.erreurs.Concurrence` sans rien écrire."""
+        pas encore) ; sinon lève :class:`~esquisse.noyau.erreurs.Concurrence` sans rien écrire."""
         ...
 
 

@@ -51,8 +51,9 @@ from psycopg.errors import UniqueViolation
 from psycopg.types.json import Json
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from esquisse.erreurs import Concurrence, DonneeInvalide, EsquisseErreur, Introuvable
-from esquisse.geojson import normaliser_entite
+from esquisse.esquisses.geojson import normaliser_entite
+from esquisse.esquisses.versions import Changement, Enregistrement, MetaVersion, Version, maintenant
+from esquisse.noyau.erreurs import Concurrence, DonneeInvalide, EsquisseErreur, Introuvable
 from esquisse.stockage.enregistrement import (
     PREFIXE_EMPREINTE_CHAINEE,
     Delta,
@@ -71,7 +72,6 @@ from esquisse.stockage.interfaces import (
     RefHypothese,
     message_concurrence,
 )
-from esquisse.versions import Changement, Enregistrement, MetaVersion, Version, maintenant
 
 CANAL = "esquisse_versions"
 ATTENTE_CONNEXION = 5.0  # secondes d'attente d'une connexion avant le message « la base ne répond pas »
@@ -430,7 +430,7 @@ class StockagePostgis:
 
 
 class DepotPostgis:
-    """Les versions d'une hypothèse dans PostGIS (même contrat que :class:`esquisse.versions.Depot`)."""
+    """Les versions d'une hypothèse dans PostGIS (même contrat que :class:`esquisse.esquisses.versions.Depot`)."""
 
     def __init__(self, stockage: StockagePostgis, h: RefHypothese):
         self.stockage = stockage

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
-from esquisse.seances import creer_hypothese, creer_seance, lister_seances
+from esquisse.atelier.seances import creer_hypothese, creer_seance, lister_seances
 from tests.outils import IFRAME_CARTE, RACINE, attendre_carte, contexte_hors_ligne, lancer_chromium
 
 CAPTURES = RACINE / "tests" / "captures"

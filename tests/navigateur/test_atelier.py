@@ -9,8 +9,8 @@ import uuid
 
 import pytest
 
-from esquisse.ateliers import charger_atelier
-from esquisse.seances import lister_hypotheses, lister_seances
+from esquisse.atelier.ateliers import charger_atelier
+from esquisse.atelier.seances import lister_hypotheses, lister_seances
 from tests.navigateur.conftest import capture
 from tests.outils import IFRAME_CARTE, attendre_carte, echecs_application
 

@@ -11,8 +11,8 @@ import uuid
 
 import pytest
 
-from esquisse.seances import creer_hypothese, hypothese, seance
-from esquisse.versions import Changement
+from esquisse.atelier.seances import creer_hypothese, hypothese, seance
+from esquisse.esquisses.versions import Changement
 from tests.navigateur.conftest import capture, derniere_version, sans_erreur_js
 from tests.navigateur.test_modes import geste_tactile
 from tests.outils import IFRAME_CARTE, attendre_carte
@@ -167,7 +167,7 @@ def test_tablette_toutes_les_categories_a_la_vue_et_le_titre_au_dessus_de_la_car
     champ.fill("Halle des producteurs")
     page.get_by_role("button", name="Ajouter le titre").tap()
     iframe.locator(".esq-titre-esquisse", has_text="Halle des producteurs").wait_for(timeout=10000)
-    (entite,) = derniere_version(h)["features"]  # relu par le domaine (esquisse.versions)
+    (entite,) = derniere_version(h)["features"]  # relu par le domaine (esquisse.esquisses.versions)
     assert entite["properties"]["titre"] == "Halle des producteurs"
     assert entite["properties"]["categorie"] == "projet"
     champ.wait_for(state="detached")  # la demande se referme : la carte est libre

@@ -13,10 +13,10 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from esquisse.ateliers import charger_atelier
-from esquisse.attribution import fiches_version
-from esquisse.seances import creer_hypothese, creer_seance, hypothese, seance
-from esquisse.versions import Changement
+from esquisse.analyse.attribution import fiches_version
+from esquisse.atelier.ateliers import charger_atelier
+from esquisse.atelier.seances import creer_hypothese, creer_seance, hypothese, seance
+from esquisse.esquisses.versions import Changement
 from tests.demonstration import recreer_gascogne
 from tests.navigateur.conftest import capture
 from tests.outils import IFRAME_CARTE, RACINE, arreter_serveur, demarrer_serveur, echecs_application

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from esquisse.seances import creer_hypothese, creer_seance, lister_seances
+from esquisse.atelier.seances import creer_hypothese, creer_seance, lister_seances
 from esquisse.stockage.choix import ouvrir as ouvrir_magasin
 from esquisse.stockage.interfaces import RefHypothese
 from tests.navigateur.conftest import ATELIER, annoter_et_enregistrer, capture, dessiner_zone, ouvrir, sans_erreur_js

@@ -11,8 +11,8 @@ import shutil
 
 import pytest
 
-from esquisse.seances import creer_hypothese, creer_seance
-from esquisse.versions import Changement
+from esquisse.atelier.seances import creer_hypothese, creer_seance
+from esquisse.esquisses.versions import Changement
 from tests.conftest import RACINE
 from tests.fabriques import entite, instantane
 from tests.navigateur.conftest import ATELIER, capture, derniere_version, dessiner_zone, ouvrir, sans_erreur_js

@@ -9,8 +9,8 @@ import zipfile
 import pytest
 from playwright.sync_api import expect
 
-from esquisse.ateliers import charger_atelier
-from esquisse.sauvegarde import MANIFESTE, exporter_archive
+from esquisse.atelier.ateliers import charger_atelier
+from esquisse.exports.sauvegarde import MANIFESTE, exporter_archive
 from tests.documents import couches_gpkg, pages_pdf, part_non_blanche, pdf_en_images, pixels, texte_pdf
 from tests.esquisses_de_test import seance_avec_hypotheses
 from tests.navigateur.conftest import capture

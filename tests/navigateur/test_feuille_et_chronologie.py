@@ -11,10 +11,10 @@ from dataclasses import replace
 import pytest
 from openpyxl import load_workbook
 
-from esquisse import feuille_de_route as fdr
-from esquisse.ateliers import creer_atelier
-from esquisse.seances import creer_hypothese, creer_seance, modifier_hypothese
-from esquisse.versions import Changement
+from esquisse.atelier import feuille_de_route as fdr
+from esquisse.atelier.ateliers import creer_atelier
+from esquisse.atelier.seances import creer_hypothese, creer_seance, modifier_hypothese
+from esquisse.esquisses.versions import Changement
 from tests.navigateur.conftest import capture
 from tests.outils import IFRAME_CARTE, attendre_carte, echecs_application
 

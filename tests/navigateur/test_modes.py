@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from shapely.geometry import shape
 
-from esquisse.partage import adresses_locales
+from esquisse.carte.partage import adresses_locales
 from tests.navigateur.conftest import capture, derniere_version, ouvrir, sans_erreur_js
 from tests.outils import IFRAME_CARTE, attendre_carte
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from markupsafe import escape
 
-from esquisse.ateliers import charger_atelier, modifier_fiche
-from esquisse.publication import publier
-from esquisse.reglages import reglage
+from esquisse.atelier.ateliers import charger_atelier, modifier_fiche
+from esquisse.exports.publication import publier
+from esquisse.noyau.reglages import reglage
 from tests.navigateur.conftest import capture
 from tests.outils import RACINE
 from tests.publication_de_test import (
@@ -117,7 +117,7 @@ def test_hors_ligne_cartes_et_titres(navigateur, publie):
             if identifiant != "carte-territoire":
                 assert carte.locator("svg path").count() > 3, (nom, identifiant)
                 assert carte.locator(".pub-etiquette").count() > 0
-        if nom == "sites.html":  # vignettes SVG des deux sites (esquisse.sites)
+        if nom == "sites.html":  # vignettes SVG des deux sites (esquisse.analyse.sites)
             assert page.locator(".pub-site svg").count() == 2
             assert page.locator(".pub-site svg path").count() > 10
         texte_total += page.inner_text("body")

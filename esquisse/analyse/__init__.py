@@ -1,0 +1,1 @@
+"""L'analyse : attribution, différences, états, comparaisons, sites, annotations."""

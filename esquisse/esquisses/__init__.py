@@ -1,0 +1,1 @@
+"""Les esquisses : GeoJSON, légende, fusion à trois voies, versions, édition, brouillons."""

@@ -1,0 +1,1 @@
+"""Les exports : carte imprimable, fichiers SIG, carnet de suivi, sauvegarde, publication."""

@@ -1,0 +1,1 @@
+"""L'import de couches : ouverture sûre des fichiers, correspondances, import, dérivation."""

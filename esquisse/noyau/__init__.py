@@ -1,0 +1,1 @@
+"""Le noyau : erreurs, écritures atomiques et verrous, réglages, textes, dates, zip sûrs."""

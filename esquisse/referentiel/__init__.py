@@ -1,0 +1,1 @@
+"""Le référentiel : couches de référence, territoires, COG, territoire de projet."""
