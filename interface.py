@@ -134,6 +134,8 @@ def page(titre: str, plein_ecran: bool = False) -> None:
     else:
         # Moins de marge en haut : au projecteur, chaque ligne compte pour la carte.
         st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.2rem;}</style>")
+    # Les textes de Streamlit (sélecteur de fichiers, tableaux, listes…) en français, sur chaque page.
+    selecteur_en_francais()
     identifiant = identifiant_atelier()
     with st.sidebar:
         st.markdown("### Esquisse")
@@ -177,6 +179,33 @@ def selecteur_en_francais() -> None:
     message de refus à côté du fichier (voir ``static/esquisse/televersement.js``).
     """
     st.html(_selecteur_en_francais_html(), unsafe_allow_javascript=True)
+
+
+def tableau(donnees, nom: str, **options) -> None:
+    """Un tableau en lecture, et son bouton « Télécharger le tableau (CSV) » à la française.
+
+    Le téléchargement de la barre d'outils de Streamlit écrit un CSV à virgules, point décimal :
+    il est masqué (``static/esquisse/televersement.js``) et remplacé par ce bouton (« ; »,
+    virgule décimale, UTF-8 avec BOM, comme les autres exports). ``nom`` : le nom du fichier,
+    sans extension.
+    """
+    from esquisse.noyau.texte import csv_fr
+
+    st.dataframe(donnees, **options)
+    if options.get("hide_index"):
+        colonnes, lignes = list(donnees.columns), donnees.itertuples(index=False)
+    else:
+        colonnes = [donnees.index.name or "", *donnees.columns]
+        lignes = donnees.itertuples(index=True)
+    st.download_button(
+        "Télécharger le tableau (CSV)",
+        csv_fr(colonnes, lignes),
+        file_name=f"{nom}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        type="tertiary",
+        help="Séparateur « ; », virgule décimale : s'ouvre tel quel dans un tableur réglé en français.",
+    )
 
 
 def exiger_atelier() -> Atelier:
@@ -542,6 +571,11 @@ def afficher_annonces(zone: str = "") -> None:
     st.session_state[CLE_ANNONCES] = [a for a in annonces if a[0] != zone]
     for _, genre, texte in (a for a in annonces if a[0] == zone):
         {"success": st.success, "error": st.error, "info": st.info, "warning": st.warning}[genre](texte)
+        if genre == "success" and not zone:
+            # En haut de la page, le message peut être hors de la vue (page longue, bouton en bas) :
+            # une notification le montre aussi là où l'on regarde. Un message de ``zone`` est déjà
+            # à côté du bouton qui l'a produit.
+            st.toast(texte, icon="✅")
 
 
 # -- feuille de route en cours de modification ------------------------------------------------------

@@ -2,7 +2,16 @@
 
 import streamlit as st
 
-from esquisse.atelier.releve import RUBRIQUES, elements, enregistrer_releve, lire_releve, participants_proposes, texte
+from esquisse.atelier.releve import (
+    RUBRIQUES,
+    elements,
+    enregistrer_releve,
+    lire_releve,
+    participants_proposes,
+    repartir_presents,
+    reunir_presents,
+    texte,
+)
 from esquisse.exports.carnet import FORMATS_CARNET, exporter_carnet
 from esquisse.noyau.dates import date_heure
 from esquisse.noyau.erreurs import EsquisseErreur
@@ -49,17 +58,24 @@ except EsquisseErreur as exc:
 # La révision lue à l'ouverture : l'enregistrement est refusé si quelqu'un a enregistré depuis.
 # Streamlit oublie l'état des zones de texte quand on change de page : on repart alors du relevé enregistré.
 cle = f"releve::{atelier.id}::{seance.id}"
-if cle not in st.session_state or any(f"{cle}::{r}" not in st.session_state for r in RUBRIQUES):
+proposes = participants_proposes(atelier.participants)
+cles_presents = f"{cle}::presents"
+if (
+    cle not in st.session_state
+    or cles_presents not in st.session_state
+    or any(f"{cle}::{r}" not in st.session_state for r in RUBRIQUES)
+):
     st.session_state[cle] = releve.revision
     for rubrique in RUBRIQUES:
         st.session_state[f"{cle}::{rubrique}"] = texte(getattr(releve, rubrique))
-    if releve.revision == 0 and not releve.participants:
-        # Premier relevé de la séance : les participants de l'atelier, à corriger.
-        st.session_state[f"{cle}::participants"] = texte(participants_proposes(atelier.participants))
+    # Personne n'est présumé présent : on coche les présents parmi les participants de l'atelier.
+    coches, autres = repartir_presents(releve.participants, proposes)
+    st.session_state[cles_presents] = coches
+    st.session_state[f"{cle}::participants"] = texte(tuple(autres))
 
 
 def recharger():
-    for k in [cle, *(f"{cle}::{r}" for r in RUBRIQUES)]:
+    for k in [cle, cles_presents, *(f"{cle}::{r}" for r in RUBRIQUES)]:
         st.session_state.pop(k, None)
 
 
@@ -70,22 +86,30 @@ if releve.revision:
 else:
     st.caption("Pas encore de relevé pour cette séance. Il est enregistré avec la séance et repris dans le carnet.")
 with st.form(f"releve-{atelier.id}-{seance.id}"):
+    if proposes:
+        st.multiselect(
+            "Présents parmi les participants de l'atelier",
+            proposes,
+            key=cles_presents,
+            placeholder="Personne n'est présumé présent : choisissez les présents",
+            help="Les participants de l'atelier (page Atelier). Les autres présents s'écrivent ci-dessous.",
+        )
     gauche, droite = st.columns(2)
     for k, (rubrique, libelle) in enumerate(RUBRIQUES.items()):
         (gauche if k % 2 == 0 else droite).text_area(
             libelle, key=f"{cle}::{rubrique}", help=AIDES[rubrique], height=150, placeholder=AIDES[rubrique]
-        )
-    if releve.revision == 0 and atelier.participants:
-        st.caption(
-            "« Participants présents » reprend les participants de l'atelier (page Atelier) : "
-            "retirez les absents, ajoutez les autres, puis enregistrez."
         )
     enregistrer = st.form_submit_button("Enregistrer le relevé", type="primary", icon=":material/save:")
 if enregistrer:
     try:
         nouveau = enregistrer_releve(
             seance,
-            {r: elements(st.session_state[f"{cle}::{r}"]) for r in RUBRIQUES},
+            {
+                **{r: elements(st.session_state[f"{cle}::{r}"]) for r in RUBRIQUES},
+                "participants": reunir_presents(
+                    st.session_state[cles_presents], elements(st.session_state[f"{cle}::participants"])
+                ),
+            },
             st.session_state[cle],
             auteur()[0],
         )

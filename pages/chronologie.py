@@ -6,7 +6,7 @@ import streamlit as st
 from esquisse.atelier.chronologie import chronologie, graphique, liste_seances, tableau_journal
 from esquisse.atelier.seances import STATUTS
 from esquisse.noyau.erreurs import EsquisseErreur
-from interface import exiger_atelier, md, page
+from interface import exiger_atelier, md, page, tableau
 
 page("Chronologie")
 atelier = exiger_atelier()
@@ -38,4 +38,4 @@ for rang, ligne in enumerate(cle):
 st.caption("Survolez une barre ou une pastille pour le détail. Le trait rouge marque aujourd'hui.")
 
 st.markdown("**Journal**")
-st.dataframe(pd.DataFrame(tableau_journal(c)), hide_index=True, width="stretch")
+tableau(pd.DataFrame(tableau_journal(c)), f"{atelier.id}_journal", hide_index=True, width="stretch")

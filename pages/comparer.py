@@ -9,7 +9,7 @@ from esquisse.analyse.etats import Choix
 from esquisse.atelier.seances import lister_hypotheses, lister_seances
 from esquisse.carte.lecture import carte_double, carte_lecture
 from esquisse.noyau.erreurs import EsquisseErreur
-from interface import exiger_atelier, md, page, parametres_carte
+from interface import exiger_atelier, md, page, parametres_carte, tableau
 
 page("Comparer")
 atelier = exiger_atelier()
@@ -150,12 +150,12 @@ else:
     st.caption("Les deux cartes bougent ensemble : déplacez ou zoomez l'une, l'autre suit.")
 
 st.markdown("**Par catégorie**")
-st.dataframe(comparaison.tableau_categories(), hide_index=True, width="stretch")
+tableau(comparaison.tableau_categories(), f"{atelier.id}_comparaison_categories", hide_index=True, width="stretch")
 st.markdown("**Territoires touchés**")
-st.dataframe(comparaison.tableau_evolutions(), hide_index=True, width="stretch")
+tableau(comparaison.tableau_evolutions(), f"{atelier.id}_comparaison_territoires", hide_index=True, width="stretch")
 st.markdown("**Esquisses qui changent**")
 changements = comparaison.tableau_differences()
 if changements.empty:
     st.caption("Aucune esquisse ajoutée, supprimée ou modifiée.")
 else:
-    st.dataframe(changements, hide_index=True, width="stretch")
+    tableau(changements, f"{atelier.id}_comparaison_esquisses", hide_index=True, width="stretch")

@@ -15,7 +15,6 @@ from interface import (
     exiger_atelier,
     md,
     page,
-    selecteur_en_francais,
 )
 
 AUCUNE = "— aucune —"
@@ -51,7 +50,6 @@ import_, derive = st.tabs(["Importer un fichier", "Dériver EPCI, SCoT ou territ
 # --------------------------------------------------------------------------- import
 with import_:
     taille_mo = reglage("ESQUISSE_TAILLE_MAX_IMPORT_MO")
-    selecteur_en_francais()
     fichier = st.file_uploader(
         "Fichier à importer",
         type=["geojson", "json", "gpkg", "zip", "csv", "tsv", "gz"],
@@ -257,7 +255,6 @@ with derive:
                     )
 
         else:
-            selecteur_en_francais()
             table_fichier = st.file_uploader(
                 "Table d'appartenance (CSV)",
                 type=["csv", "tsv", "gz"],

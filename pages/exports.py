@@ -6,6 +6,7 @@ import streamlit as st
 from esquisse.analyse.annotations import choisir
 from esquisse.atelier import vues
 from esquisse.atelier.seances import lister_hypotheses, lister_seances
+from esquisse.exports import export_geopdf
 from esquisse.exports.export_carte import (
     COUCHES_CARTE,
     COUCHES_DEFAUT,
@@ -102,6 +103,28 @@ with carte:
             bouton_telechargement(resultat.chemin, f"Télécharger {md(resultat.chemin.name)}", f"telecharger-{cle}")
             apercu, _ = st.columns([2, 1])
             apercu.image(resultat.apercu, caption="Aperçu (basse définition)", width="stretch")
+
+        st.markdown("**GeoPDF en couches**")
+        if not export_geopdf.disponible():
+            st.caption("GeoPDF indisponible sur ce serveur : il demande l'outil ogr2ogr de GDAL (paquet gdal-bin).")
+        else:
+            st.caption(
+                "Un PDF géoréférencé en Lambert-93 : les couches de référence et chaque catégorie d'esquisse "
+                "s'allument ou s'éteignent dans le lecteur (Acrobat, QGIS, Avenza). Sans légende ni échelle."
+            )
+            cle_geopdf = f"export-geopdf::{atelier.id}::{seance.id}::{hyp.id}"
+            if st.button("Préparer le GeoPDF", icon=":material/layers:", key=f"bouton-{cle_geopdf}"):
+                geopdf = executer(
+                    "Préparation du GeoPDF",
+                    lambda progression: export_geopdf.exporter_geopdf(
+                        atelier, choisir(atelier, seance.id, hyp.id), dossier_exports(atelier), progression
+                    ),
+                )
+                if geopdf is not None:
+                    st.session_state[cle_geopdf] = geopdf
+            geopdf = st.session_state.get(cle_geopdf)
+            if geopdf is not None and geopdf.exists():
+                bouton_telechargement(geopdf, f"Télécharger {md(geopdf.name)}", f"telecharger-{cle_geopdf}")
 
 with sig:
     lignes = []

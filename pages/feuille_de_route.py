@@ -23,7 +23,6 @@ from interface import (
     oublier_feuille_en_edition,
     page,
     prefixe_statique,
-    selecteur_en_francais,
 )
 
 VUES = ("Lecture", "Tableau", "Carte", "Exporter et importer")
@@ -307,7 +306,6 @@ else:
         "Un tableau CSV ou XLSX aux colonnes de l'export (au moins « Orientation » et « Action ») remplace la "
         "feuille de route, après confirmation. Gardez les colonnes d'identifiants pour garder les liens."
     )
-    selecteur_en_francais()
     fichier = st.file_uploader("Tableau à importer", type=["csv", "xlsx"], key=f"fdr-import-{atelier.id}")
     if fichier is not None:
         try:

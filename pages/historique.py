@@ -8,20 +8,25 @@ from esquisse.analyse.attribution import fiches_version
 from esquisse.carte.construction import construire_carte, groupe_esquisses
 from esquisse.esquisses.edition import etat_navigateur
 from esquisse.esquisses.geojson import ROLES
+from esquisse.esquisses.versions import tableau_historique
 from esquisse.noyau.erreurs import EsquisseErreur
 from interface import (
+    afficher_annonces,
+    annoncer,
     auteur,
     choisir_seance_et_hypothese,
     exiger_atelier,
     md,
     page,
     parametres_carte,
+    tableau,
 )
 
 page("Historique")
 atelier = exiger_atelier()
 titre, choix_seance, choix_hypothese = st.columns([4, 3, 3], vertical_alignment="bottom")
 titre.subheader("Historique des versions")
+afficher_annonces()
 seance, hyp = choisir_seance_et_hypothese(atelier, "historique", (choix_seance, choix_hypothese))
 if hyp is None:
     st.info("Aucune hypothèse : l'historique apparaîtra après le premier enregistrement.")
@@ -33,25 +38,19 @@ if not historique:
     st.info("Cette hypothèse n'a encore aucune version enregistrée.")
     st.stop()
 
-tableau = pd.DataFrame(
-    {
-        "Version": [m.numero for m in historique],
-        "Date (UTC)": [m.le.replace("T", " ")[:19] for m in historique],
-        "Auteur": [m.auteur for m in historique],
-        "Rôle": [ROLES.get(m.role, m.role) for m in historique],
-        "Message": [m.message for m in historique],
-        "Esquisses": [m.nb_entites for m in historique],
-    }
-).iloc[::-1]
-st.dataframe(tableau, hide_index=True, width="stretch", height=min(38 + 35 * len(tableau), 320))
+lignes = pd.DataFrame(tableau_historique(historique, ROLES))
+tableau(
+    lignes,
+    f"{atelier.id}_{hyp.seance}_{hyp.id}_historique",
+    hide_index=True,
+    width="stretch",
+    height=min(38 + 35 * len(lignes), 320),
+)
 
 numeros = [m.numero for m in historique]
 numero = st.select_slider("Version à afficher", numeros, value=numeros[-1])
 meta = historique[numero - 1]
-st.caption(
-    f"Version {meta.numero} — {md(meta.message)} — par {md(meta.auteur)}"
-    + (f" — restauration de la version {meta.restauree_de}" if meta.restauree_de else "")
-)
+st.caption(md(meta.resume))
 
 parametres = parametres_carte(atelier, "lecture")
 st_folium(
@@ -73,5 +72,5 @@ if numero != numeros[-1]:
         except EsquisseErreur as exc:
             st.error(str(exc))
         else:
-            st.success(f"Version {nouvelle.numero} créée à partir de la version {numero}.")
+            annoncer(f"Version {nouvelle.numero} créée à partir de la version {numero}.")
             st.rerun()

@@ -14,11 +14,12 @@ from esquisse.esquisses.legende import (
     verifier_retraits,
 )
 from esquisse.noyau.erreurs import EsquisseErreur
-from interface import dossier_projets, exiger_atelier, legende_html, page
+from interface import afficher_annonces, annoncer, dossier_projets, exiger_atelier, legende_html, page
 
 page("Légende")
 atelier = exiger_atelier()
 st.subheader("Légende de l'atelier")
+afficher_annonces()
 st.caption(
     "Chaque esquisse appartient à une catégorie de la légende. Modifiez les noms, couleurs et traits ; "
     "ajoutez une ligne pour une nouvelle catégorie. Une catégorie utilisée par une esquisse ne peut pas être retirée."
@@ -74,7 +75,7 @@ if enregistrer or defaut:
         st.error(f"Légende non enregistrée : {exc}")
     else:
         st.session_state.pop(f"legende-{atelier.id}", None)
-        st.success("Légende enregistrée.")
+        annoncer("Légende enregistrée.")
         st.rerun()
 
 with droite:

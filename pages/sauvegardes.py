@@ -15,7 +15,6 @@ from interface import (
     identifiant_atelier,
     md,
     page,
-    selecteur_en_francais,
     taille_lisible,
 )
 
@@ -65,7 +64,6 @@ st.caption(
     "Choisissez une archive produite par Esquisse. Elle est vérifiée fichier par fichier avant d'être installée ; "
     "un atelier existant n'est jamais remplacé."
 )
-selecteur_en_francais()
 envoi = st.file_uploader("Archive d'atelier (.zip)", type=["zip"], key="archive-import")
 if envoi is not None:
     try:

@@ -19,7 +19,7 @@ from esquisse.atelier.seances import (
     modifier_seance,
 )
 from esquisse.noyau.erreurs import EsquisseErreur
-from interface import afficher_annonces, annoncer, auteur, exiger_atelier, md, page
+from interface import afficher_annonces, annoncer, auteur, exiger_atelier, md, page, tableau
 
 page("Séances et hypothèses")
 atelier = exiger_atelier()
@@ -53,7 +53,7 @@ if not seances:
     st.info("Aucune séance pour l'instant : créez la première (par exemple la visite de terrain).")
 else:
     st.markdown("**Calendrier**")
-    st.dataframe(
+    tableau(
         pd.DataFrame(
             {
                 "Date": [e.jour for e in entrees],
@@ -63,6 +63,7 @@ else:
                 "Hypothèses": [e.nb_hypotheses for e in entrees],
             }
         ),
+        f"{atelier.id}_calendrier",
         hide_index=True,
         width="stretch",
     )

@@ -4,7 +4,7 @@ import streamlit as st
 
 from esquisse.analyse.sites import cle_theme, comparer_sites, themes
 from esquisse.noyau.erreurs import EsquisseErreur
-from interface import atelier_courant, dossier_projets, md, page
+from interface import atelier_courant, dossier_projets, md, page, tableau
 
 COLONNES = 3
 
@@ -57,4 +57,4 @@ for debut in range(0, len(comparaison.sites), largeur):
             trois.metric("Liens", i["Liens entre territoires"])
 
 st.markdown("**Indicateurs**")
-st.dataframe(comparaison.tableau(), width="stretch")
+tableau(comparaison.tableau(), "comparaison_des_sites", width="stretch")

@@ -20,6 +20,7 @@ from interface import (
     oublier_brouillon_territoire,
     page,
     prefixe_statique,
+    tableau,
 )
 
 CLE_CARTE = "carte-territoire"
@@ -153,4 +154,9 @@ with gauche:
     )
     if brouillon.codes:
         with st.expander(f"Communes choisies ({chiffres.n_communes})"):
-            st.dataframe(perimetres.tableau(atelier, brouillon.codes), hide_index=True, width="stretch")
+            tableau(
+                perimetres.tableau(atelier, brouillon.codes),
+                f"{atelier.id}_territoire_de_projet",
+                hide_index=True,
+                width="stretch",
+            )

@@ -8,7 +8,7 @@ from esquisse.analyse.etats import Choix
 from esquisse.carte.lecture import carte_lecture
 from esquisse.noyau.erreurs import EsquisseErreur
 from esquisse.referentiel.couches import AVERTISSEMENT_SCOT
-from interface import choisir_seance_et_hypothese, exiger_atelier, md, page, parametres_carte
+from interface import choisir_seance_et_hypothese, exiger_atelier, md, page, parametres_carte, tableau
 
 page("Territoires touchés")
 atelier = exiger_atelier()
@@ -59,16 +59,16 @@ liens = rapport.tableau_liens()
 if liens.empty:
     st.caption("Aucune ligne ni flèche ne relie deux territoires différents.")
 else:
-    st.dataframe(liens, hide_index=True, width="stretch")
+    tableau(liens, f"{atelier.id}_liens_entre_territoires", hide_index=True, width="stretch")
 st.markdown("**À cheval sur plusieurs EPCI ou SCoT**")
 a_cheval = rapport.tableau_a_cheval()
 if a_cheval.empty:
     st.caption("Aucune esquisse ne s'étend sur plusieurs EPCI ou SCoT.")
 else:
-    st.dataframe(a_cheval, hide_index=True, width="stretch")
+    tableau(a_cheval, f"{atelier.id}_esquisses_a_cheval", hide_index=True, width="stretch")
 
 st.markdown(f"**Toutes les esquisses** — {md(rapport.etat.libelle)}")
-st.dataframe(rapport.tableau(), hide_index=True, width="stretch")
+tableau(rapport.tableau(), f"{atelier.id}_territoires_touches", hide_index=True, width="stretch")
 st.caption(
     "Surfaces et longueurs mesurées en projection Lambert-93 (EPSG:2154) ou dans la projection légale "
     f"outre-mer. {AVERTISSEMENT_SCOT}"

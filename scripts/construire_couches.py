@@ -11,9 +11,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import geopandas as gpd
+import shapely
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from esquisse.referentiel.cog import DEPARTEMENTS
 
 RACINE = Path(__file__).resolve().parents[1]
 SOURCE_DEFAUT = RACINE.parent / "shared" / "data" / "territoires"
@@ -63,7 +69,27 @@ def _scot_du_national(source: Path, sirens: set[str]) -> gpd.GeoDataFrame:
     return choisis[[*CHAMPS_SCOT, "geometry"]].sort_values("scot_porteur_siren")
 
 
+def _departements(source: Path) -> gpd.GeoDataFrame:
+    """Les départements de France, pour l'encart de situation des cartes imprimées.
+
+    Réunion des communes par département, puis simplification en pavage (environ 2,5 km) : des
+    limites communes identiques, un fichier léger, assez pour situer un territoire.
+    """
+    communes = gpd.read_file(f"/vsigzip/{source / 'national' / 'communes_fr_cog2026.geojson.gz'}")
+    communes["geometry"] = shapely.make_valid(communes.geometry.values)
+    deps = communes.dissolve(by="dep", as_index=False, aggfunc={"reg": "first", "population": "sum"})
+    deps["nom"] = deps["dep"].map(DEPARTEMENTS)
+    deps = deps.to_crs(3857)
+    deps["geometry"] = shapely.coverage_simplify(deps.geometry.values, 2500)
+    deps = deps.to_crs(4326)
+    # Trois décimales (≈ 100 m) suffisent à un encart au 1/3 000 000.
+    deps["geometry"] = shapely.set_precision(deps.geometry.values, 0.001)
+    return deps[["dep", "nom", "reg", "population", "geometry"]].sort_values("dep")
+
+
 def construire(source: Path) -> None:
+    _ecrire(_departements(source), RACINE / "couches" / "france" / "departements.geojson")
+
     # Bassée-Montois et ses voisins
     communes = gpd.read_file(source / "communes_bassee_montois_area.geojson")
     communes = communes[[*CHAMPS_COMMUNES, "role", "geometry"]].sort_values("code_insee")

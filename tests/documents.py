@@ -39,8 +39,9 @@ def taille_page_pdf(chemin: Path) -> tuple[float, float]:
     return float(largeur) * 25.4 / 72, float(hauteur) * 25.4 / 72
 
 
-def texte_pdf(chemin: Path, page: int | None = None) -> str:
-    commande = [_outil("pdftotext"), "-layout"]
+def texte_pdf(chemin: Path, page: int | None = None, disposition: bool = True) -> str:
+    """Le texte du PDF ; ``disposition=False`` : par blocs (la légende à côté d'une carte reste d'un tenant)."""
+    commande = [_outil("pdftotext"), *(["-layout"] if disposition else [])]
     if page:
         commande += ["-f", str(page), "-l", str(page)]
     return subprocess.run([*commande, str(chemin), "-"], capture_output=True, text=True, check=True).stdout

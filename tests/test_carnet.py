@@ -291,3 +291,14 @@ def test_carnet_sans_feuille_de_route(projets, tmp_path):
     fichiers = exporter_carnet(atelier, lister_seances(atelier.dossier)[1].id, ("docx",), tmp_path)
     titres = [p.text for p in docx.Document(str(fichiers["docx"])).paragraphs if p.style.name.startswith("Heading")]
     assert "Feuille de route" not in titres and "Sources" in titres
+
+
+@pytest.mark.parametrize("seance_id", ["2025-10-16-atelier-1", "2025-11-27-rencontre-intermediaire"])
+def test_pas_de_derniere_page_orpheline(projets, tmp_path, seance_id):
+    """La dernière page du carnet porte plus que quelques lignes (ni ligne orpheline, ni sources seules)."""
+    atelier = charger_atelier(projets, "bassee-montois")
+    pdf = exporter_carnet(atelier, seance_id, ("pdf",), tmp_path)["pdf"]
+    nb = pages_pdf(pdf)
+    lignes = [ligne for ligne in texte_pdf(pdf, nb).splitlines() if ligne.strip() and "page " not in ligne]
+    assert nb >= 2 and len(lignes) >= 8, lignes
+    assert "Sources" in texte_pdf(pdf), "les sources restent dans le carnet"

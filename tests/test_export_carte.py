@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 
@@ -13,6 +14,7 @@ from PIL import Image
 
 from esquisse.analyse.annotations import choisir, references, tableau
 from esquisse.atelier.ateliers import charger_atelier
+from esquisse.atelier.seances import lister_hypotheses, lister_seances
 from esquisse.esquisses.legende import categorie
 from esquisse.esquisses.versions import Changement
 from esquisse.exports.export_carte import (
@@ -23,6 +25,8 @@ from esquisse.exports.export_carte import (
     exporter_carte,
     figure_carte,
 )
+from esquisse.exports.export_geopdf import exporter_geopdf
+from esquisse.exports.placement import chevauchements
 from esquisse.noyau.erreurs import DonneeInvalide
 from tests.conftest import RACINE
 from tests.documents import (
@@ -54,12 +58,13 @@ def test_pdf_a4_paysage_lu_par_poppler(gascogne, tmp_path):
     resultat = exporter_carte(atelier, choix, MiseEnPage(), tmp_path)
     pdf = resultat.chemin
     assert pdf.suffix == ".pdf" and pdf.parent == tmp_path
-    assert pages_pdf(pdf) == 1
+    # La carte, puis le tableau des annotations auquel renvoient ses numéros (200 esquisses : plusieurs pages).
+    assert pages_pdf(pdf) >= 2
     largeur, hauteur = taille_page_pdf(pdf)
     assert (round(largeur), round(hauteur)) == (297, 210)
 
     # Vectoriel : le texte se lit dans le PDF. Titre, cartouche, légende, échelle, sources.
-    texte = " ".join(texte_pdf(pdf).split())
+    texte = " ".join(texte_pdf(pdf, page=1, disposition=False).split())
     assert "A — Le rural nourricier" in texte
     assert "Portes de Gascogne ↔ Toulouse Métropole" in texte
     assert f"version {choix.numero} du" in texte
@@ -72,7 +77,7 @@ def test_pdf_a4_paysage_lu_par_poppler(gascogne, tmp_path):
     assert "IGN – ADMIN EXPRESS COG" in texte and "Licence Ouverte" in texte
     assert "EPSG:2154" in texte
 
-    (image,) = pdf_en_images(pdf, tmp_path / "png", dpi=60)
+    (image,) = pdf_en_images(pdf, tmp_path / "png", dpi=60, pages=(1, 1))
     rgb = pixels(image)
     h, w, _ = rgb.shape
     carte = rgb[int(h * 0.2) : int(h * 0.85), int(w * 0.05) : int(w * 0.7)]
@@ -219,3 +224,102 @@ def test_cadrage_sur_une_vue_nommee(gascogne, tmp_path):
         return int(re.sub(r"\D", "", chiffres))
 
     assert echelle(zoom.chemin) <= 100_000 < 500_000 <= echelle(entier.chemin)
+
+
+def _premiere_hypothese(atelier):
+    for s in lister_seances(atelier.dossier):
+        for h in lister_hypotheses(s):
+            if h.depot(atelier.id).numero_courant():
+                return choisir(atelier, s.id, h.id)
+    raise AssertionError("aucune hypothèse enregistrée dans l'atelier de démonstration")
+
+
+@pytest.mark.parametrize("atelier_id", ["gascogne-toulouse", "bassee-montois"])
+def test_carte_autonome_communes_titres_tableau_situation(projets, tmp_path, atelier_id):
+    """La feuille se lit seule : noms de communes, titres des esquisses, tableau, encart de situation."""
+    atelier = charger_atelier(projets, atelier_id)
+    choix = _premiere_hypothese(atelier)
+    refs = references(atelier)
+    tab = tableau(choix.version, atelier.legende, refs)
+    assert len(tab) >= 3 and all(tab["titre"].str.strip() != "")
+    pdf = exporter_carte(atelier, choix, MiseEnPage(), tmp_path).chemin
+    assert pages_pdf(pdf) == 2, "la carte, puis le tableau des annotations"
+
+    carte = " ".join(texte_pdf(pdf, page=1).split())
+    noms = set(refs.communes["nom"])
+    lus = {n for n in noms if re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", carte)}
+    assert len(lus) >= 10, f"trop peu de communes nommées sur la carte : {sorted(lus)}"
+    region = {"gascogne-toulouse": "Occitanie", "bassee-montois": "Île-de-France"}[atelier_id]
+    assert f"Situation : région {region}" in carte
+    assert "Les numéros renvoient au tableau des annotations (page 2)" in carte
+
+    tableau_page = " ".join(texte_pdf(pdf, page=2).split())
+    assert "Tableau des annotations" in tableau_page and "Communes touchées" in tableau_page
+    for titre in tab["titre"]:
+        assert " ".join(titre.split()) in tableau_page, titre
+    # Les titres qui tiennent sont aussi sur la carte, à côté de leur numéro.
+    sur_la_carte = [t for n, t in zip(tab["n"], tab["titre"], strict=True) if f"{n}. {t.split()[0]}" in carte]
+    assert len(sur_la_carte) >= len(tab) // 2, sur_la_carte
+
+    images = pdf_en_images(pdf, tmp_path / "png", dpi=60)
+    for i, image in enumerate(images, start=1):
+        shutil.copy(image, CAPTURES / f"export-carte-{atelier_id}-page{i}.png")
+
+
+def test_etiquettes_sans_chevauchement(projets):
+    """Boîtes réelles des textes de la carte (moteur de rendu) : aucune ne touche une autre."""
+    atelier = charger_atelier(projets, "gascogne-toulouse")
+    choix = _premiere_hypothese(atelier)
+    fig = figure_carte(atelier, choix, MiseEnPage())
+    ax = fig.axes[0]
+    rendu = fig.canvas.get_renderer()
+    # Les liserés blancs (copies tracées sous chaque texte, avec un effet de tracé) ne comptent pas.
+    textes = [t for t in ax.texts if t.get_visible() and t.get_text().strip() and not t.get_path_effects()]
+    boites = [t.get_window_extent(rendu) for t in textes]
+    communes = [t for t in ax.texts if t.get_fontstyle() == "italic" and t.get_zorder() == 300]
+    assert len(communes) >= 10
+    assert len(boites) > len(communes), "les esquisses ont leurs étiquettes"
+    assert chevauchements(boites) == []
+    cadre = ax.get_window_extent(rendu)
+    assert all(cadre.x0 <= b.x0 and b.x1 <= cadre.x1 and cadre.y0 <= b.y0 and b.y1 <= cadre.y1 for b in boites)
+
+
+def test_deux_cents_esquisses_toutes_au_tableau(gascogne, tmp_path):
+    atelier, choix = gascogne
+    pdf = exporter_carte(atelier, choix, MiseEnPage(), tmp_path).chemin
+    texte = " ".join(texte_pdf(pdf).split())
+    tab = tableau(choix.version, atelier.legende, references(atelier))
+    for titre in set(tab["titre"]):
+        assert " ".join(titre.split()) in texte, titre
+    assert f"page {pages_pdf(pdf)}/{pages_pdf(pdf)}" in texte
+
+
+def test_geopdf_en_couches_lu_par_pdfinfo_et_ogrinfo(projets, tmp_path):
+    """GeoPDF : géoréférencé en Lambert-93, un calque par couche de référence et par catégorie."""
+    atelier = charger_atelier(projets, "gascogne-toulouse")
+    choix = _premiere_hypothese(atelier)
+    dossier = tmp_path / "exports"
+    pdf = exporter_geopdf(atelier, choix, dossier)
+    assert [p.name for p in dossier.iterdir()] == [pdf.name], "aucun fichier de travail ne reste"
+    infos = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "Creator:         Esquisse" in infos and choix.hypothese.titre in infos
+    sortie = subprocess.run(["ogrinfo", "-ro", str(pdf)], capture_output=True, text=True, check=True).stdout
+    calques = re.findall(r"^\d+: (.+?)(?: \([A-Za-z ]+\))?$", sortie, re.M)
+    tab = tableau(choix.version, atelier.legende, references(atelier))
+    attendus = {f"Esquisses — {categorie(atelier.legende, c).nom}" for c in set(tab["categorie"])}
+    assert attendus <= set(calques), calques
+    assert {"Communes", "EPCI", "Territoire de projet"} <= set(calques)
+    # Géoréférencé : la page porte une emprise en Lambert-93 (mètres) autour du territoire.
+    details = subprocess.run(["ogrinfo", "-ro", "-so", "-al", str(pdf)], capture_output=True, text=True, check=True)
+    assert "Lambert-93" in details.stdout or "2154" in details.stdout
+    esquisses = subprocess.run(
+        ["ogrinfo", "-ro", "-al", "-q", str(pdf), f"Esquisses — {categorie(atelier.legende, 'pole').nom}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for titre in tab[tab["categorie"] == "pole"]["titre"]:
+        assert titre in esquisses  # les attributs des esquisses suivent dans le PDF
+    (image,) = pdf_en_images(pdf, tmp_path / "png", dpi=40)
+    assert part_non_blanche(pixels(image)) > 0.2
+    shutil.copy(image, CAPTURES / "export-geopdf.png")

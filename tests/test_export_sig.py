@@ -9,6 +9,7 @@ import shutil
 import zipfile
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 import pytest
 import shapely
@@ -18,7 +19,7 @@ from shapely.geometry import LineString, mapping
 from esquisse.analyse.annotations import choisir, references, tableau
 from esquisse.atelier.ateliers import charger_atelier
 from esquisse.esquisses.versions import Changement
-from esquisse.exports.export_sig import ENTETES_CSV, exporter_sig, nom_couche
+from esquisse.exports.export_sig import ENTETES_CSV, GEOMETRIES_GPKG, exporter_sig, nom_couche
 from esquisse.noyau.erreurs import DonneeInvalide
 from tests.conftest import RACINE
 from tests.documents import couches_gpkg
@@ -44,9 +45,14 @@ def test_geopackage_lu_par_ogrinfo(gascogne, tmp_path):
     gpkg = exporter_sig(atelier, [choix[0], ancienne], "gpkg", tmp_path)
     assert gpkg.suffix == ".gpkg"
     couches = couches_gpkg(gpkg)
+    # Une couche par hypothèse et par type de géométrie, chacune de type déclaré.
+    par_genre = {
+        nom_couche(c, g): int((tableau(c.version, atelier.legende, references(atelier))["genre"] == g).sum())
+        for c in (choix[0], ancienne)
+        for g in GEOMETRIES_GPKG
+    }
     attendues = {
-        nom_couche(choix[0]): 200,
-        nom_couche(ancienne): ancienne.version.meta.nb_entites,
+        **{nom: n for nom, n in par_genre.items() if n},
         "communes": 1044,
         "epci": 35,
         "scot_derives_des_adhesions": 8,
@@ -57,10 +63,16 @@ def test_geopackage_lu_par_ogrinfo(gascogne, tmp_path):
     assert ancienne.version.meta.nb_entites == 6  # la version 1 : la moitié des 12 esquisses
     assert {c.epsg for c in couches.values()} == {2154}
     assert couches["communes"].geometrie == "Multi Polygon"
-    assert couches[nom_couche(choix[0])].geometrie == "Unknown (any)"  # points, lignes et zones ensemble
+    assert sum(n for nom, n in par_genre.items() if nom.startswith(nom_couche(choix[0]))) == 200
+    assert couches[nom_couche(choix[0], "zone")].geometrie == "Multi Polygon"
+    assert couches[nom_couche(choix[0], "ligne")].geometrie == "Multi Line String"
+    assert couches[nom_couche(choix[0], "point")].geometrie == "Multi Point"
+    assert not any(c.geometrie == "Unknown (any)" for c in couches.values())
 
     # Les attributs relus par GDAL : annotations, communes concernées, mesures, style.
-    relue = pyogrio.read_dataframe(gpkg, layer=nom_couche(choix[0]))
+    relue = pd.concat(
+        [pyogrio.read_dataframe(gpkg, layer=nom_couche(choix[0], g)) for g in GEOMETRIES_GPKG]
+    ).sort_values("n")
     assert relue.crs.to_epsg() == 2154
     tab = tableau(choix[0].version, atelier.legende, references(atelier))
     assert list(relue["id"]) == list(tab["id"])

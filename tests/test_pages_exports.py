@@ -85,23 +85,25 @@ def test_releve_et_carnet_depuis_la_page(donnees):
     ]
 
 
-def test_premier_releve_reprend_les_participants_de_l_atelier(donnees):
+def test_premier_releve_personne_n_est_presume_present(donnees):
     atelier, s, _, _ = donnees
     at = ouvrir("pages/carnet.py", atelier=atelier.id, seance=s.id)
+    presents = at.multiselect(key=f"releve::{atelier.id}::{s.id}::presents")
     champ = at.text_area(key=f"releve::{atelier.id}::{s.id}::participants")
-    lignes = champ.value.splitlines()
-    assert len(lignes) == len(atelier.participants) > 0
-    assert lignes[0].startswith(atelier.participants[0].nom + " — ")
-    assert any("retirez les absents" in c.value for c in at.caption)
-    # Rien n'est écrit tant qu'on n'a pas enregistré ; on retire un absent, puis on enregistre.
+    # Les participants de l'atelier sont proposés, aucun n'est coché d'office ; rien d'autre n'est écrit.
+    assert len(presents.options) == len(atelier.participants) > 1
+    assert presents.options[0].startswith(atelier.participants[0].nom + " — ")
+    assert presents.value == [] and champ.value == ""
     assert lire_releve(s).revision == 0
-    champ.input("\n".join(lignes[1:]))
+    # On coche les présents, on ajoute un invité, puis on enregistre.
+    presents.set_value(presents.options[1:])
+    champ.input("Invité de la DREAL")
     bouton(at, "Enregistrer le relevé").click().run()
-    assert lire_releve(s).participants == tuple(lignes[1:])
-    # Un relevé enregistré n'est plus pré-rempli : on retrouve ce qui a été enregistré.
+    assert lire_releve(s).participants == (*presents.options[1:], "Invité de la DREAL")
+    # Rouvert, le relevé enregistré se retrouve : cochés d'un côté, invité de l'autre.
     at = ouvrir("pages/carnet.py", atelier=atelier.id, seance=s.id)
-    assert at.text_area(key=f"releve::{atelier.id}::{s.id}::participants").value == "\n".join(lignes[1:])
-    assert not any("retirez les absents" in c.value for c in at.caption)
+    assert at.multiselect(key=f"releve::{atelier.id}::{s.id}::presents").value == list(presents.options[1:])
+    assert at.text_area(key=f"releve::{atelier.id}::{s.id}::participants").value == "Invité de la DREAL"
 
 
 def test_releve_modifie_ailleurs_rien_n_est_ecrase(donnees):

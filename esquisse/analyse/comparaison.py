@@ -12,6 +12,7 @@ Chaque page appelle une seule de ces fonctions, qui renvoie tout ce qu'elle mont
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -49,6 +50,13 @@ def _fiches(entites, attributions: Mapping[str, Attribution], legende) -> dict[s
         e["id"]: fiche(attributions[e["id"]], categorie_ou_inconnue(legende, e["properties"].get("categorie")))
         for e in entites
     }
+
+
+def titre_etat(lettre: str, titre: str) -> str:
+    """« A · Avant-projet », mais « A — Le rural… » quand le titre commence déjà par la lettre (« A · A — … »)."""
+    if re.match(rf"^{re.escape(lettre)}\s*[—–-]\s", titre):
+        return titre
+    return f"{lettre} · {titre}"
 
 
 @dataclass(frozen=True)
@@ -152,7 +160,7 @@ class Comparaison:
 
     def carte_a(self) -> dict:
         return donnees_esquisses(
-            f"A · {self.a.titre_court}",
+            titre_etat("A", self.a.titre_court),
             self.a.entites,
             self.legende,
             _fiches(self.a.entites, self.attributions_a, self.legende),
@@ -160,7 +168,7 @@ class Comparaison:
 
     def carte_b(self) -> dict:
         return donnees_esquisses(
-            f"B · {self.b.titre_court}",
+            titre_etat("B", self.b.titre_court),
             self.b.entites,
             self.legende,
             _fiches(self.b.entites, self.attributions_b, self.legende),

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from esquisse.atelier.seances import STATUTS, Hypothese, Seance, lister_hypotheses, lister_seances
+from esquisse.noyau.dates import MOIS, jour_fr
 
 COULEURS_STATUTS = {
     "proposee": "#90a4ae",
@@ -21,7 +22,6 @@ COULEURS_STATUTS = {
     "abandonnee": "#c62828",
 }
 LIGNE_SEANCES = "Séances"
-_MOIS = ["janv.", "févr.", "mars", "avril", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
 
 
 def _instant(valeur: str) -> datetime | None:
@@ -35,10 +35,6 @@ def _instant(valeur: str) -> datetime | None:
     except ValueError:
         return None
     return d if d.tzinfo else d.replace(tzinfo=UTC)
-
-
-def jour_fr(d: datetime | date) -> str:
-    return f"{d.day} {_MOIS[d.month - 1]} {d.year}"
 
 
 @dataclass(frozen=True)
@@ -179,7 +175,7 @@ LOCALE_FR = {
         "novembre",
         "décembre",
     ],
-    "shortMonths": _MOIS,
+    "shortMonths": list(MOIS),
 }
 
 

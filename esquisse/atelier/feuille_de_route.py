@@ -33,6 +33,7 @@ import shapely.geometry
 from esquisse.atelier.seances import Hypothese, hypothese, lister_hypotheses, lister_seances, seance, slug
 from esquisse.esquisses.geojson import verifier_id
 from esquisse.esquisses.versions import Version, maintenant
+from esquisse.noyau.dates import FUSEAU, date_fr, date_heure
 from esquisse.noyau.erreurs import Concurrence, DonneeInvalide, SchemaInvalide
 from esquisse.noyau.fichiers import ecrire_json, raison_illisible, verrou
 
@@ -158,16 +159,6 @@ class FeuilleDeRoute:
 
 
 # -- dates -------------------------------------------------------------------------------------
-
-_MOIS = ["janv.", "févr.", "mars", "avril", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
-
-
-def date_fr(iso: str) -> str:
-    try:
-        d = date.fromisoformat(iso)
-    except (TypeError, ValueError):
-        return iso or ""
-    return f"{d.day} {_MOIS[d.month - 1]} {d.year}"
 
 
 def periode_fr(debut: str, fin: str) -> str:
@@ -775,9 +766,9 @@ def exporter_xlsx(
         ("Atelier", atelier),
         ("Hypothèse de référence", reference),
         ("Révision", f.revision),
-        ("Enregistrée le", f.modifie_le.replace("T", " ")[:16] + (" UTC" if f.modifie_le else "")),
+        ("Enregistrée le", f"{date_heure(f.modifie_le)} ({FUSEAU})" if f.modifie_le else ""),
         ("Par", f.modifie_par),
-        ("Exportée le", maintenant().replace("T", " ")[:16] + " UTC"),
+        ("Exportée le", f"{date_heure(maintenant())} ({FUSEAU})"),
         ("Orientations", len(f.orientations)),
         ("Actions", len(f.actions)),
     ):

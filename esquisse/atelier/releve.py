@@ -63,7 +63,7 @@ def texte(elements_: tuple[str, ...]) -> str:
 
 
 def participants_proposes(participants: tuple[Participant, ...]) -> tuple[str, ...]:
-    """Les participants de l'atelier, pour pré-remplir un relevé encore vide : on retire les absents.
+    """Les participants de l'atelier, proposés à cocher dans le relevé : personne n'est présumé présent.
 
     « Marie Dupont — Mairie de Bray-sur-Seine (élu·e) » ; sans structure : « Paul Martin (DDT) ».
     """
@@ -75,6 +75,17 @@ def participants_proposes(participants: tuple[Participant, ...]) -> tuple[str, .
     return tuple(
         f"{p.nom} — {p.structure} ({role(p)})" if p.structure else f"{p.nom} ({role(p)})" for p in participants
     )
+
+
+def repartir_presents(presents: tuple[str, ...], proposes: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """Les présents d'un relevé : ceux cochés parmi les participants de l'atelier, et les autres (saisis)."""
+    connus = set(proposes)
+    return [p for p in presents if p in connus], [p for p in presents if p not in connus]
+
+
+def reunir_presents(coches, autres) -> tuple[str, ...]:
+    """Les présents cochés puis les autres, sans doublon : l'inverse de :func:`repartir_presents`."""
+    return tuple(dict.fromkeys([*coches, *autres]))
 
 
 def _valider(rubrique: str, valeurs) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from esquisse.esquisses.geojson import ROLES
 from esquisse.esquisses.versions import maintenant
+from esquisse.noyau.dates import date_fr
 from esquisse.noyau.erreurs import DonneeInvalide, Introuvable, SchemaInvalide
 from esquisse.noyau.fichiers import ecrire_atomiquement, ecrire_json, raison_illisible, traduire_erreurs_disque, verrou
 from esquisse.stockage.choix import depot_versions
@@ -107,7 +108,7 @@ class Seance:
 
     @property
     def libelle(self) -> str:
-        return f"{self.titre} ({_date_fr(self.date)})"
+        return f"{self.titre} ({date_fr(self.date)})"
 
 
 @dataclass(frozen=True)
@@ -136,15 +137,6 @@ class Hypothese:
     def depot(self, atelier: str = "") -> DepotVersions:
         """Ses versions, dans le magasin choisi par les réglages (fichiers ou ``ESQUISSE_BASE``)."""
         return depot_versions(self.dossier, {"atelier": atelier, "seance": self.seance, "hypothese": self.id})
-
-
-def _date_fr(iso: str) -> str:
-    mois = ["janv.", "févr.", "mars", "avril", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
-    try:
-        d = date.fromisoformat(iso)
-    except ValueError:
-        return iso
-    return f"{d.day} {mois[d.month - 1]} {d.year}"
 
 
 def _seance_depuis(dossier: Path) -> Seance:
@@ -494,7 +486,7 @@ class EntreeCalendrier:
             d = date.fromisoformat(self.seance.date)
         except ValueError:
             return self.seance.date
-        return f"{JOURS[d.weekday()]} {_date_fr(self.seance.date)}"
+        return f"{JOURS[d.weekday()]} {date_fr(self.seance.date)}"
 
     @property
     def quand(self) -> str:

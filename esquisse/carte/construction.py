@@ -248,7 +248,7 @@ def parametres_atelier(
         couches.append(couche)
         emprise = couche.emprise
     return ParametresCarte(
-        controle_replie=dessin in ("tablette", "projection"),
+        controle_replie=dessin in ("tablette", "projection", "lecture"),
         couches=tuple(couches),
         emprise=emprise,
         attribution=atelier.attribution,

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from esquisse.esquisses.fusion import Conflit
 from esquisse.esquisses.geojson import collection, normaliser_entite
+from esquisse.noyau.dates import FUSEAU, date_heure
 from esquisse.noyau.erreurs import DonneeInvalide, Introuvable
 from esquisse.noyau.fichiers import creer_sans_ecraser, nettoyer_temporaires, traduire_erreurs_disque, verrou
 from esquisse.stockage.enregistrement import (
@@ -73,6 +74,38 @@ class MetaVersion:
     @property
     def fichier(self) -> str:
         return f"{DOSSIER_VERSIONS}/{nom_fichier(self.numero)}"
+
+    @property
+    def resume(self) -> str:
+        """« Version 3 du 12 mars 2026 à 14 h 05 — Restauration de la version 2 — par Léa » (heure de Paris)."""
+        parties = [f"Version {self.numero} du {date_heure(self.le)}"]
+        message = self.message.strip()
+        if message:
+            parties.append(message)
+        restauration = f"Restauration de la version {self.restauree_de}"
+        if self.restauree_de and restauration.casefold() not in message.casefold():
+            parties.append(restauration)
+        if self.auteur:
+            parties.append(f"par {self.auteur}")
+        return " — ".join(parties)
+
+
+COLONNE_DATE = f"Date ({FUSEAU})"
+
+
+def tableau_historique(metas: Iterable[MetaVersion], roles: dict[str, str]) -> list[dict]:
+    """Les lignes du tableau de l'historique, de la plus récente à la plus ancienne."""
+    return [
+        {
+            "Version": m.numero,
+            COLONNE_DATE: date_heure(m.le),
+            "Auteur": m.auteur,
+            "Rôle": roles.get(m.role, m.role),
+            "Message": m.message,
+            "Esquisses": m.nb_entites,
+        }
+        for m in reversed(list(metas))
+    ]
 
 
 @dataclass(frozen=True)

@@ -365,6 +365,10 @@ def ecrire_docx(c: Carnet, destination: Path) -> Path:
         else:
             doc.add_paragraph("Cette version ne contient aucune esquisse.")
 
+    # Les sources des cartes, juste après elles (comme dans le PDF).
+    doc.add_heading("Sources", 1)
+    doc.add_paragraph(sources_texte(c.atelier, ["communes", "epci", "perimetre"]))
+
     doc.add_heading("Évolutions depuis la séance précédente", 1)
     doc.add_paragraph(precedente_texte(c))
     for p in c.parties:
@@ -384,8 +388,6 @@ def ecrire_docx(c: Carnet, destination: Path) -> Path:
                 doc.add_paragraph(o.description)
             _docx_liste(doc, [fdr.texte_action(a, c.esquisses_feuille) for a in o.actions], "Aucune action.")
 
-    doc.add_heading("Sources", 1)
-    doc.add_paragraph(sources_texte(c.atelier, ["communes", "epci", "perimetre"]))
     with remplacer_par_temporaire(destination) as temporaire:
         doc.save(temporaire)
     return destination
@@ -487,6 +489,10 @@ def _polices() -> dict[str, Path]:
     }
 
 
+HAUTEUR_TITRE = 13.5  # mm : un titre de niveau 1 et ses espaces, dans le PDF
+LIGNES_FIN_MIN_MM = 40.0  # la dernière page d'un carnet porte au moins cette hauteur de texte
+
+
 def ecrire_pdf(c: Carnet, destination: Path) -> Path:
     """Le carnet en PDF (A4), cartes vectorielles, écrit d'un coup ; renvoie ``destination``."""
     from fpdf import FPDF
@@ -501,124 +507,159 @@ def ecrire_pdf(c: Carnet, destination: Path) -> Path:
             self.set_x(self.l_margin)
             self.cell(0, 5, f"page {self.page_no()} / {{nb}}", align="R")
 
-    pdf = Document(orientation="P", unit="mm", format="A4")
-    pdf.set_margins(20, 18, 20)
-    pdf.set_auto_page_break(True, margin=18)
-    for style, chemin in _polices().items():
-        pdf.add_font("DejaVu", style, str(chemin))
-    pdf.set_lang("fr-FR")
-    pdf.set_title(c.titre)
-    pdf.set_subject(c.atelier.nom)
-    pdf.set_author("Esquisse")
-    pdf.set_creator("Esquisse")
-    pdf.alias_nb_pages()
-    pdf.add_page()
-
-    def titre(texte: str, niveau: int) -> None:
-        taille = {0: 19, 1: 14, 2: 11.5}[niveau]
-        if niveau and pdf.get_y() > pdf.h - 45:
-            pdf.add_page()
-        pdf.ln(2 if niveau == 2 else 4)
-        if niveau:
-            pdf.start_section(texte, level=niveau - 1)
-        pdf.set_font("DejaVu", "B", taille)
-        pdf.set_text_color(*((31, 56, 100) if niveau else (20, 20, 20)))
-        pdf.multi_cell(0, taille * 0.5, texte, align="L", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_text_color(0)
-        pdf.ln(1.5)
-
-    def paragraphe(texte: str, style: str = "", taille: float = 10, couleur: int = 0) -> None:
-        pdf.set_font("DejaVu", style, taille)
-        pdf.set_text_color(couleur)
-        pdf.multi_cell(0, taille * 0.48, texte, align="L", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_text_color(0)
-        pdf.ln(1.2)
-
-    def liste(elements: tuple[str, ...] | list[str], vide: str = "", retrait: float = 4) -> None:
-        if not elements and vide:
-            paragraphe(vide, "I")
-        pdf.set_font("DejaVu", "", 10)
-        for e in elements:
-            pdf.set_x(pdf.l_margin + retrait)
-            pdf.cell(4, 4.8, "•")
-            pdf.multi_cell(0, 4.8, e, align="L", new_x="LMARGIN", new_y="NEXT")
-            pdf.ln(0.8)
-
-    titre(c.titre, 0)
-    paragraphe(c.sous_titre, couleur=85)
-    paragraphe(f"Document préparé par Esquisse le {c.genere_le}, à compléter et relire.", "I", 9, 85)
-
-    titre("Contexte", 1)
-    if c.atelier.description:
-        paragraphe(c.atelier.description)
-    for ligne in contexte(c):
-        paragraphe(ligne)
-    titre(RUBRIQUES["participants"], 2)
-    liste(c.releve.participants, "Non renseignés.")
-
-    titre("Relevé de la séance", 1)
-    paragraphe(releve_texte(c), "I", 9, 85)
-    for cle in ("points_accord", "points_a_approfondir", "prochaines_etapes"):
-        titre(RUBRIQUES[cle], 2)
-        liste(getattr(c.releve, cle), "Aucun.")
-
-    # Chaque hypothèse commence une page : sa carte et le début de son tableau restent ensemble.
-    if c.parties:
+    def composer(couper_avant: int | None = None):
+        """Le document ; ``couper_avant`` : le rang d'un titre à mettre en haut d'une nouvelle page."""
+        titres: list[int] = []  # la page de chaque titre, dans l'ordre
+        pdf = Document(orientation="P", unit="mm", format="A4")
+        pdf.set_margins(20, 18, 20)
+        pdf.set_auto_page_break(True, margin=18)
+        for style, chemin in _polices().items():
+            pdf.add_font("DejaVu", style, str(chemin))
+        pdf.set_lang("fr-FR")
+        pdf.set_title(c.titre)
+        pdf.set_subject(c.atelier.nom)
+        pdf.set_author("Esquisse")
+        pdf.set_creator("Esquisse")
+        pdf.alias_nb_pages()
         pdf.add_page()
-    titre("Hypothèses", 1)
-    if not c.parties:
-        paragraphe("Aucune hypothèse pour cette séance.")
-    for k, p in enumerate(c.parties):
-        if k:
+
+        def reste() -> float:
+            return pdf.h - pdf.b_margin - pdf.get_y()
+
+        def titre(texte: str, niveau: int, suite: float | None = None) -> None:
+            """``suite`` : la hauteur de ce qui suit, gardé avec le titre (sinon : au moins quelques lignes)."""
+            taille = {0: 19, 1: 14, 2: 11.5}[niveau]
+            titres.append(pdf.page_no())
+            if niveau and (
+                reste() < (27 if suite is None else HAUTEUR_TITRE + suite) or len(titres) - 1 == couper_avant
+            ):
+                pdf.add_page()
+            pdf.ln(2 if niveau == 2 else 4)
+            if niveau:
+                pdf.start_section(texte, level=niveau - 1)
+            pdf.set_font("DejaVu", "B", taille)
+            pdf.set_text_color(*((31, 56, 100) if niveau else (20, 20, 20)))
+            pdf.multi_cell(0, taille * 0.5, texte, align="L", new_x="LMARGIN", new_y="NEXT")
+            pdf.set_text_color(0)
+            pdf.ln(1.5)
+
+        def hauteur(texte: str, style: str = "", taille: float = 10) -> float:
+            pdf.set_font("DejaVu", style, taille)
+            return len(pdf.multi_cell(0, taille * 0.48, texte, dry_run=True, output="LINES")) * taille * 0.48 + 1.2
+
+        def paragraphe(texte: str, style: str = "", taille: float = 10, couleur: int = 0) -> None:
+            pdf.set_font("DejaVu", style, taille)
+            pdf.set_text_color(couleur)
+            pdf.multi_cell(0, taille * 0.48, texte, align="L", new_x="LMARGIN", new_y="NEXT")
+            pdf.set_text_color(0)
+            pdf.ln(1.2)
+
+        def liste(elements: tuple[str, ...] | list[str], vide: str = "", retrait: float = 4) -> None:
+            if not elements and vide:
+                paragraphe(vide, "I")
+            pdf.set_font("DejaVu", "", 10)
+            largeur = pdf.epw - retrait - 4
+            for e in elements:
+                # Un élément ne se coupe pas d'une page à l'autre : pas de ligne orpheline en haut de page.
+                lignes = pdf.multi_cell(largeur, 4.8, e, dry_run=True, output="LINES")
+                if len(lignes) * 4.8 <= pdf.h - pdf.t_margin - pdf.b_margin and len(lignes) * 4.8 > reste():
+                    pdf.add_page()
+                    pdf.set_font("DejaVu", "", 10)
+                pdf.set_x(pdf.l_margin + retrait)
+                pdf.cell(4, 4.8, "•")
+                pdf.multi_cell(0, 4.8, e, align="L", new_x="LMARGIN", new_y="NEXT")
+                pdf.ln(0.8)
+
+        titre(c.titre, 0)
+        paragraphe(c.sous_titre, couleur=85)
+        paragraphe(f"Document préparé par Esquisse le {c.genere_le}, à compléter et relire.", "I", 9, 85)
+
+        titre("Contexte", 1)
+        if c.atelier.description:
+            paragraphe(c.atelier.description)
+        for ligne in contexte(c):
+            paragraphe(ligne)
+        titre(RUBRIQUES["participants"], 2)
+        liste(c.releve.participants, "Non renseignés.")
+
+        titre("Relevé de la séance", 1)
+        paragraphe(releve_texte(c), "I", 9, 85)
+        for cle in ("points_accord", "points_a_approfondir", "prochaines_etapes"):
+            titre(RUBRIQUES[cle], 2)
+            liste(getattr(c.releve, cle), "Aucun.")
+
+        # Chaque hypothèse commence une page : sa carte et le début de son tableau restent ensemble.
+        if c.parties:
             pdf.add_page()
-        titre(f"{p.hypothese.titre} — {p.hypothese.libelle_statut}", 2)
-        if p.hypothese.description:
-            paragraphe(p.hypothese.description)
-        paragraphe(version_texte(p), "I", 9, 85)
-        if p.choix is None:
-            continue
-        pdf.image(io.BytesIO(p.svg), x=pdf.l_margin, w=170)
-        paragraphe(f"Carte de l'hypothèse « {p.hypothese.titre} » : les numéros renvoient au tableau.", "I", 7.5, 85)
-        lignes = lignes_tableau(p.tableau)
-        if not lignes:
-            paragraphe("Cette version ne contient aucune esquisse.")
-            continue
-        pdf.set_font("DejaVu", "", 7.5)
-        entete = FontFace(emphasis="BOLD", fill_color=(232, 232, 232))
-        with pdf.table(
-            col_widths=LARGEURS_MM,
-            headings_style=entete,
-            line_height=3.6,
-            text_align="LEFT",
-            borders_layout="HORIZONTAL_LINES",
-            repeat_headings=1,
-            padding=(0.7, 1.0),
-        ) as table:
-            table.row(COLONNES)
-            for valeurs in lignes:
-                table.row(valeurs)
-        pdf.ln(3)
+        titre("Hypothèses", 1)
+        if not c.parties:
+            paragraphe("Aucune hypothèse pour cette séance.")
+        for k, p in enumerate(c.parties):
+            if k:
+                pdf.add_page()
+            titre(f"{p.hypothese.titre} — {p.hypothese.libelle_statut}", 2)
+            if p.hypothese.description:
+                paragraphe(p.hypothese.description)
+            paragraphe(version_texte(p), "I", 9, 85)
+            if p.choix is None:
+                continue
+            pdf.image(io.BytesIO(p.svg), x=pdf.l_margin, w=170)
+            paragraphe(
+                f"Carte de l'hypothèse « {p.hypothese.titre} » : les numéros renvoient au tableau.", "I", 7.5, 85
+            )
+            lignes = lignes_tableau(p.tableau)
+            if not lignes:
+                paragraphe("Cette version ne contient aucune esquisse.")
+                continue
+            pdf.set_font("DejaVu", "", 7.5)
+            entete = FontFace(emphasis="BOLD", fill_color=(232, 232, 232))
+            with pdf.table(
+                col_widths=LARGEURS_MM,
+                headings_style=entete,
+                line_height=3.6,
+                text_align="LEFT",
+                borders_layout="HORIZONTAL_LINES",
+                repeat_headings=1,
+                padding=(0.7, 1.0),
+            ) as table:
+                table.row(COLONNES)
+                for valeurs in lignes:
+                    table.row(valeurs)
+            pdf.ln(3)
 
-    titre("Évolutions depuis la séance précédente", 1)
-    paragraphe(precedente_texte(c))
-    for p in c.parties:
-        intro, elements = evolution_textes(c, p)
-        paragraphe(intro, "B" if elements else "")
-        liste(elements, retrait=6)
-    if texte := non_reprises_texte(c):
-        paragraphe(texte)
+        # Les sources des cartes, juste après elles : plutôt un corps plus petit qu'une page presque vide.
+        sources = sources_texte(c.atelier, ["communes", "epci", "perimetre"])
+        taille = next((t for t in (9, 8, 7) if HAUTEUR_TITRE + hauteur(sources, "", t) <= reste()), 9)
+        titre("Sources", 1, suite=hauteur(sources, "", taille))
+        paragraphe(sources, taille=taille)
 
-    if c.feuille.orientations:
-        titre("Feuille de route", 1)
-        paragraphe(feuille_texte(c), "I", 9, 85)
-        for o in c.feuille.orientations:
-            titre(o.titre, 2)
-            if o.description:
-                paragraphe(o.description)
-            liste([fdr.texte_action(a, c.esquisses_feuille) for a in o.actions], "Aucune action.")
+        titre("Évolutions depuis la séance précédente", 1)
+        paragraphe(precedente_texte(c))
+        for p in c.parties:
+            intro, elements = evolution_textes(c, p)
+            paragraphe(intro, "B" if elements else "")
+            liste(elements, retrait=6)
+        if texte := non_reprises_texte(c):
+            paragraphe(texte)
 
-    titre("Sources", 1)
-    paragraphe(sources_texte(c.atelier, ["communes", "epci", "perimetre"]), taille=9)
+        if c.feuille.orientations:
+            titre("Feuille de route", 1)
+            paragraphe(feuille_texte(c), "I", 9, 85)
+            for o in c.feuille.orientations:
+                titre(o.titre, 2)
+                if o.description:
+                    paragraphe(o.description)
+                liste([fdr.texte_action(a, c.esquisses_feuille) for a in o.actions], "Aucune action.")
+
+        return pdf, titres
+
+    pdf, titres = composer()
+    # Pas de dernière page presque vide (quelques lignes orphelines) : le dernier titre de la
+    # page précédente passe alors en haut de la dernière page, avec tout ce qui le suit.
+    if pdf.page_no() > 1 and pdf.get_y() - pdf.t_margin < LIGNES_FIN_MIN_MM:
+        avant = [k for k, page in enumerate(titres) if page == pdf.page_no() - 1 and k > 0]
+        if avant:
+            pdf, _ = composer(avant[-1])
     with remplacer_par_temporaire(destination) as temporaire:
         pdf.output(str(temporaire))
     return destination

@@ -28,18 +28,21 @@ matplotlib.use("Agg")  # serveur sans écran
 import geopandas as gpd
 import numpy as np
 import shapely
-from matplotlib import patheffects
+from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Polygon, Rectangle
+from matplotlib.transforms import Bbox
 from matplotlib_scalebar.scalebar import ScaleBar
 from pyproj import Transformer
 
-from esquisse.analyse.annotations import Choix, References, references, tableau
+from esquisse.analyse.annotations import Choix, References, mesure, references, tableau
 from esquisse.atelier.ateliers import Atelier
 from esquisse.carte.affichage import PRESENTATIONS
 from esquisse.esquisses.legende import Categorie
+from esquisse.exports.placement import CENTRE, Placeur, halo, positions_autour
+from esquisse.exports.situation import dessiner_situation
 from esquisse.noyau.dates import aujourd_hui, date_fr, date_heure
 from esquisse.noyau.erreurs import DonneeInvalide
 from esquisse.noyau.fichiers import remplacer_par_temporaire
@@ -65,7 +68,6 @@ ECHELLES += (400_000, 500_000, 750_000, 1_000_000, 1_500_000, 2_000_000, 3_000_0
 MM = 1 / 25.4  # pouce
 PT_MM = 25.4 / 72  # un point typographique en mm
 TRAITS_MPL = {"continu": "-", "tirets": (0, (5, 3)), "pointilles": (0, (1, 2)), "fleche": "-"}
-HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
 
 
 @dataclass(frozen=True)
@@ -217,9 +219,11 @@ def dessiner_carte(
     couches: list[str],
     cadre: tuple[float, float, float, float],
     k: float = 1.0,
-    numeros: bool = True,
-) -> None:
-    """Dessine les couches de référence puis les esquisses de ``tab`` dans ``ax``."""
+) -> list:
+    """Dessine les couches de référence puis les esquisses de ``tab`` dans ``ax``.
+
+    Renvoie les étiquettes libres dessinées (catégorie « texte »), que les autres étiquettes évitent.
+    """
     x0, y0, x1, y1 = cadre
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
@@ -239,6 +243,7 @@ def dessiner_carte(
             visibles.plot(ax=ax, zorder=z, **_style_reference(genre, k))
     ordre = {c.id: i for i, c in enumerate(legende)}
     categories = tab.attrs.get("categories", {})
+    textes = []  # les étiquettes libres (catégorie « texte ») : des obstacles pour les autres
     z = 10
     for genre in ("zone", "ligne", "point"):
         sous = tab[tab["genre"] == genre]
@@ -271,10 +276,11 @@ def dessiner_carte(
                             ax.add_patch(_pointe(extremite, c.couleur, _epaisseur(c, k), z))
             elif c.geometrie == "texte":
                 for geom, titre in zip(groupe.geometry, groupe["titre"], strict=True):
-                    ax.text(
-                        geom.x,
-                        geom.y,
+                    etiquette = ax.annotate(
                         titre or "…",
+                        (geom.x, geom.y),
+                        xytext=(0, 0),
+                        textcoords="offset points",
                         color=c.couleur,
                         fontsize=8 * k,
                         fontweight="bold",
@@ -282,9 +288,10 @@ def dessiner_carte(
                         ha="center",
                         va="center",
                         zorder=z + 100,
-                        path_effects=HALO,
-                        clip_on=True,
+                        annotation_clip=True,
                     )
+                    halo(etiquette, 2.2)
+                    textes.append(etiquette)
             else:
                 taille = (5.5 + 1.5 * c.epaisseur) * k
                 ax.scatter(
@@ -296,26 +303,146 @@ def dessiner_carte(
                     linewidths=0.9 * k,
                     zorder=z + 50,
                 )
-    if numeros and len(tab):
-        for geom, n, genre, cat_id in zip(tab.geometry, tab["n"], tab["genre"], tab["categorie"], strict=True):
-            if categories[cat_id].geometrie == "texte":
-                continue  # une étiquette se lit d'elle-même
-            x, y = _position_numero(geom)
-            decalage = (4 * k, 4 * k) if genre == "point" else (0, 0)
-            ax.annotate(
-                str(n),
-                (x, y),
-                xytext=decalage,
-                textcoords="offset points",
-                fontsize=6 * k,
-                fontweight="bold",
-                color="#1d1d1d",
-                ha="left" if genre == "point" else "center",
-                va="bottom" if genre == "point" else "center",
-                zorder=400,
-                path_effects=HALO,
-                annotation_clip=True,
-            )
+    return textes
+
+
+# -- les étiquettes : titres des esquisses, noms des communes --------------------------------------
+
+TITRE_MAX = 32  # caractères par ligne d'un titre sur la carte (deux lignes au plus)
+COMMUNES_MAX_A4 = 36  # noms de communes sur une carte A4 (A3 : deux fois plus de place)
+
+
+def _texte_titre(n: int | None, titre: str) -> str:
+    lignes = textwrap.wrap(titre, TITRE_MAX, max_lines=2, placeholder="…")
+    if n is not None:
+        lignes = [f"{n}. {lignes[0]}" if lignes else str(n), *lignes[1:]]
+    return "\n".join(lignes)
+
+
+def _ancrages(geom, genre: str, nombreux: bool = False) -> list[tuple[float, float]]:
+    """Les points où accrocher l'étiquette d'une esquisse, du meilleur au moins bon.
+
+    ``nombreux`` : d'autres points encore (le long d'une ligne ou du contour d'une zone), pour
+    trouver une place au moins au numéro.
+    """
+    fractions = (0.5, 0.3, 0.7) + ((0.15, 0.85, 0.05, 0.95, 0.4, 0.6) if nombreux else ())
+    if genre == "ligne":
+        ligne = shapely.line_merge(geom)
+        points = [shapely.line_interpolate_point(ligne, f, normalized=True) for f in fractions]
+        points = [p for p in points if not p.is_empty and p.geom_type == "Point"] or [geom.representative_point()]
+    elif genre == "point":
+        points = [geom if geom.geom_type == "Point" else geom.representative_point()]
+    else:
+        points = [geom.representative_point()]
+        centre = geom.centroid
+        if geom.contains(centre):
+            points.append(centre)
+        if nombreux:
+            contour = geom.boundary
+            points += [shapely.line_interpolate_point(contour, f / 8, normalized=True) for f in range(8)]
+            points = [p for p in points if not p.is_empty and p.geom_type == "Point"]
+    return [(p.x, p.y) for p in points]
+
+
+def etiqueter_carte(
+    ax,
+    tab: gpd.GeoDataFrame,
+    refs: References,
+    couches: list[str],
+    k: float = 1.0,
+    numeros: bool = True,
+    obstacles: list | None = None,
+    reserve_mm: tuple[float, float] = (0.0, 0.0),
+    communes_max: int = COMMUNES_MAX_A4,
+) -> Placeur:
+    """Pose les titres des esquisses, puis les noms des principales communes, sans chevauchement.
+
+    Chaque esquisse reçoit « n. titre » là où il tient ; sinon son seul numéro (toujours posé,
+    il renvoie au tableau des annotations). Les communes viennent ensuite, par population
+    décroissante, là où la place reste libre : elles ne couvrent jamais une étiquette
+    d'esquisse. ``obstacles`` : des artistes (flèche du nord…) ; ``reserve_mm`` : largeur et
+    hauteur du coin bas gauche gardé pour l'échelle.
+    """
+    placeur = Placeur(ax)
+    for artiste in obstacles or ():
+        placeur.occuper_artiste(artiste)
+    if reserve_mm[0] and reserve_mm[1]:
+        c = placeur.cadre
+        px = ax.figure.dpi / 25.4
+        placeur.occuper(Bbox.from_bounds(c.x0, c.y0, reserve_mm[0] * px, reserve_mm[1] * px))
+    categories = tab.attrs.get("categories", {})
+
+    def rayon(cat_id) -> float:  # rayon du repère d'un point, en points typographiques
+        return (5.5 + 1.5 * categories[cat_id].epaisseur) * k / 2
+
+    points = tab[(tab["genre"] == "point") & tab["categorie"].map(lambda c: categories[c].geometrie != "texte")]
+    for cat_id, groupe in points.groupby("categorie"):
+        placeur.occuper_points(groupe.geometry.x, groupe.geometry.y, rayon(cat_id))
+    style_esquisse = {
+        "fontsize": 6.3 * k,
+        "fontweight": "bold",
+        "color": "#1d1d1d",
+        "zorder": 400,
+        "lisere": 2.2,
+        "linespacing": 1.05,
+    }
+    for geom, n, genre, cat_id, titre in zip(
+        tab.geometry, tab["n"], tab["genre"], tab["categorie"], tab["titre"], strict=True
+    ):
+        if categories[cat_id].geometrie == "texte" or geom is None or geom.is_empty:
+            continue  # une étiquette libre se lit d'elle-même
+        ancrages = _ancrages(geom, genre)
+        if genre == "point":
+            positions = positions_autour(rayon(cat_id) + 2.5 * k)
+        else:
+            positions = (*CENTRE, *positions_autour(3 * k))
+        pose = None
+        if titre.strip():
+            texte = _texte_titre(n if numeros else None, titre.strip())
+            for x, y in ancrages:
+                pose = placeur.poser(x, y, texte, positions, **style_esquisse)
+                if pose is not None:
+                    break
+        if pose is None and numeros:
+            for x, y in _ancrages(geom, genre, nombreux=True):
+                pose = placeur.poser(x, y, str(n), positions, **style_esquisse)
+                if pose is not None:
+                    break
+            if pose is None:  # aucune place : le numéro est posé quand même, il renvoie au tableau
+                x, y = ancrages[0]
+                placeur.forcer(x, y, str(n), positions[0], **style_esquisse)
+    if "communes" in couches and refs.communes is not None:
+        _etiqueter_communes(placeur, refs.communes, k, int(communes_max * k**2))
+    return placeur
+
+
+def _etiqueter_communes(placeur: Placeur, communes: gpd.GeoDataFrame, k: float, maximum: int) -> None:
+    x0, x1 = placeur.ax.get_xlim()
+    y0, y1 = placeur.ax.get_ylim()
+    visibles = communes.cx[x0:x1, y0:y1]
+    if not len(visibles) or "nom" not in visibles.columns:
+        return
+    population = visibles["population"] if "population" in visibles.columns else None
+    if population is not None:
+        visibles = visibles.assign(_pop=population.fillna(0)).sort_values("_pop", ascending=False, kind="stable")
+    ancres = shapely.point_on_surface(visibles.geometry.values)
+    poses = 0
+    for nom, ancre in zip(visibles["nom"], ancres, strict=True):
+        if poses >= maximum:
+            break
+        grande = poses < max(4, maximum // 6)
+        artiste = placeur.poser(
+            ancre.x,
+            ancre.y,
+            str(nom),
+            (*CENTRE, (0, 3 * k, "center", "bottom"), (0, -3 * k, "center", "top")),
+            fontsize=(6.6 if grande else 5.6) * k,
+            color="#3a3a3a" if grande else "#595959",
+            fontstyle="italic",
+            zorder=300,
+            lisere=2.2,
+        )
+        poses += artiste is not None
 
 
 def _pointe(extremite, couleur: str, largeur: float, z: int) -> FancyArrowPatch:
@@ -591,9 +718,12 @@ def sources_texte(atelier: Atelier, couches: list[str]) -> str:
 
 
 def figure_carte(atelier: Atelier, choix: Choix, mp: MiseEnPage, refs: References | None = None) -> Figure:
-    """La page complète : titre, carte, légende, échelle, nord, sources."""
+    """La page de la carte : titre, carte étiquetée, légende, encart de situation, échelle, nord, sources."""
     refs = refs or references(atelier)
-    tab = tableau(choix.version, atelier.legende, refs)
+    return _figure_carte(atelier, choix, mp, refs, tableau(choix.version, atelier.legende, refs))
+
+
+def _figure_carte(atelier: Atelier, choix: Choix, mp: MiseEnPage, refs: References, tab) -> Figure:
     largeur, hauteur = mp.taille_mm
     k = mp.facteur
     fig = Figure(figsize=(largeur * MM, hauteur * MM))
@@ -608,31 +738,53 @@ def figure_carte(atelier: Atelier, choix: Choix, mp: MiseEnPage, refs: Reference
             largeur - 2 * marge - legende_w - 5 * k,
             hauteur - 2 * marge - haut_titre - bas_pied,
         )
-        boite_legende = (largeur - marge - legende_w, carte[1], legende_w, carte[3])
+        encart_h = 52 * k
+        boite_encart = (largeur - marge - legende_w, carte[1], legende_w, encart_h)
+        boite_legende = (
+            largeur - marge - legende_w,
+            carte[1] + encart_h + 4 * k,
+            legende_w,
+            carte[3] - encart_h - 4 * k,
+        )
         colonnes = 1
     else:
         legende_h = 62 * k
         carte_y = marge + bas_pied + legende_h + 4 * k
         carte = (marge, carte_y, largeur - 2 * marge, hauteur - carte_y - marge - haut_titre)
-        boite_legende = (marge, marge + bas_pied, largeur - 2 * marge, legende_h)
+        encart_w = 56 * k
+        boite_encart = (largeur - marge - encart_w, marge + bas_pied, encart_w, legende_h)
+        boite_legende = (marge, marge + bas_pied, largeur - 2 * marge - encart_w - 5 * k, legende_h)
         colonnes = 2
     cadre, echelle = cadrer(emprise_demandee(mp, refs) or emprise_utile(tab, refs), carte[2], carte[3])
     couches = couches_dessinees(mp, refs)
     ax = fig.add_axes((carte[0] / largeur, carte[1] / hauteur, carte[2] / largeur, carte[3] / hauteur))
-    dessiner_carte(ax, tab, refs, atelier.legende, couches, cadre, k, mp.numeros)
+    textes = dessiner_carte(ax, tab, refs, atelier.legende, couches, cadre, k)
     ajouter_echelle(ax, echelle, k)
     cote = 13 * k
-    dessiner_nord(
+    nord = dessiner_nord(
         fig,
         (carte[0] + carte[2] - cote - 2 * k, carte[1] + carte[3] - cote - 2 * k, cote, cote),
         (largeur, hauteur),
         angle_nord(refs, cadre),
     )
+    etiqueter_carte(ax, tab, refs, couches, k, mp.numeros, [*textes, nord], (carte[2] * 0.27, 13 * k))
+    if not dessiner_situation(fig, boite_encart, (largeur, hauteur), refs, cadre, k):
+        # rien à situer (couche sans départements connus) : la légende reprend la place
+        x, _y, w, h = boite_legende
+        boite_legende = (
+            x,
+            boite_encart[1],
+            w + (boite_encart[2] + 5 * k if colonnes == 2 else 0),
+            h + (boite_encart[3] + 4 * k if colonnes == 1 else 0),
+        )
     dessiner_legende(
         fig, boite_legende, (largeur, hauteur), sections_legende(tab, atelier.legende, refs, couches, k), k, colonnes
     )
     _titre(fig, atelier, choix, (largeur, hauteur), marge, k)
-    _pied(fig, atelier, couches, refs, (largeur, hauteur), marge, bas_pied, k, mp.numeros)
+    renvoi = None
+    if mp.numeros and len(tab):
+        renvoi = "page 2" if mp.format == "pdf" else "export PDF ou CSV"
+    _pied(fig, atelier, couches, refs, (largeur, hauteur), marge, bas_pied, k, renvoi)
     return fig
 
 
@@ -649,18 +801,102 @@ def figure_carnet(
     cadre, echelle = cadrer(emprise_utile(tab, refs), carte[2], carte[3])
     couches = couches_dessinees(MiseEnPage(), refs)
     ax = fig.add_axes((carte[0] / largeur, carte[1] / hauteur, carte[2] / largeur, carte[3] / hauteur))
-    dessiner_carte(ax, tab, refs, atelier.legende, couches, cadre, 0.85, True)
+    textes = dessiner_carte(ax, tab, refs, atelier.legende, couches, cadre, 0.85)
     ajouter_echelle(ax, echelle, 0.85)
     cote = 11.0
-    dessiner_nord(
+    nord = dessiner_nord(
         fig,
         (carte[0] + carte[2] - cote - 1.5, carte[3] - cote - 1.5, cote, cote),
         (largeur, hauteur),
         angle_nord(refs, cadre),
     )
+    etiqueter_carte(ax, tab, refs, couches, 0.85, True, [*textes, nord], (carte[2] * 0.27, 11), communes_max=24)
     sections = sections_legende(tab, atelier.legende, refs, couches, 0.85)
     dessiner_legende(fig, (largeur - legende_w, 0.5, legende_w, hauteur - 1), (largeur, hauteur), sections, 0.85)
     return fig
+
+
+# -- le tableau des annotations, pages suivantes du PDF -------------------------------------------
+
+COLONNES_TABLEAU = (  # (titre, part de la largeur)
+    ("N°", 0.04),
+    ("Catégorie", 0.15),
+    ("Titre", 0.22),
+    ("Commentaire", 0.25),
+    ("Communes touchées", 0.24),
+    ("Mesure", 0.10),
+)
+
+
+def _cellules(ligne) -> list[str]:
+    return [
+        str(ligne["n"]),
+        ligne["categorie_nom"],
+        ligne["titre"] or "—",
+        ligne["commentaire"] or "",
+        ligne["communes"] or "—",
+        mesure(ligne),
+    ]
+
+
+def figures_tableau(atelier: Atelier, choix: Choix, tab: gpd.GeoDataFrame, mp: MiseEnPage) -> list[Figure]:
+    """Le tableau des annotations sur autant de pages qu'il faut, au format de la carte."""
+    largeur, hauteur = mp.taille_mm
+    k = mp.facteur
+    marge = 10 * k
+    police = 7 * k
+    interligne = police * PT_MM * 1.3
+    utile_w = largeur - 2 * marge
+    car = [max(4, int(utile_w * part / (police * PT_MM * 0.5))) for _, part in COLONNES_TABLEAU]
+    lignes = []
+    for _, ligne in tab.iterrows():
+        cellules = [
+            textwrap.wrap(t, c, max_lines=6, placeholder="…") or [""]
+            for t, c in zip(_cellules(ligne), car, strict=True)
+        ]
+        lignes.append((cellules, max(len(c) for c in cellules) * interligne + 1.6 * k))
+    haut_entete = 22 * k
+    disponible = hauteur - 2 * marge - haut_entete
+    pages, courante, utilise = [], [], 0.0
+    for cellules, haut in lignes:
+        if courante and utilise + haut > disponible:
+            pages.append(courante)
+            courante, utilise = [], 0.0
+        courante.append((cellules, haut))
+        utilise += haut
+    if courante:
+        pages.append(courante)
+    h = choix.hypothese
+    figures = []
+    for i, page in enumerate(pages, start=1):
+        fig = Figure(figsize=(largeur * MM, hauteur * MM))
+        ax = fig.add_axes((0, 0, 1, 1))
+        ax.set_xlim(0, largeur)
+        ax.set_ylim(hauteur, 0)
+        ax.axis("off")
+        ax.text(marge, marge, f"Tableau des annotations — {h.titre}", fontsize=12 * k, fontweight="bold", va="top")
+        sous_titre = f"{atelier.nom} · version {choix.numero} du {date_heure(choix.version.meta.le)}"
+        ax.text(marge, marge + 7 * k, sous_titre, fontsize=8 * k, va="top", color="#555")
+        ax.text(
+            largeur - marge, marge, f"page {i + 1}/{len(pages) + 1}", fontsize=7 * k, va="top", ha="right", color="#777"
+        )
+        y = marge + 14 * k
+        x = marge
+        for titre, part in COLONNES_TABLEAU:
+            ax.text(x, y, titre, fontsize=police, fontweight="bold", va="top")
+            x += utile_w * part
+        y += interligne + 1.5 * k
+        ax.plot([marge, largeur - marge], [y - 0.8 * k, y - 0.8 * k], color="#1d1d1d", linewidth=0.6 * k)
+        for rang, (cellules, haut) in enumerate(page):
+            if rang % 2:
+                ax.add_patch(Rectangle((marge, y - 0.6 * k), utile_w, haut, facecolor="#f2f2f2", edgecolor="none"))
+            x = marge
+            for texte, (_, part) in zip(cellules, COLONNES_TABLEAU, strict=True):
+                ax.text(x, y, "\n".join(texte), fontsize=police, va="top", linespacing=1.15)
+                x += utile_w * part
+            y += haut
+        figures.append(fig)
+    return figures
 
 
 def _titre(fig: Figure, atelier: Atelier, choix: Choix, taille, marge: float, k: float) -> None:
@@ -701,13 +937,13 @@ def _titre(fig: Figure, atelier: Atelier, choix: Choix, taille, marge: float, k:
     )
 
 
-def _pied(fig: Figure, atelier, couches, refs: References, taille, marge, bas_pied, k, numeros: bool) -> None:
+def _pied(fig: Figure, atelier, couches, refs: References, taille, marge, bas_pied, k, renvoi: str | None) -> None:
     largeur, hauteur = taille
     texte = sources_texte(atelier, couches)
     projection = "RGF93 v1 / Lambert-93" if refs.epsg == 2154 else "projection légale locale"
     texte += f" Projection : {projection} (EPSG:{refs.epsg}). Fond de carte : aucun."
-    if numeros:
-        texte += " Les numéros renvoient au tableau des annotations."
+    if renvoi:
+        texte += f" Les numéros renvoient au tableau des annotations ({renvoi})."
     car = int((largeur - 2 * marge) / (6 * k * PT_MM * 0.58))
     fig.text(
         marge / largeur,
@@ -723,10 +959,18 @@ def _pied(fig: Figure, atelier, couches, refs: References, taille, marge, bas_pi
 # -- export ------------------------------------------------------------------------------------------
 
 
-def enregistrer_figure(fig: Figure, chemin: Path, format: str, dpi: int = 200) -> Path:
-    """Écrit la figure d'un coup (fichier temporaire puis renommage) : jamais de fichier partiel."""
+def enregistrer_figure(fig: Figure, chemin: Path, format: str, dpi: int = 200, suite: list[Figure] = ()) -> Path:
+    """Écrit la figure d'un coup (fichier temporaire puis renommage) : jamais de fichier partiel.
+
+    ``suite`` : les pages suivantes d'un PDF (le tableau des annotations).
+    """
     with remplacer_par_temporaire(chemin) as temporaire, _reglages_export():
-        fig.savefig(temporaire, format=format, dpi=dpi, metadata=_metadonnees(format))
+        if format == "pdf" and suite:
+            with PdfPages(temporaire, metadata=_metadonnees(format)) as pdf:
+                for page in (fig, *suite):
+                    pdf.savefig(page, dpi=dpi)
+        else:
+            fig.savefig(temporaire, format=format, dpi=dpi, metadata=_metadonnees(format))
     return chemin
 
 
@@ -779,9 +1023,11 @@ def exporter_carte(
     avancer(0.05, "Lecture des couches de référence…")
     refs = references(atelier)
     avancer(0.25, "Mise en page de la carte…")
-    fig = figure_carte(atelier, choix, mp, refs)
+    tab = tableau(choix.version, atelier.legende, refs)
+    fig = _figure_carte(atelier, choix, mp, refs, tab)
+    suite = figures_tableau(atelier, choix, tab, mp) if mp.format == "pdf" and mp.numeros else []
     avancer(0.55, f"Écriture du fichier {mp.format.upper()}…")
-    chemin = enregistrer_figure(fig, dossier / nom_fichier(atelier, choix, mp), mp.format, mp.dpi)
+    chemin = enregistrer_figure(fig, dossier / nom_fichier(atelier, choix, mp), mp.format, mp.dpi, suite)
     avancer(0.9, "Aperçu…")
     apercu = image(fig, "png", 90)
     avancer(1.0, "Carte prête.")

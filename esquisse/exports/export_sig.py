@@ -30,8 +30,10 @@ import pyogrio
 from esquisse.analyse.annotations import Choix, References, references, tableau
 from esquisse.atelier.ateliers import Atelier
 from esquisse.esquisses.versions import maintenant
+from esquisse.noyau.dates import FUSEAU, date_heure
 from esquisse.noyau.erreurs import DonneeInvalide
 from esquisse.noyau.fichiers import ecrire_atomiquement, remplacer_par_temporaire
+from esquisse.noyau.texte import cellule_csv
 
 Progression = Callable[[float, str], None]
 
@@ -88,9 +90,19 @@ def _verifier(choix: list[Choix]) -> None:
         vus.add(cle)
 
 
-def nom_couche(c: Choix) -> str:
-    """Nom de table lisible et sûr : « esquisses_2026_03_12_atelier_2_a_la_vallee »."""
-    return "esquisses_" + re.sub(r"[^a-z0-9]+", "_", f"{c.seance.id}_{c.hypothese.id}").strip("_")
+# Une couche par type de géométrie, chacune déclarée : QGIS et ogrinfo y lisent « Multi Polygon »…
+# plutôt que « Unknown (any) », et chaque couche se symbolise d'elle-même.
+GEOMETRIES_GPKG = {
+    "zone": ("zones", "MultiPolygon"),
+    "ligne": ("lignes", "MultiLineString"),
+    "point": ("points", "MultiPoint"),
+}
+
+
+def nom_couche(c: Choix, genre: str | None = None) -> str:
+    """Nom de table lisible et sûr : « esquisses_2026_03_12_atelier_2_a_la_vallee_zones »."""
+    base = "esquisses_" + re.sub(r"[^a-z0-9]+", "_", f"{c.seance.id}_{c.hypothese.id}").strip("_")
+    return base if genre is None else f"{base}_{GEOMETRIES_GPKG[genre][0]}"
 
 
 def _couche_hypothese(c: Choix, atelier: Atelier, refs: References) -> gpd.GeoDataFrame:
@@ -107,6 +119,18 @@ def _couche_hypothese(c: Choix, atelier: Atelier, refs: References) -> gpd.GeoDa
     return tab
 
 
+def _options_couche(atelier: Atelier, c: Choix, nom: str) -> dict:
+    return {
+        "IDENTIFIER": f"{c.hypothese.titre} — {c.seance.titre} — version {c.numero} — {nom}",
+        "DESCRIPTION": (
+            f"Atelier « {atelier.nom} », séance « {c.seance.titre} » ({c.seance.date}), "
+            f"hypothèse « {c.hypothese.titre} » ({c.hypothese.libelle_statut.lower()}), "
+            f"version {c.numero} du {date_heure(c.version.meta.le)} ({FUSEAU}), {nom}. "
+            f"Exporté par Esquisse le {date_heure(maintenant())}."
+        ),
+    }
+
+
 def exporter_geopackage(
     atelier: Atelier, choix: list[Choix], destination: Path, progression: Progression | None = None
 ) -> Path:
@@ -117,27 +141,27 @@ def exporter_geopackage(
     refs = references(atelier)
     etapes = len(choix) + len(refs.couches) + 1
     with remplacer_par_temporaire(destination) as temporaire:
+        premiere = True
         for k, c in enumerate(choix):
             avancer(0.05 + 0.9 * k / etapes, f"Hypothèse « {c.hypothese.titre} » (version {c.numero})…")
             couche = _couche_hypothese(c, atelier, refs)
-            pyogrio.write_dataframe(
-                couche,
-                temporaire,
-                layer=nom_couche(c),
-                driver="GPKG",
-                append=k > 0,
-                geometry_type="Unknown",
-                # GeoPackage 1.2 : lisible sans avertissement par les GDAL (et QGIS) plus anciens.
-                dataset_options=None if k else {"VERSION": "1.2"},
-                layer_options={
-                    "IDENTIFIER": f"{c.hypothese.titre} — {c.seance.titre} — version {c.numero}",
-                    "DESCRIPTION": (
-                        f"Atelier « {atelier.nom} », séance « {c.seance.titre} » ({c.seance.date}), "
-                        f"hypothèse « {c.hypothese.titre} » ({c.hypothese.libelle_statut.lower()}), "
-                        f"version {c.numero} du {c.version.meta.le}. Exporté par Esquisse le {maintenant()}."
-                    ),
-                },
-            )
+            # Une hypothèse sans esquisse garde une couche (de zones, vide) : elle reste visible dans QGIS.
+            genres = [g for g in GEOMETRIES_GPKG if (couche["genre"] == g).any()] or ["zone"]
+            for genre in genres:
+                nom, type_geometrie = GEOMETRIES_GPKG[genre]
+                pyogrio.write_dataframe(
+                    couche[couche["genre"] == genre],
+                    temporaire,
+                    layer=nom_couche(c, genre),
+                    driver="GPKG",
+                    append=not premiere,
+                    geometry_type=type_geometrie,
+                    promote_to_multi=True,
+                    # GeoPackage 1.2 : lisible sans avertissement par les GDAL (et QGIS) plus anciens.
+                    dataset_options={"VERSION": "1.2"} if premiere else None,
+                    layer_options=_options_couche(atelier, c, nom),
+                )
+                premiere = False
         for k, (genre, gdf) in enumerate(refs.couches.items(), start=len(choix)):
             avancer(0.05 + 0.9 * k / etapes, f"Couche de référence « {genre} »…")
             pyogrio.write_dataframe(
@@ -221,14 +245,6 @@ def exporter_geojson(
 # -- CSV ------------------------------------------------------------------------------------------
 
 
-def _cellule(valeur) -> str:
-    if valeur is None or (isinstance(valeur, float) and pd.isna(valeur)):
-        return ""
-    if isinstance(valeur, float):
-        return f"{valeur:.2f}".replace(".", ",")
-    return str(valeur)
-
-
 def tableau_csv(atelier: Atelier, choix: list[Choix], refs: References | None = None) -> str:
     refs = refs or references(atelier)
     tampon = io.StringIO()
@@ -238,7 +254,7 @@ def tableau_csv(atelier: Atelier, choix: list[Choix], refs: References | None = 
         tab = tableau(c.version, atelier.legende, refs)
         for ligne in tab.drop(columns="geometry").to_dict("records"):
             ligne.update(seance=c.seance.titre, hypothese=c.hypothese.titre, version=c.numero)
-            ecrivain.writerow(_cellule(ligne[k]) for k in ENTETES_CSV)
+            ecrivain.writerow(cellule_csv(ligne[k]) for k in ENTETES_CSV)
     return tampon.getvalue()
 
 

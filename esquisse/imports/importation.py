@@ -65,6 +65,7 @@ from esquisse.imports.sources import (
     ouvrir,
     taille_max_octets,
 )
+from esquisse.noyau.dates import date_heure
 from esquisse.noyau.erreurs import DonneeInvalide, EsquisseErreur, SchemaInvalide
 from esquisse.noyau.fichiers import creer_sans_ecraser, traduire_erreurs_disque
 from esquisse.noyau.texte import LIGNES_RAPPORT
@@ -555,7 +556,7 @@ def etat_couches(atelier) -> list[EtatCouche]:
         elif meta.get("derivee_des_communes"):
             origine = f"Dérivée des communes : {meta.get('methode', '')}"
         elif meta:
-            quand = str(meta.get("enregistre_le", ""))[:16].replace("T", " à ")
+            quand = date_heure(meta["enregistre_le"]) if meta.get("enregistre_le") else ""
             origine = f"Importée de « {meta.get('fichier', '?')} »" + (f" le {quand}" if quand else "")
             if meta.get("selection"):
                 origine += f" ({meta['selection']})"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import math
 import unicodedata
 
 LIGNES_RAPPORT = 8  # exemples cités dans un rapport ou un message
@@ -23,3 +26,24 @@ def sans_accents(texte: str) -> str:
     """Pour comparer des noms de colonnes : sans accents ni casse, sans espaces autour."""
     forme = unicodedata.normalize("NFKD", str(texte))
     return "".join(c for c in forme if not unicodedata.combining(c)).casefold().strip()
+
+
+def cellule_csv(valeur) -> str:
+    """Une cellule de CSV « à la française » : virgule décimale, vide pour une valeur manquante."""
+    if valeur is None or (isinstance(valeur, float) and math.isnan(valeur)):
+        return ""
+    if isinstance(valeur, bool):
+        return "oui" if valeur else "non"
+    if isinstance(valeur, float):
+        return f"{valeur:.2f}".replace(".", ",")
+    return str(valeur)
+
+
+def csv_fr(colonnes, lignes) -> bytes:
+    """Un tableau en CSV pour un tableur réglé en français : « ; », virgule décimale, UTF-8 avec BOM."""
+    tampon = io.StringIO()
+    ecrivain = csv.writer(tampon, delimiter=";", lineterminator="\r\n")
+    ecrivain.writerow([str(c) for c in colonnes])
+    for ligne in lignes:
+        ecrivain.writerow(cellule_csv(v) for v in ligne)
+    return ("\ufeff" + tampon.getvalue()).encode("utf-8")

@@ -10,6 +10,34 @@
   "use strict";
 
   var Esquisse = (window.Esquisse = window.Esquisse || {});
+
+  // -- Leaflet en français : zoom, couches, infobulles, attribution --------------------------------
+  // Posé sur les prototypes avant que folium ne crée la carte (ce fichier est chargé avant).
+  // ``esquisseSansTraduction`` laisse l'anglais (test du relevé des textes anglais).
+  if (!window.esquisseSansTraduction && window.L && !L.esquisseFrancais) {
+    L.esquisseFrancais = true;
+    L.Control.Zoom.prototype.options.zoomInTitle = "Zoom avant";
+    L.Control.Zoom.prototype.options.zoomOutTitle = "Zoom arrière";
+    L.Control.Attribution.prototype.options.prefix =
+      '<a href="https://leafletjs.com" title="Leaflet, bibliothèque de cartes interactives">Leaflet</a>';
+    var couchesInit = L.Control.Layers.prototype._initLayout;
+    L.Control.Layers.prototype._initLayout = function () {
+      couchesInit.apply(this, arguments);
+      if (this._layersLink) {
+        this._layersLink.title = "Couches";
+        this._layersLink.setAttribute("aria-label", "Couches");
+      }
+    };
+    var infobulleInit = L.Popup.prototype._initLayout;
+    L.Popup.prototype._initLayout = function () {
+      infobulleInit.apply(this, arguments);
+      var fermer = this._container && this._container.querySelector(".leaflet-popup-close-button");
+      if (fermer) {
+        fermer.setAttribute("aria-label", "Fermer l'infobulle");
+        fermer.title = "Fermer";
+      }
+    };
+  }
   var nombreFr = new Intl.NumberFormat("fr-FR");
   var TUILE_VIDE = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7";
   var ETIQUETTES_MAX = 400;

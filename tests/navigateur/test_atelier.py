@@ -63,7 +63,7 @@ def test_creer_un_atelier_une_seance_une_hypothese_et_dessiner(serveur, hors_lig
     page.get_by_label("Thème").fill("Revitaliser les bourgs")
     capture(page, f"atelier-1-creation-{ecran}")
     toucher(page.get_by_role("button", name="Créer l'atelier"), tactile)
-    page.get_by_text("créé. Ajoutez ses participants").wait_for()
+    page.get_by_test_id("stAlertContentSuccess").get_by_text("créé. Ajoutez ses participants").wait_for()
     (atelier,) = [
         a
         for a in (charger_atelier(serveur.projets, d.name) for d in serveur.projets.iterdir() if d.is_dir())
@@ -93,7 +93,9 @@ def test_creer_un_atelier_une_seance_une_hypothese_et_dessiner(serveur, hors_lig
     page.wait_for_timeout(300)
     capture(page, f"atelier-2-participant-{ecran}")
     toucher(page.get_by_role("button", name="Enregistrer les participants"), tactile)
-    page.get_by_text("1 participant(s) enregistré(s).").wait_for()
+    page.get_by_test_id("stAlertContentSuccess").get_by_text("1 participant(s) enregistré(s).").wait_for()
+    # Le tableau est en bas de la page : la réussite s'affiche aussi en notification, là où l'on regarde.
+    page.get_by_test_id("stToast").get_by_text("1 participant(s) enregistré(s).").wait_for()
     participants = charger_atelier(serveur.projets, atelier.id).participants
     assert [(p.nom, p.role) for p in participants] == [("Léa Girard", "elu")]
 
@@ -102,7 +104,7 @@ def test_creer_un_atelier_une_seance_une_hypothese_et_dessiner(serveur, hors_lig
     page.get_by_role("button", name="Créer la séance").wait_for()
     page.get_by_label("Titre (facultatif)").fill("Atelier 1 à Châtillon")
     toucher(page.get_by_role("button", name="Créer la séance"), tactile)
-    page.get_by_text("Séance « Atelier 1 à Châtillon » créée.").wait_for()
+    page.get_by_test_id("stAlertContentSuccess").get_by_text("Séance « Atelier 1 à Châtillon » créée.").wait_for()
     (seance,) = lister_seances(atelier.dossier)
     toucher(page.get_by_role("button", name="Nouvelle hypothèse"), tactile)
     page.get_by_label("Titre", exact=True).fill("A — Les bourgs reliés")

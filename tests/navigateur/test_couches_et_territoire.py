@@ -107,7 +107,7 @@ def test_un_clic_sur_une_commune_atteint_python_une_seule_fois(site, hors_ligne)
     capture(page, "territoire-clic-1920x1080")
 
     page.get_by_role("button", name="Enregistrer").click()
-    page.get_by_text("Territoire de projet enregistré").wait_for(timeout=15000)
+    page.get_by_test_id("stAlertContentSuccess").get_by_text("Territoire de projet enregistré").wait_for(timeout=15000)
     perimetre = json.loads((projets / "essai-territoire" / "atelier.json").read_text(encoding="utf-8"))["perimetre"]
     assert CODE_HORS_EPCI in perimetre["communes"] and CODE_DANS_LE_TERRITOIRE not in perimetre["communes"]
     assert echecs_application(reseau) == [] and reseau.bloquees == []
