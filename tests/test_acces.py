@@ -307,7 +307,7 @@ def test_action_par_role(contexte, cas):
 
 def test_version_signee_par_l_acteur(contexte):
     """L'auteur d'une version, d'une restauration et d'un relevé est l'acteur, jamais « Anonyme »."""
-    r = services.enregistrer_dessins(CONTRIBUTION, contexte.atelier, contexte.h, [_nouveau_point("c")], {})
+    _, r = services.enregistrer_dessins(CONTRIBUTION, contexte.atelier, contexte.h, [_nouveau_point("c")], {})
     meta = contexte.h.depot(A).derniere()
     assert r.version.numero == meta.numero and (meta.auteur, meta.role) == ("Claire Contributrice", "elu")
     entite = contexte.h.depot(A).entites(meta.numero)["point-c"]

@@ -298,9 +298,10 @@ def enregistrer_dessins(
     dessins: list[DessinLocal],
     annotations: dict[str, Annotation],
     message: str = "",
-) -> Enregistrement | None:
-    """Les dessins et annotations reçus de la carte, enregistrés au nom de l'acteur ; ``None`` si rien
-    n'est à enregistrer. Le refus vient avant toute lecture : une valeur forgée ne change rien."""
+) -> tuple[list[Changement], Enregistrement] | None:
+    """Les dessins et annotations reçus de la carte, enregistrés au nom de l'acteur : les changements
+    et l'enregistrement ; ``None`` si rien n'est à enregistrer. Le refus vient avant toute lecture :
+    une valeur forgée ne change rien."""
     _verifier_seance(acteur, "esquisse.dessiner", atelier, h.seance)
     depot = h.depot(atelier.id)
     changements = construire_changements(
@@ -308,7 +309,7 @@ def enregistrer_dessins(
     )
     if not changements:
         return None
-    return enregistrer_changements(acteur, atelier, h, changements, message)
+    return changements, enregistrer_changements(acteur, atelier, h, changements, message)
 
 
 def restaurer_version(acteur: Acteur | None, atelier: Atelier, h: Hypothese, numero: int) -> MetaVersion:
