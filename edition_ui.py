@@ -153,7 +153,7 @@ class Poste:
             un, deux = st.columns(2)
             if un.button("Reprendre ces dessins", key=f"reprendre-{k}", type="primary"):
                 try:
-                    repris = brouillons.reprendre(b)
+                    repris = services.reprendre_brouillon(acteur_courant(), self.atelier, self.h, b)
                 except EsquisseErreur as exc:
                     st.error(md(str(exc)))
                     return
@@ -165,7 +165,7 @@ class Poste:
                 st.rerun(scope="fragment")
             if deux.button("Les écarter", key=f"ecarter-{k}"):
                 try:
-                    brouillons.ecarter(b)
+                    services.ecarter_brouillon(acteur_courant(), self.atelier, self.h, b)
                 except EsquisseErreur as exc:
                     st.error(md(str(exc)))
                     return

@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from esquisse.atelier.releve import RUBRIQUES, elements, enregistrer_releve, lire_releve, participants_proposes, texte
-from esquisse.exports.carnet import FORMATS_CARNET, exporter_carnet
+from esquisse.acces import services
+from esquisse.atelier.releve import RUBRIQUES, elements, lire_releve, participants_proposes, texte
+from esquisse.exports.carnet import FORMATS_CARNET
 from esquisse.noyau.dates import date_heure
 from esquisse.noyau.erreurs import EsquisseErreur
 from interface import (
-    auteur,
     bouton_telechargement,
     choisir_seance,
     dossier_exports,
@@ -17,6 +17,7 @@ from interface import (
     page,
     saisir_auteur,
 )
+from ui.roles import exiger_droit
 
 AIDES = {
     "participants": "Une personne par ligne, ex. « Marie Dupont — maire de Bray-sur-Seine ».",
@@ -27,6 +28,7 @@ AIDES = {
 
 page("Carnet de suivi")
 atelier = exiger_atelier()
+acteur = exiger_droit("releve.modifier", atelier.id)
 titre, choix_seance = st.columns([6, 4], vertical_alignment="bottom")
 titre.subheader("Carnet de suivi")
 with choix_seance:
@@ -83,11 +85,12 @@ with st.form(f"releve-{atelier.id}-{seance.id}"):
     enregistrer = st.form_submit_button("Enregistrer le relevé", type="primary", icon=":material/save:")
 if enregistrer:
     try:
-        nouveau = enregistrer_releve(
+        nouveau = services.enregistrer_releve(
+            acteur,
+            atelier,
             seance,
             {r: elements(st.session_state[f"{cle}::{r}"]) for r in RUBRIQUES},
             st.session_state[cle],
-            auteur()[0],
         )
     except EsquisseErreur as exc:
         st.error(str(exc))
@@ -110,7 +113,9 @@ cle_fichiers = f"carnet::{atelier.id}::{seance.id}"
 if droite.button("Préparer le carnet", type="primary", icon=":material/description:"):
     fichiers = executer(
         "Préparation du carnet de suivi",
-        lambda progression: exporter_carnet(atelier, seance.id, tuple(formats), dossier_exports(atelier), progression),
+        lambda progression: services.exporter_carnet(
+            acteur, atelier, seance.id, tuple(formats), dossier_exports(atelier), progression
+        ),
     )
     if fichiers is not None:
         st.session_state[cle_fichiers] = fichiers

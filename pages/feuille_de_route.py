@@ -6,6 +6,8 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from esquisse.acces import services
+from esquisse.acces.politique import peut
 from esquisse.atelier import feuille_de_route as fdr
 from esquisse.atelier.seances import lister_hypotheses, lister_seances
 from esquisse.carte.construction import construire_carte, groupe_esquisses, parametres_atelier
@@ -15,7 +17,6 @@ from esquisse.noyau.reglages import reglage
 from interface import (
     afficher_annonces,
     annoncer,
-    auteur,
     dossier_cache,
     exiger_atelier,
     feuille_en_edition,
@@ -25,6 +26,7 @@ from interface import (
     prefixe_statique,
     selecteur_en_francais,
 )
+from ui.acces import acteur_courant
 
 VUES = ("Lecture", "Tableau", "Carte", "Exporter et importer")
 COULEURS_STATUTS = {
@@ -37,6 +39,9 @@ COULEURS_STATUTS = {
 
 page("Feuille de route")
 atelier = exiger_atelier()
+acteur = acteur_courant()
+# Seule l'animation modifie la feuille de route : les autres la lisent (les services vérifient).
+anime = peut(acteur, "feuille.modifier", atelier.id)
 st.subheader(f"Feuille de route · {md(atelier.nom)}")
 st.caption(
     "Les orientations de la stratégie, traduites en actions phasées, avec leurs porteurs, leurs outils "
@@ -63,7 +68,7 @@ if lue.revision != base.revision:
 # -- hypothèse de référence --------------------------------------------------------------------
 hyp = fdr.hypothese_de_reference(atelier.dossier, base)
 toutes = [(s, h) for s in lister_seances(atelier.dossier) for h in lister_hypotheses(s)]
-if toutes:
+if toutes and anime:
     options = [(s.id, h.id) for s, h in toutes]
     libelles = {(s.id, h.id): f"{h.titre} — {s.titre} ({h.libelle_statut.lower()})" for s, h in toutes}
     actuelle = (hyp.seance, hyp.id) if hyp else options[-1]
@@ -78,11 +83,8 @@ if toutes:
     )
     if choisie != actuelle:
         try:
-            fdr.enregistrer(
-                atelier.dossier,
-                replace(base, reference=fdr.Reference(*choisie)),
-                auteur()[0],
-                revision=base.revision,
+            services.enregistrer_feuille(
+                acteur, atelier, replace(base, reference=fdr.Reference(*choisie)), revision=base.revision
             )
         except EsquisseErreur as exc:
             st.error(str(exc))
@@ -90,7 +92,7 @@ if toutes:
             oublier_feuille_en_edition(atelier)
             annoncer(f"Hypothèse de référence : « {md(libelles[choisie])} ».")
             st.rerun()
-else:
+elif not toutes:
     st.info("Aucune hypothèse pour l'instant : les actions pourront être liées aux esquisses dès qu'il y en aura une.")
 
 noms_categories = {c.id: c.nom for c in atelier.legende}
@@ -99,7 +101,12 @@ libelles_esquisses = {e.id: e.libelle for e in disponibles}
 titres_esquisses = {e.id: e.titre or e.categorie for e in disponibles}
 
 vue = st.segmented_control(
-    "Vue", VUES, default=VUES[0], required=True, key=f"fdr-vue-{atelier.id}", label_visibility="collapsed"
+    "Vue",
+    VUES if anime else ("Lecture", "Carte"),
+    default=VUES[0],
+    required=True,
+    key=f"fdr-vue-{atelier.id}",
+    label_visibility="collapsed",
 )
 vue = vue or VUES[0]
 
@@ -224,7 +231,7 @@ elif vue == "Tableau":
         if st.form_submit_button("Enregistrer la feuille de route", type="primary"):
             try:
                 nouvelle = fdr.depuis_tableaux(orientations.to_dict("records"), actions.to_dict("records"), base)
-                enregistree = fdr.enregistrer(atelier.dossier, nouvelle, auteur()[0], revision=base.revision)
+                enregistree = services.enregistrer_feuille(acteur, atelier, nouvelle, revision=base.revision)
             except EsquisseErreur as exc:
                 st.error(f"Rien n'a été enregistré : {exc}")
             else:
@@ -323,7 +330,7 @@ else:
             st.caption(f"{len(importee.orientations)} orientation(s), {len(importee.actions)} action(s).")
             if st.button("Remplacer la feuille de route par ce tableau", type="primary"):
                 try:
-                    fdr.enregistrer(atelier.dossier, importee, auteur()[0], revision=lue.revision)
+                    services.enregistrer_feuille(acteur, atelier, importee, revision=lue.revision)
                 except EsquisseErreur as exc:
                     st.error(f"Rien n'a été enregistré : {exc}")
                 else:

@@ -4,19 +4,21 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from esquisse.acces import services
+from esquisse.acces.politique import peut
 from esquisse.analyse.attribution import fiches_version
 from esquisse.carte.construction import construire_carte, groupe_esquisses
 from esquisse.esquisses.edition import etat_navigateur
 from esquisse.esquisses.geojson import ROLES
 from esquisse.noyau.erreurs import EsquisseErreur
 from interface import (
-    auteur,
     choisir_seance_et_hypothese,
     exiger_atelier,
     md,
     page,
     parametres_carte,
 )
+from ui.acces import acteur_courant
 
 page("Historique")
 atelier = exiger_atelier()
@@ -65,13 +67,15 @@ st_folium(
     ),
 )
 
-if numero != numeros[-1]:
-    nom, role = auteur()
-    if st.button(f"Restaurer la version {numero} (crée une nouvelle version)", type="primary"):
-        try:
-            nouvelle = depot.restaurer(numero, nom, role)
-        except EsquisseErreur as exc:
-            st.error(str(exc))
-        else:
-            st.success(f"Version {nouvelle.numero} créée à partir de la version {numero}.")
-            st.rerun()
+if (
+    numero != numeros[-1]
+    and peut(acteur_courant(), "version.restaurer", atelier.id)
+    and st.button(f"Restaurer la version {numero} (crée une nouvelle version)", type="primary")
+):
+    try:
+        nouvelle = services.restaurer_version(acteur_courant(), atelier, hyp, numero)
+    except EsquisseErreur as exc:
+        st.error(str(exc))
+    else:
+        st.success(f"Version {nouvelle.numero} créée à partir de la version {numero}.")
+        st.rerun()

@@ -333,6 +333,18 @@ def garder_brouillon(
     brouillons.ecrire(atelier.dossier, h, poste, acteur.nom, acteur.role_structure, dessins, annotations)
 
 
+def reprendre_brouillon(acteur: Acteur | None, atelier: Atelier, h: Hypothese, b: brouillons.Brouillon):
+    """Reprendre les dessins laissés par un poste fermé (ils passent à ce poste)."""
+    _verifier_seance(acteur, "brouillon.ecrire", atelier, h.seance)
+    return brouillons.reprendre(b)
+
+
+def ecarter_brouillon(acteur: Acteur | None, atelier: Atelier, h: Hypothese, b: brouillons.Brouillon) -> None:
+    """Mettre de côté les dessins laissés par un poste fermé (jamais effacés)."""
+    _verifier_seance(acteur, "brouillon.ecrire", atelier, h.seance)
+    brouillons.ecarter(b)
+
+
 def ajouter_vue(acteur: Acteur | None, atelier: Atelier, h: Hypothese, nom: str, emprise) -> vues.Vue:
     verifier(acteur, "vues.modifier", atelier.id)
     vue = vues.ajouter(h, nom, emprise)
@@ -416,12 +428,20 @@ def exporter_sauvegarde(acteur: Acteur | None, atelier: Atelier, destination: Pa
     )
 
 
-def importer_sauvegarde(acteur: Acteur | None, source, dossier_projets: Path, identifiant=None, **kw):
+def importer_sauvegarde(
+    acteur: Acteur | None,
+    source,
+    dossier_projets: Path,
+    identifiant: str | None = None,
+    taille_max: int = 2_000_000_000,
+    nom: str | None = None,
+    progression=None,
+):
     """Importer une sauvegarde crée un atelier : il faut animer tous les ateliers."""
     from esquisse.exports.sauvegarde import importer_archive
 
     verifier(acteur, "sauvegarde.importer", TOUS_LES_ATELIERS)
-    resultat = importer_archive(source, dossier_projets, identifiant, **kw)
+    resultat = importer_archive(source, dossier_projets, identifiant, taille_max, nom, progression)
     journal.noter(
         dossier_projets / resultat.atelier.id, acteur, "sauvegarde.importer", resultat.atelier.id, "sauvegarde"
     )
@@ -429,7 +449,13 @@ def importer_sauvegarde(acteur: Acteur | None, source, dossier_projets: Path, id
 
 
 def publier(
-    acteur: Acteur | None, atelier: Atelier, dossier_projets: Path, dossier_cache: Path, destination: Path, **kw
+    acteur: Acteur | None,
+    atelier: Atelier,
+    dossier_projets: Path,
+    dossier_cache: Path,
+    destination: Path,
+    date_publication: str | None = None,
+    progression=None,
 ) -> Path:
     from esquisse.exports.publication import publier_zip
 
@@ -438,5 +464,5 @@ def publier(
         "publication.publier",
         atelier,
         "site publié",
-        lambda: publier_zip(atelier, dossier_projets, dossier_cache, destination, **kw),
+        lambda: publier_zip(atelier, dossier_projets, dossier_cache, destination, date_publication, progression),
     )
