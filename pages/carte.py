@@ -41,7 +41,7 @@ acteur = acteur_courant()
 # Les outils de dessin ne sont montrés qu'à qui peut dessiner ici ; le service le vérifie de toute façon.
 dessine = hyp is not None and services.peut_dessiner(acteur, atelier, seance)
 
-if dessine:
+if dessine and acteur.origine == "ouvert":  # mode ouvert : le nom se donne ici ; sinon il vient de l'accès
     with st.sidebar:
         st.divider()
         st.markdown("**Qui dessine ?**")
