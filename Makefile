@@ -63,6 +63,7 @@ bench: setup systeme
 	$(PY) bench/publication.py
 	$(PY) bench/stockage.py
 	$(PY) bench/stockage_navigateur.py
+	$(PY) bench/acces.py
 
 propre:
 	rm -rf $(VENV) node_modules $(VENDOR) static/cache .pytest_cache

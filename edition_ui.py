@@ -10,16 +10,17 @@ import logging
 import streamlit as st
 from streamlit_folium import st_folium
 
+from esquisse.acces import services
 from esquisse.atelier import vues
 from esquisse.atelier.ateliers import Atelier
 from esquisse.atelier.seances import Hypothese
 from esquisse.carte.construction import ParametresCarte, construire_carte, groupe_esquisses
 from esquisse.esquisses import brouillons
-from esquisse.esquisses.edition import construire_changements, en_attente, etat_navigateur, lire_dessins, rebaser
+from esquisse.esquisses.edition import en_attente, etat_navigateur, lire_dessins, rebaser
 from esquisse.esquisses.geojson import ROLES
-from esquisse.esquisses.versions import maintenant
 from esquisse.noyau.erreurs import EcritureImpossible, EsquisseErreur
-from interface import EtatEdition, auteur, categorie_courante, etat_edition, md, poste
+from interface import EtatEdition, categorie_courante, etat_edition, md, poste
+from ui.acces import acteur_courant
 
 _journal = logging.getLogger("esquisse")
 
@@ -74,15 +75,13 @@ class Poste:
         renverra ; le message reste affiché.
         """
         etat = self.etat
-        nom, role = auteur()
         try:
-            changements = construire_changements(
-                dessins, etat.annotations, self.depot, self.legende, nom, role, maintenant()
-            )
-            if not changements:
+            # Le service vérifie l'acteur d'abord : une valeur forgée par un lecteur ne change rien.
+            fait = services.enregistrer_dessins(acteur_courant(), self.atelier, self.h, dessins, etat.annotations)
+            if fait is None:
                 etat.message = "Rien à enregistrer."
                 return False
-            resultat = self.depot.enregistrer(changements, nom, role)
+            changements, resultat = fait
         except EsquisseErreur as exc:
             # Rien n'est accusé : le navigateur garde ses dessins et les renverra au prochain enregistrement.
             etat.message = ""
@@ -126,9 +125,10 @@ class Poste:
         """Recopie sur disque les dessins pas encore enregistrés de ce poste (jamais perdus)."""
         empreinte = repr((attente, sorted(self.etat.annotations.items())))
         if empreinte != self.etat.brouillon:
-            nom, role = auteur()
             try:
-                brouillons.ecrire(self.atelier.dossier, self.h, poste(), nom, role, attente, self.etat.annotations)
+                services.garder_brouillon(
+                    acteur_courant(), self.atelier, self.h, poste(), attente, self.etat.annotations
+                )
             except EcritureImpossible as exc:
                 # Sans copie de secours sur disque, la carte doit quand même s'afficher : elle garde les dessins.
                 cause = exc.cause.lower()
@@ -153,7 +153,7 @@ class Poste:
             un, deux = st.columns(2)
             if un.button("Reprendre ces dessins", key=f"reprendre-{k}", type="primary"):
                 try:
-                    repris = brouillons.reprendre(b)
+                    repris = services.reprendre_brouillon(acteur_courant(), self.atelier, self.h, b)
                 except EsquisseErreur as exc:
                     st.error(md(str(exc)))
                     return
@@ -165,7 +165,7 @@ class Poste:
                 st.rerun(scope="fragment")
             if deux.button("Les écarter", key=f"ecarter-{k}"):
                 try:
-                    brouillons.ecarter(b)
+                    services.ecarter_brouillon(acteur_courant(), self.atelier, self.h, b)
                 except EsquisseErreur as exc:
                     st.error(md(str(exc)))
                     return
@@ -190,7 +190,7 @@ class Poste:
             garder, oublier = st.columns(2)
             if garder.form_submit_button("Garder la vue", type="primary"):
                 try:
-                    vue = vues.ajouter(self.h, nom, emprise)
+                    vue = services.ajouter_vue(acteur_courant(), self.atelier, self.h, nom, emprise)
                 except EsquisseErreur as exc:
                     st.error(str(exc))
                     return

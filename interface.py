@@ -210,10 +210,18 @@ def tableau(donnees, nom: str, **options) -> None:
 
 def exiger_atelier() -> Atelier:
     """L'atelier courant ; sinon un message et un lien vers l'accueil, et la page s'arrête."""
+    from esquisse.acces.services import verifier_lecture
+    from ui.acces import acteur_courant
+
     atelier = atelier_courant()
     if atelier is None:
         st.info("Choisissez d'abord un atelier sur la page d'accueil.")
         st.page_link("app.py", label="Aller à la liste des ateliers", icon=":material/home:")
+        st.stop()
+    try:
+        verifier_lecture(acteur_courant(), atelier.id)
+    except EsquisseErreur as exc:  # un atelier dont on n'est pas membre ne s'ouvre pas, même par l'adresse
+        st.error(md(str(exc)))
         st.stop()
     for probleme in documents_illisibles(atelier.dossier):  # une séance abîmée ne cache pas les autres
         st.warning(md(probleme), icon=":material/warning:")
@@ -247,8 +255,15 @@ def choisir_seance(atelier: Atelier, cle: str = "choix-seance") -> Seance | None
     return par_id[choisie]
 
 
-def choisir_hypothese(s: Seance, cle: str = "choix-hypothese") -> Hypothese | None:
+def choisir_hypothese(s: Seance, cle: str = "choix-hypothese", atelier: str = "") -> Hypothese | None:
+    """Sélecteur d'hypothèse ; avec ``atelier``, seulement celles que l'acteur peut voir (la lecture ne
+    voit que les hypothèses partagées)."""
     hyps = lister_hypotheses(s)
+    if atelier:
+        from esquisse.acces.services import hypotheses_visibles
+        from ui.acces import acteur_courant
+
+        hyps = hypotheses_visibles(acteur_courant(), atelier, hyps)
     if not hyps:
         return None
     par_id = {h.id: h for h in hyps}
@@ -272,7 +287,7 @@ def choisir_seance_et_hypothese(atelier: Atelier, cle: str, colonnes=None) -> tu
     with un:
         s = choisir_seance(atelier, f"{cle}-seance")
     with deux:
-        h = choisir_hypothese(s, f"{cle}-hypothese") if s else None
+        h = choisir_hypothese(s, f"{cle}-hypothese", atelier.id) if s else None
     return s, h
 
 

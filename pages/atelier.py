@@ -3,18 +3,13 @@
 import pandas as pd
 import streamlit as st
 
-from esquisse.atelier.ateliers import (
-    GENRES_COUCHES,
-    REGIONS,
-    catalogue,
-    libelle_reference,
-    modifier_couches,
-    modifier_fiche,
-    modifier_participants,
-)
-from esquisse.atelier.participants import participants_json
+from esquisse.acces import journal, services
+from esquisse.acces.politique import peut
+from esquisse.atelier.ateliers import GENRES_COUCHES, REGIONS, catalogue, libelle_reference
+from esquisse.atelier.participants import ACCES, participants_json
 from esquisse.atelier.seances import calendrier
 from esquisse.esquisses.geojson import ROLES
+from esquisse.noyau.dates import date_heure
 from esquisse.noyau.erreurs import EsquisseErreur
 from esquisse.referentiel.couches import AVERTISSEMENT_SCOT, SCHEMAS
 from interface import (
@@ -26,15 +21,25 @@ from interface import (
     md,
     page,
 )
+from ui.acces import acteur_courant
 
 page("Atelier")
 atelier = exiger_atelier()
 st.subheader(md(atelier.nom))
 st.caption("Préparer l'atelier : sa fiche, ses couches de référence, ses participants, sa légende et ses séances.")
 afficher_annonces()
+acteur = acteur_courant()
+if not peut(acteur, "atelier.modifier", atelier.id):
+    # Préparer l'atelier est l'affaire de l'animation (les services le vérifient de toute façon).
+    st.info("Seule l'animation prépare l'atelier : vous le consultez.", icon=":material/visibility:")
+    if atelier.description:
+        st.markdown(md(atelier.description))
+    st.html(legende_html(atelier.legende))
+    st.stop()
 
-fiche, participants, couches, legende_seances = st.tabs(
-    ["Fiche", "Participants", "Couches de référence", "Légende et séances"], key=f"onglets-atelier-{atelier.id}"
+fiche, participants, couches, legende_seances, onglet_journal = st.tabs(
+    ["Fiche", "Participants", "Couches de référence", "Légende et séances", "Journal"],
+    key=f"onglets-atelier-{atelier.id}",
 )
 
 # -- fiche -------------------------------------------------------------------------------------
@@ -52,8 +57,14 @@ with fiche, st.form("fiche-atelier"):
     description = st.text_area("Description", value=atelier.description, max_chars=2000, height=110)
     if st.form_submit_button("Enregistrer la fiche", type="primary"):
         try:
-            modifier_fiche(
-                dossier_projets(), atelier.id, nom=nom, theme=theme, region=region or "", description=description
+            services.modifier_fiche(
+                acteur,
+                dossier_projets(),
+                atelier.id,
+                nom=nom,
+                theme=theme,
+                region=region or "",
+                description=description,
             )
         except EsquisseErreur as exc:
             st.error(f"Fiche non enregistrée : {exc}")
@@ -89,7 +100,7 @@ with couches, st.form("couches-atelier"):
     st.caption(AVERTISSEMENT_SCOT)
     if st.form_submit_button("Enregistrer les couches", type="primary"):
         try:
-            modifier_couches(dossier_projets(), atelier.id, choix, retirer_perimetre=retirer)
+            services.modifier_couches(acteur, dossier_projets(), atelier.id, choix, retirer_perimetre=retirer)
         except EsquisseErreur as exc:
             st.error(f"Couches non enregistrées : {exc}")
         else:
@@ -115,9 +126,14 @@ with participants:
     st.markdown(f"**{len(atelier.participants)} participant(s)**")
     st.caption(
         "Les élus, l'équipe-projet, la DREAL, la DDT et les partenaires de l'atelier. "
-        "Ajoutez une ligne en bas du tableau ; sélectionnez des lignes pour les retirer."
+        "Ajoutez une ligne en bas du tableau ; sélectionnez des lignes pour les retirer. "
+        "L'accès dit ce que chacun peut faire dans Esquisse : animation (tout), contribution (dessiner dans "
+        "les séances ouvertes), lecture (voir ce qui est partagé) ; le courriel sert à la connexion."
     )
-    tableau = pd.DataFrame(participants_json(atelier.participants), columns=["nom", "structure", "role"])
+    tableau = pd.DataFrame(
+        [{"acces": "", "courriel": "", **p} for p in participants_json(atelier.participants)],
+        columns=["nom", "structure", "role", "acces", "courriel"],
+    )
     with st.form("participants-atelier"):
         edite = st.data_editor(
             tableau,
@@ -132,6 +148,8 @@ with participants:
                 "role": st.column_config.SelectboxColumn(
                     "Rôle", options=list(ROLES), format_func=ROLES.get, required=True, default="elu"
                 ),
+                "acces": st.column_config.SelectboxColumn("Accès", options=list(ACCES), format_func=ACCES.get),
+                "courriel": st.column_config.TextColumn("Courriel", max_chars=254, width="medium"),
             },
         )
         if st.form_submit_button("Enregistrer les participants", type="primary"):
@@ -139,7 +157,7 @@ with participants:
             # Une ligne ajoutée puis laissée vide (seul son rôle par défaut est rempli) est ignorée.
             lignes = [ligne for ligne in lignes if ligne.get("nom") or ligne.get("structure")]
             try:
-                modifier_participants(dossier_projets(), atelier.id, lignes)
+                services.modifier_participants(acteur, dossier_projets(), atelier.id, lignes)
             except EsquisseErreur as exc:
                 st.error(f"Participants non enregistrés : {exc}")
             else:
@@ -151,6 +169,19 @@ with participants:
         for p in atelier.participants:
             par_role[p.libelle_role] = par_role.get(p.libelle_role, 0) + 1
         st.caption(" · ".join(f"{role} : {n}" for role, n in par_role.items()))
+    libre = st.toggle(
+        "Les contributeurs peuvent aussi retoucher les esquisses des autres",
+        value=atelier.contribution_libre,
+        key=f"contribution-libre-{atelier.id}",
+        help="Sinon, chacun ne modifie que ses propres esquisses ; l'animation modifie tout.",
+    )
+    if libre != atelier.contribution_libre:
+        try:
+            services.permettre_contribution_libre(acteur, dossier_projets(), atelier.id, libre)
+        except EsquisseErreur as exc:
+            st.error(md(str(exc)))
+        else:
+            st.rerun()
 
 # -- légende et séances -----------------------------------------------------------------------------
 with legende_seances:
@@ -176,4 +207,27 @@ with legende_seances:
             label="Préparer les séances et les hypothèses",
             icon=":material/event:",
             query_params={"atelier": atelier.id},
+        )
+
+# -- journal ----------------------------------------------------------------------------------------
+with onglet_journal:
+    entrees_journal, illisibles = journal.lire(atelier.dossier)
+    st.caption("Qui a fait quoi, et quand : chaque action menée dans l'atelier, la plus récente en premier.")
+    if illisibles:
+        st.warning(f"{illisibles} ligne(s) du journal illisible(s) (arrêt brutal ?) : laissées telles quelles.")
+    if not entrees_journal:
+        st.info("Le journal est vide : rien n'a encore été fait dans cet atelier depuis qu'il est tenu.")
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Quand": [date_heure(e.le) for e in entrees_journal],
+                    "Qui": [e.qui for e in entrees_journal],
+                    "Rôle": [e.libelle_role for e in entrees_journal],
+                    "Action": [e.libelle_action for e in entrees_journal],
+                    "Sur": [e.objet for e in entrees_journal],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
         )

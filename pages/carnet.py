@@ -2,21 +2,20 @@
 
 import streamlit as st
 
+from esquisse.acces import services
 from esquisse.atelier.releve import (
     RUBRIQUES,
     elements,
-    enregistrer_releve,
     lire_releve,
     participants_proposes,
     repartir_presents,
     reunir_presents,
     texte,
 )
-from esquisse.exports.carnet import FORMATS_CARNET, exporter_carnet
+from esquisse.exports.carnet import FORMATS_CARNET
 from esquisse.noyau.dates import date_heure
 from esquisse.noyau.erreurs import EsquisseErreur
 from interface import (
-    auteur,
     bouton_telechargement,
     choisir_seance,
     dossier_exports,
@@ -26,6 +25,7 @@ from interface import (
     page,
     saisir_auteur,
 )
+from ui.roles import exiger_droit
 
 AIDES = {
     "participants": "Une personne par ligne, ex. « Marie Dupont — maire de Bray-sur-Seine ».",
@@ -36,6 +36,7 @@ AIDES = {
 
 page("Carnet de suivi")
 atelier = exiger_atelier()
+acteur = exiger_droit("releve.modifier", atelier.id)
 titre, choix_seance = st.columns([6, 4], vertical_alignment="bottom")
 titre.subheader("Carnet de suivi")
 with choix_seance:
@@ -102,7 +103,9 @@ with st.form(f"releve-{atelier.id}-{seance.id}"):
     enregistrer = st.form_submit_button("Enregistrer le relevé", type="primary", icon=":material/save:")
 if enregistrer:
     try:
-        nouveau = enregistrer_releve(
+        nouveau = services.enregistrer_releve(
+            acteur,
+            atelier,
             seance,
             {
                 **{r: elements(st.session_state[f"{cle}::{r}"]) for r in RUBRIQUES},
@@ -111,7 +114,6 @@ if enregistrer:
                 ),
             },
             st.session_state[cle],
-            auteur()[0],
         )
     except EsquisseErreur as exc:
         st.error(str(exc))
@@ -134,7 +136,9 @@ cle_fichiers = f"carnet::{atelier.id}::{seance.id}"
 if droite.button("Préparer le carnet", type="primary", icon=":material/description:"):
     fichiers = executer(
         "Préparation du carnet de suivi",
-        lambda progression: exporter_carnet(atelier, seance.id, tuple(formats), dossier_exports(atelier), progression),
+        lambda progression: services.exporter_carnet(
+            acteur, atelier, seance.id, tuple(formats), dossier_exports(atelier), progression
+        ),
     )
     if fichiers is not None:
         st.session_state[cle_fichiers] = fichiers

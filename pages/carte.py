@@ -6,6 +6,8 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from edition_ui import Poste
+from esquisse.acces import services
+from esquisse.acces.politique import peut
 from esquisse.analyse.attribution import fiches_version
 from esquisse.atelier import vues
 from esquisse.carte.construction import construire_carte
@@ -27,6 +29,7 @@ from interface import (
     parametres_carte,
     saisir_auteur,
 )
+from ui.acces import acteur_courant
 
 page("Carte et esquisses")
 atelier = exiger_atelier()
@@ -34,13 +37,17 @@ atelier = exiger_atelier()
 titre, choix_seance, choix_hypothese = st.columns([4, 3, 3], vertical_alignment="bottom")
 titre.subheader(md(atelier.nom))
 seance, hyp = choisir_seance_et_hypothese(atelier, "carte", (choix_seance, choix_hypothese))
+acteur = acteur_courant()
+# Les outils de dessin ne sont montrés qu'à qui peut dessiner ici ; le service le vérifie de toute façon.
+dessine = hyp is not None and services.peut_dessiner(acteur, atelier, seance)
 
-with st.sidebar:
-    st.divider()
-    st.markdown("**Qui dessine ?**")
-    saisir_auteur(atelier)
+if dessine and acteur.origine == "ouvert":  # mode ouvert : le nom se donne ici ; sinon il vient de l'accès
+    with st.sidebar:
+        st.divider()
+        st.markdown("**Qui dessine ?**")
+        saisir_auteur(atelier)
 
-parametres = parametres_carte(atelier, "edition" if hyp is not None else "")
+parametres = parametres_carte(atelier, "edition" if dessine else "")
 
 HAUTEUR = 700
 
@@ -66,8 +73,9 @@ if hyp is None:
     st.stop()
 
 poste_ = Poste(atelier, hyp, parametres)
-with st.sidebar, st.expander("Ouvrir sur les tablettes", icon=":material/tablet:"):
-    inviter_tablettes(atelier, seance, hyp)
+if peut(acteur, "invitation.gerer", atelier.id):
+    with st.sidebar, st.expander("Ouvrir sur les tablettes", icon=":material/tablet:"):
+        inviter_tablettes(atelier, seance, hyp)
 depot = poste_.depot
 etat = poste_.etat
 legende = atelier.legende
@@ -97,12 +105,23 @@ def zone_edition():
     with gauche:
         chargement_carte(HAUTEUR)
     with droite:
-        poste_.proposer_brouillons()
-        poste_.garder_vue()
-        panneau(numero, entites, attente, dessins)
+        if dessine:
+            poste_.proposer_brouillons()
+            poste_.garder_vue()
+            panneau(numero, entites, attente, dessins)
+        else:
+            lecture_seule(numero)
     with gauche:
         # Territoires touchés par chaque esquisse, dans son infobulle (en cache par version).
         poste_.afficher_carte(HAUTEUR, fiches=fiches_version(atelier, depot, depot.numero_courant()))
+
+
+def lecture_seule(numero):
+    """Le panneau d'un lecteur (ou d'une séance fermée) : la légende, rien qui écrive."""
+    st.info("Lecture seule : vous consultez cette hypothèse sans pouvoir la modifier.", icon=":material/visibility:")
+    st.markdown("**Légende**")
+    st.html(legende_html(legende))
+    st.caption(f"Version affichée : {numero or 'aucune'}.")
 
 
 def panneau(numero, entites, attente, dessins):
@@ -204,7 +223,9 @@ def panneau(numero, entites, attente, dessins):
             depot_numero = depot.numero_courant()
             mien = Changement(c.id, depot_numero, c.locale) if c.locale else Changement(c.id, depot_numero, None)
             try:
-                resultat = depot.enregistrer([mien], nom, role, message="Conflit tranché : version locale")
+                resultat = services.enregistrer_changements(
+                    acteur_courant(), atelier, hyp, [mien], message="Conflit tranché : version locale"
+                )
             except EsquisseErreur as exc:
                 # Le conflit reste proposé : la version locale n'est pas perdue.
                 st.error(f"Rien n'a été enregistré : {md(str(exc))}")
@@ -241,7 +262,7 @@ def panneau(numero, entites, attente, dessins):
                 a.text(v.nom)
                 if b.button("Retirer", key=f"retirer-vue-{v.id}"):
                     try:
-                        vues.supprimer(hyp, v.id)
+                        services.retirer_vue(acteur_courant(), atelier, hyp, v.id)
                     except EsquisseErreur as exc:
                         st.error(f"Vue non retirée : {md(str(exc))}")
                     else:

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from esquisse.acces import services
 from esquisse.imports import derivation, importation
 from esquisse.noyau.erreurs import EsquisseErreur
 from esquisse.noyau.reglages import reglage
@@ -16,12 +17,14 @@ from interface import (
     md,
     page,
 )
+from ui.roles import exiger_droit
 
 AUCUNE = "— aucune —"
 GENRES = ("communes", "epci", "scot", "territoires")
 
 page("Couches")
 atelier = exiger_atelier()
+acteur = exiger_droit("couches.modifier", atelier.id)
 st.subheader(f"Couches · {md(atelier.nom)}")
 afficher_annonces()
 
@@ -183,7 +186,8 @@ with import_:
                 retirer_absentes_du_perimetre=retirer,
             )
             try:
-                rapport = importation.importer(
+                rapport = services.importer_couche(
+                    acteur,
                     dossier_projets(),
                     atelier.id,
                     fichier.getvalue(),
@@ -301,7 +305,7 @@ with derive:
             with st.spinner("Fusion des communes…"):
                 try:
                     gdf, rapport = lancer()
-                    derivation.enregistrer_derivee(dossier_projets(), atelier.id, gdf, rapport, dossier_cache())
+                    services.enregistrer_derivee(acteur, dossier_projets(), atelier.id, gdf, rapport, dossier_cache())
                 except EsquisseErreur as exc:
                     st.error(md(str(exc)))
                 else:

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from esquisse.acces import services
 from esquisse.analyse.annotations import choisir
 from esquisse.atelier import vues
 from esquisse.atelier.seances import lister_hypotheses, lister_seances
@@ -15,9 +16,8 @@ from esquisse.exports.export_carte import (
     ORIENTATIONS,
     PAPIERS,
     MiseEnPage,
-    exporter_carte,
 )
-from esquisse.exports.export_sig import FORMATS_SIG, exporter_sig
+from esquisse.exports.export_sig import FORMATS_SIG
 from interface import (
     bouton_telechargement,
     choisir_seance_et_hypothese,
@@ -28,9 +28,11 @@ from interface import (
     page,
     parametres_carte,
 )
+from ui.roles import exiger_droit
 
 page("Exports")
 atelier = exiger_atelier()
+acteur = exiger_droit("export.produire", atelier.id)
 titre, choix_seance, choix_hypothese = st.columns([4, 3, 3], vertical_alignment="bottom")
 titre.subheader("Exports")
 seance, hyp = choisir_seance_et_hypothese(atelier, "exports", (choix_seance, choix_hypothese))
@@ -80,7 +82,8 @@ with carte:
         if lancer:
             resultat = executer(
                 "Préparation de la carte",
-                lambda progression: exporter_carte(
+                lambda progression: services.exporter_carte(
+                    acteur,
                     atelier,
                     choisir(atelier, seance.id, hyp.id, numero),
                     MiseEnPage(
@@ -179,7 +182,7 @@ with sig:
                     choisir(atelier, ligne["_seance"], ligne["_hypothese"], int(ligne["version"]))
                     for _, ligne in choisies.iterrows()
                 ]
-                return exporter_sig(atelier, choix, format_sig, dossier_exports(atelier), progression)
+                return services.exporter_sig(acteur, atelier, choix, format_sig, dossier_exports(atelier), progression)
 
             chemin = executer("Préparation du fichier", exporter)
             if chemin is not None:

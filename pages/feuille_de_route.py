@@ -6,6 +6,8 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from esquisse.acces import services
+from esquisse.acces.politique import peut
 from esquisse.atelier import feuille_de_route as fdr
 from esquisse.atelier.seances import lister_hypotheses, lister_seances
 from esquisse.carte.construction import construire_carte, groupe_esquisses, parametres_atelier
@@ -15,7 +17,6 @@ from esquisse.noyau.reglages import reglage
 from interface import (
     afficher_annonces,
     annoncer,
-    auteur,
     dossier_cache,
     exiger_atelier,
     feuille_en_edition,
@@ -24,6 +25,7 @@ from interface import (
     page,
     prefixe_statique,
 )
+from ui.acces import acteur_courant
 
 VUES = ("Lecture", "Tableau", "Carte", "Exporter et importer")
 COULEURS_STATUTS = {
@@ -36,6 +38,9 @@ COULEURS_STATUTS = {
 
 page("Feuille de route")
 atelier = exiger_atelier()
+acteur = acteur_courant()
+# Seule l'animation modifie la feuille de route : les autres la lisent (les services vérifient).
+anime = peut(acteur, "feuille.modifier", atelier.id)
 st.subheader(f"Feuille de route · {md(atelier.nom)}")
 st.caption(
     "Les orientations de la stratégie, traduites en actions phasées, avec leurs porteurs, leurs outils "
@@ -62,7 +67,7 @@ if lue.revision != base.revision:
 # -- hypothèse de référence --------------------------------------------------------------------
 hyp = fdr.hypothese_de_reference(atelier.dossier, base)
 toutes = [(s, h) for s in lister_seances(atelier.dossier) for h in lister_hypotheses(s)]
-if toutes:
+if toutes and anime:
     options = [(s.id, h.id) for s, h in toutes]
     libelles = {(s.id, h.id): f"{h.titre} — {s.titre} ({h.libelle_statut.lower()})" for s, h in toutes}
     actuelle = (hyp.seance, hyp.id) if hyp else options[-1]
@@ -77,11 +82,8 @@ if toutes:
     )
     if choisie != actuelle:
         try:
-            fdr.enregistrer(
-                atelier.dossier,
-                replace(base, reference=fdr.Reference(*choisie)),
-                auteur()[0],
-                revision=base.revision,
+            services.enregistrer_feuille(
+                acteur, atelier, replace(base, reference=fdr.Reference(*choisie)), revision=base.revision
             )
         except EsquisseErreur as exc:
             st.error(str(exc))
@@ -89,7 +91,7 @@ if toutes:
             oublier_feuille_en_edition(atelier)
             annoncer(f"Hypothèse de référence : « {md(libelles[choisie])} ».")
             st.rerun()
-else:
+elif not toutes:
     st.info("Aucune hypothèse pour l'instant : les actions pourront être liées aux esquisses dès qu'il y en aura une.")
 
 noms_categories = {c.id: c.nom for c in atelier.legende}
@@ -98,7 +100,12 @@ libelles_esquisses = {e.id: e.libelle for e in disponibles}
 titres_esquisses = {e.id: e.titre or e.categorie for e in disponibles}
 
 vue = st.segmented_control(
-    "Vue", VUES, default=VUES[0], required=True, key=f"fdr-vue-{atelier.id}", label_visibility="collapsed"
+    "Vue",
+    VUES if anime else ("Lecture", "Carte"),
+    default=VUES[0],
+    required=True,
+    key=f"fdr-vue-{atelier.id}",
+    label_visibility="collapsed",
 )
 vue = vue or VUES[0]
 
@@ -223,7 +230,7 @@ elif vue == "Tableau":
         if st.form_submit_button("Enregistrer la feuille de route", type="primary"):
             try:
                 nouvelle = fdr.depuis_tableaux(orientations.to_dict("records"), actions.to_dict("records"), base)
-                enregistree = fdr.enregistrer(atelier.dossier, nouvelle, auteur()[0], revision=base.revision)
+                enregistree = services.enregistrer_feuille(acteur, atelier, nouvelle, revision=base.revision)
             except EsquisseErreur as exc:
                 st.error(f"Rien n'a été enregistré : {exc}")
             else:
@@ -321,7 +328,7 @@ else:
             st.caption(f"{len(importee.orientations)} orientation(s), {len(importee.actions)} action(s).")
             if st.button("Remplacer la feuille de route par ce tableau", type="primary"):
                 try:
-                    fdr.enregistrer(atelier.dossier, importee, auteur()[0], revision=lue.revision)
+                    services.enregistrer_feuille(acteur, atelier, importee, revision=lue.revision)
                 except EsquisseErreur as exc:
                     st.error(f"Rien n'a été enregistré : {exc}")
                 else:

@@ -4,6 +4,8 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from esquisse.acces import services
+from esquisse.acces.politique import peut
 from esquisse.analyse.attribution import fiches_version
 from esquisse.carte.construction import construire_carte, groupe_esquisses
 from esquisse.esquisses.edition import etat_navigateur
@@ -13,7 +15,6 @@ from esquisse.noyau.erreurs import EsquisseErreur
 from interface import (
     afficher_annonces,
     annoncer,
-    auteur,
     choisir_seance_et_hypothese,
     exiger_atelier,
     md,
@@ -21,6 +22,7 @@ from interface import (
     parametres_carte,
     tableau,
 )
+from ui.acces import acteur_courant
 
 page("Historique")
 atelier = exiger_atelier()
@@ -64,13 +66,15 @@ st_folium(
     ),
 )
 
-if numero != numeros[-1]:
-    nom, role = auteur()
-    if st.button(f"Restaurer la version {numero} (crée une nouvelle version)", type="primary"):
-        try:
-            nouvelle = depot.restaurer(numero, nom, role)
-        except EsquisseErreur as exc:
-            st.error(str(exc))
-        else:
-            annoncer(f"Version {nouvelle.numero} créée à partir de la version {numero}.")
-            st.rerun()
+if (
+    numero != numeros[-1]
+    and peut(acteur_courant(), "version.restaurer", atelier.id)
+    and st.button(f"Restaurer la version {numero} (crée une nouvelle version)", type="primary")
+):
+    try:
+        nouvelle = services.restaurer_version(acteur_courant(), atelier, hyp, numero)
+    except EsquisseErreur as exc:
+        st.error(str(exc))
+    else:
+        annoncer(f"Version {nouvelle.numero} créée à partir de la version {numero}.")
+        st.rerun()

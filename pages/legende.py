@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from esquisse.atelier.ateliers import modifier_atelier
+from esquisse.acces import services
+from esquisse.acces.politique import peut
 from esquisse.atelier.seances import categories_utilisees, slug
 from esquisse.esquisses.legende import (
     GEOMETRIES,
@@ -15,11 +16,17 @@ from esquisse.esquisses.legende import (
 )
 from esquisse.noyau.erreurs import EsquisseErreur
 from interface import afficher_annonces, annoncer, dossier_projets, exiger_atelier, legende_html, page
+from ui.acces import acteur_courant
 
 page("Légende")
 atelier = exiger_atelier()
+acteur = acteur_courant()
 st.subheader("Légende de l'atelier")
 afficher_annonces()
+if not peut(acteur, "legende.modifier", atelier.id):
+    st.info("Seule l'animation modifie la légende : la voici.", icon=":material/visibility:")
+    st.html(legende_html(atelier.legende, grande=True))
+    st.stop()
 st.caption(
     "Chaque esquisse appartient à une catégorie de la légende. Modifiez les noms, couleurs et traits ; "
     "ajoutez une ligne pour une nouvelle catégorie. Une catégorie utilisée par une esquisse ne peut pas être retirée."
@@ -70,7 +77,7 @@ if enregistrer or defaut:
         def remplacer(donnees):
             donnees["legende"] = legende_json(nouvelle)
 
-        atelier = modifier_atelier(dossier_projets(), atelier.id, remplacer)
+        atelier = services.modifier_legende(acteur, dossier_projets(), atelier.id, remplacer)
     except EsquisseErreur as exc:
         st.error(f"Légende non enregistrée : {exc}")
     else:

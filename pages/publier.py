@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from esquisse.exports.publication import publier_zip
+from esquisse.acces import services
 from interface import (
     bouton_telechargement,
     dossier_cache,
@@ -15,9 +15,11 @@ from interface import (
     publication_preparee,
     retenir_publication,
 )
+from ui.roles import exiger_droit
 
 page("Publier l'atelier")
 atelier = exiger_atelier()
+acteur = exiger_droit("publication.publier", atelier.id)
 st.subheader("Publier l'atelier")
 st.markdown(
     "Un **site à ouvrir sans réseau** (depuis une clé USB ou n'importe quel serveur web) pour le cercle large : "
@@ -40,7 +42,8 @@ jour = st.date_input(
 if st.button("Publier le site", type="primary", icon=":material/public:"):
     chemin = executer(
         "Publication du site",
-        lambda progression: publier_zip(
+        lambda progression: services.publier(
+            acteur,
             atelier,
             dossier_projets(),
             dossier_cache(),

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from esquisse.exports.sauvegarde import exporter_archive, identifiant_libre, importer_archive, lire_archive
+from esquisse.acces import services
+from esquisse.acces.politique import TOUS_LES_ATELIERS, peut
+from esquisse.exports.sauvegarde import identifiant_libre, lire_archive
 from esquisse.noyau.dates import date_heure
 from esquisse.noyau.erreurs import EsquisseErreur
 from esquisse.noyau.reglages import reglage
@@ -17,6 +19,7 @@ from interface import (
     page,
     taille_lisible,
 )
+from ui.acces import acteur_courant
 
 page("Sauvegardes")
 st.subheader("Sauvegardes")
@@ -25,8 +28,10 @@ st.caption(
     "couches importées. Elle sert de sauvegarde, ou à déplacer l'atelier vers une autre machine."
 )
 
+acteur = acteur_courant()
 try:
-    liste = ateliers()
+    # Seuls les ateliers que l'acteur anime (les services vérifient de toute façon).
+    liste = [a for a in ateliers() if peut(acteur, "sauvegarde.exporter", a.id)]
 except EsquisseErreur as exc:
     st.error(str(exc))
     liste = []
@@ -49,8 +54,8 @@ else:
     if droite.button("Préparer l'archive", type="primary", icon=":material/archive:"):
         chemin = executer(
             "Préparation de l'archive",
-            lambda progression: exporter_archive(
-                atelier, dossier_exports(atelier) / f"atelier_{atelier.id}.zip", progression
+            lambda progression: services.exporter_sauvegarde(
+                acteur, atelier, dossier_exports(atelier) / f"atelier_{atelier.id}.zip", progression
             ),
         )
         if chemin is not None:
@@ -59,6 +64,8 @@ else:
     if chemin is not None and chemin.exists():
         bouton_telechargement(chemin, f"Télécharger {md(chemin.name)}", f"telecharger-{cle}")
 
+if not peut(acteur, "sauvegarde.importer", TOUS_LES_ATELIERS):
+    st.stop()  # importer une sauvegarde crée un atelier : l'affaire de qui anime tous les ateliers
 st.markdown("#### Importer un atelier")
 st.caption(
     "Choisissez une archive produite par Esquisse. Elle est vérifiée fichier par fichier avant d'être installée ; "
@@ -91,7 +98,8 @@ if envoi is not None:
         envoi.seek(0)
         resultat = executer(
             "Import de l'archive",
-            lambda progression: importer_archive(
+            lambda progression: services.importer_sauvegarde(
+                acteur,
                 envoi,
                 dossier_projets(),
                 identifiant.strip(),

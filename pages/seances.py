@@ -6,48 +6,52 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from esquisse.atelier.seances import (
-    STATUTS,
-    TYPES_SEANCE,
-    archiver_seance,
-    calendrier,
-    creer_hypothese,
-    creer_seance,
-    lister_hypotheses,
-    lister_seances,
-    modifier_hypothese,
-    modifier_seance,
-)
+from esquisse.acces import services
+from esquisse.acces.politique import peut
+from esquisse.atelier.seances import STATUTS, TYPES_SEANCE, calendrier, lister_hypotheses, lister_seances
 from esquisse.noyau.erreurs import EsquisseErreur
-from interface import afficher_annonces, annoncer, auteur, exiger_atelier, md, page, tableau
+from interface import afficher_annonces, annoncer, exiger_atelier, md, page, tableau
+from ui.acces import acteur_courant
 
 page("Séances et hypothèses")
 atelier = exiger_atelier()
 st.subheader(md(atelier.nom))
 st.caption("Une séance réunit les participants autour de la carte ; chaque séance a ses hypothèses de stratégie.")
 afficher_annonces()
+acteur = acteur_courant()
+# Montrer ou non un bouton n'est qu'une politesse : les services vérifient l'acteur avant d'écrire.
+anime = peut(acteur, "seance.modifier", atelier.id)
+
+
+def visibles(s):
+    """Les hypothèses de la séance que l'acteur peut voir (la lecture : les partagées seulement)."""
+    return services.hypotheses_visibles(acteur, atelier.id, lister_hypotheses(s))
+
 
 entrees = calendrier(atelier.dossier)
 seances = [e.seance for e in entrees]
 
-with st.expander("Nouvelle séance", expanded=not seances), st.form("nouvelle-seance", clear_on_submit=True):
-    type_ = st.selectbox("Type", list(TYPES_SEANCE), format_func=TYPES_SEANCE.get)
-    jour = st.date_input("Date", value=date.today(), format="DD/MM/YYYY")
-    titre = st.text_input("Titre (facultatif)", max_chars=120, placeholder="ex. Atelier 2 à Bray-sur-Seine")
-    if st.form_submit_button("Créer la séance", type="primary"):
-        try:
-            s = creer_seance(atelier.dossier, type_, jour.isoformat(), titre)
-        except EsquisseErreur as exc:
-            st.error(md(str(exc)))
-        else:
-            st.query_params["seance"] = s.id
-            annoncer(f"Séance « {md(s.titre)} » créée.")
-            st.rerun()
+if not anime:
+    st.caption("Vous consultez les séances : seule l'animation les crée, les modifie ou les archive.")
+else:
+    with st.expander("Nouvelle séance", expanded=not seances), st.form("nouvelle-seance", clear_on_submit=True):
+        type_ = st.selectbox("Type", list(TYPES_SEANCE), format_func=TYPES_SEANCE.get)
+        jour = st.date_input("Date", value=date.today(), format="DD/MM/YYYY")
+        titre = st.text_input("Titre (facultatif)", max_chars=120, placeholder="ex. Atelier 2 à Bray-sur-Seine")
+        if st.form_submit_button("Créer la séance", type="primary"):
+            try:
+                s = services.creer_seance(acteur, atelier, type_, jour.isoformat(), titre)
+            except EsquisseErreur as exc:
+                st.error(md(str(exc)))
+            else:
+                st.query_params["seance"] = s.id
+                annoncer(f"Séance « {md(s.titre)} » créée.")
+                st.rerun()
 
 toutes = lister_seances(atelier.dossier, archivees=True)
 archivees = [s for s in toutes if s.archivee]
 titres_seances = {s.id: s.titre for s in toutes}
-titres = {(s.id, h.id): h.titre for s in toutes for h in lister_hypotheses(s)}
+titres = {(s.id, h.id): h.titre for s in toutes for h in visibles(s)}
 
 if not seances:
     st.info("Aucune séance pour l'instant : créez la première (par exemple la visite de terrain).")
@@ -70,10 +74,22 @@ else:
 
 for e in reversed(entrees):
     s = e.seance
-    hyps = lister_hypotheses(s)
+    hyps = visibles(s)
     with st.container(border=True):
         entete, modifier, archiver = st.columns([6, 2, 2], vertical_alignment="center")
         entete.markdown(f"**{md(s.titre)}** — {md(s.libelle_type)}, {md(e.jour)} ({md(e.quand)})")
+        if not anime:
+            for h in hyps:
+                un, deux = st.columns([8, 2], vertical_alignment="center")
+                un.markdown(f"{md(h.titre)} — {md(h.libelle_statut)}{' · partagée' if h.partagee else ''}")
+                dessin = services.peut_dessiner(acteur, atelier, s)
+                deux.page_link(
+                    "pages/carte.py",
+                    label="Dessiner" if dessin else "Voir",
+                    icon=":material/draw:" if dessin else ":material/visibility:",
+                    query_params={"atelier": atelier.id, "seance": s.id, "hypothese": h.id},
+                )
+            continue
         with modifier.popover("Modifier la séance", icon=":material/edit:"), st.form(f"modifier-{s.id}"):
             nouveau_type = st.selectbox(
                 "Type", list(TYPES_SEANCE), index=list(TYPES_SEANCE).index(s.type), format_func=TYPES_SEANCE.get
@@ -82,7 +98,14 @@ for e in reversed(entrees):
             nouveau_titre = st.text_input("Titre", value=s.titre, max_chars=120, key=f"titre-seance-{s.id}")
             if st.form_submit_button("Enregistrer", type="primary"):
                 try:
-                    modifier_seance(atelier.dossier, s.id, nouveau_type, nouvelle_date.isoformat(), nouveau_titre)
+                    services.modifier_seance(
+                        acteur,
+                        atelier,
+                        s.id,
+                        type_=nouveau_type,
+                        date_iso=nouvelle_date.isoformat(),
+                        titre=nouveau_titre,
+                    )
                 except EsquisseErreur as exc:
                     st.error(md(str(exc)))
                 else:
@@ -95,7 +118,7 @@ for e in reversed(entrees):
             help="La séance disparaît des listes ; ses hypothèses et leurs versions restent, et on peut la rétablir.",
         ):
             try:
-                archiver_seance(atelier.dossier, s.id, True, auteur()[0])
+                services.archiver_seance(acteur, atelier, s.id, True)
             except EsquisseErreur as exc:
                 st.error(f"Séance non archivée : {md(str(exc))}")
             else:
@@ -121,7 +144,7 @@ for e in reversed(entrees):
             )
             if statut != h.statut:
                 try:
-                    modifier_hypothese(h, auteur()[0], statut=statut)
+                    services.modifier_hypothese(acteur, atelier, h, statut=statut)
                 except EsquisseErreur as exc:
                     c1.error(f"Statut non modifié : {md(str(exc))}")
                 else:
@@ -135,7 +158,7 @@ for e in reversed(entrees):
             )
             if partagee != h.partagee:
                 try:
-                    modifier_hypothese(h, auteur()[0], partagee=partagee)
+                    services.modifier_hypothese(acteur, atelier, h, partagee=partagee)
                 except EsquisseErreur as exc:
                     c1.error(f"Partage non modifié : {md(str(exc))}")
                 else:
@@ -149,7 +172,7 @@ for e in reversed(entrees):
         with st.popover("Nouvelle hypothèse"), st.form(f"nouvelle-hypothese-{s.id}", clear_on_submit=True):
             titre = st.text_input("Titre", max_chars=120, placeholder="ex. A — La Bassée, vallée nourricière")
             description = st.text_area("Description", max_chars=4000)
-            anterieures = [(a, h) for a in seances if (a.date, a.id) < (s.date, s.id) for h in lister_hypotheses(a)]
+            anterieures = [(a, h) for a in seances if (a.date, a.id) < (s.date, s.id) for h in visibles(a)]
             libelles = ["— partir d'une carte vierge —"] + [f"{h.titre} ({a.titre})" for a, h in anterieures]
             reprise = st.selectbox(
                 "Reprendre une hypothèse d'une séance précédente (facultatif)",
@@ -157,16 +180,14 @@ for e in reversed(entrees):
                 format_func=libelles.__getitem__,
             )
             if st.form_submit_button("Créer l'hypothèse", type="primary"):
-                nom, role = auteur()
                 try:
-                    h = creer_hypothese(
+                    h = services.creer_hypothese(
+                        acteur,
+                        atelier,
                         s,
                         titre,
                         description,
-                        nom,
-                        role,
                         reprise_de=anterieures[reprise - 1][1] if reprise else None,
-                        atelier=atelier.id,
                     )
                 except EsquisseErreur as exc:
                     st.error(md(str(exc)))
@@ -174,7 +195,7 @@ for e in reversed(entrees):
                     st.session_state["cree"] = h.titre
                     st.rerun()
 
-if archivees:
+if archivees and anime:
     with st.expander(f"Séances archivées ({len(archivees)})", icon=":material/inventory_2:"):
         st.caption("Une séance archivée garde ses hypothèses et toutes leurs versions ; rétablissez-la à tout moment.")
         for s in archivees:
@@ -182,7 +203,7 @@ if archivees:
             texte.markdown(f"**{md(s.titre)}** — {md(s.libelle_type)}, {md(s.libelle.rsplit('(', 1)[-1].rstrip(')'))}")
             if bouton.button("Rétablir", key=f"retablir-{s.id}", icon=":material/unarchive:"):
                 try:
-                    archiver_seance(atelier.dossier, s.id, False, auteur()[0])
+                    services.archiver_seance(acteur, atelier, s.id, False)
                 except EsquisseErreur as exc:
                     st.error(f"Séance non rétablie : {md(str(exc))}")
                 else:

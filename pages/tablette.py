@@ -3,6 +3,7 @@
 import streamlit as st
 
 from edition_ui import Poste
+from esquisse.acces import services
 from esquisse.esquisses.edition import Annotation
 from esquisse.esquisses.legende import categorie_ou_inconnue
 from esquisse.esquisses.versions import Changement
@@ -18,6 +19,7 @@ from interface import (
     parametres_carte,
     saisir_auteur,
 )
+from ui.acces import acteur_courant
 
 page("Tablette", plein_ecran=True)
 atelier = exiger_atelier()
@@ -32,11 +34,19 @@ un, deux, trois = st.columns([3, 3, 3], vertical_alignment="bottom")
 with un:
     seance = choisir_seance(atelier, "tablette-seance")
 with deux:
-    hyp = choisir_hypothese(seance, "tablette-hypothese") if seance else None
+    hyp = choisir_hypothese(seance, "tablette-hypothese", atelier.id) if seance else None
 with trois, st.popover(f"Qui dessine ? {auteur()[0]}", width="stretch"):
     saisir_auteur(atelier)
 if hyp is None:
     st.info("Aucune hypothèse à compléter : l'équipe-projet doit d'abord en créer une.")
+    st.stop()
+if not services.peut_dessiner(acteur_courant(), atelier, seance):
+    # La palette n'est montrée qu'à qui peut dessiner dans cette séance (les services vérifient de toute façon).
+    st.info(
+        "Vous ne pouvez pas dessiner dans cette séance (lecture seule, séance fermée ou non confiée) : "
+        "suivez-la sur la projection.",
+        icon=":material/visibility:",
+    )
     st.stop()
 
 HAUTEUR = 640  # 1024×768 : la carte et sa palette tiennent sous la barre des choix, sans défiler
@@ -77,11 +87,14 @@ def zone_tablette():
             poste_.enregistrer([], "Titre enregistré.")  # la demande se ferme : la carte est de nouveau libre
             st.rerun(scope="fragment")
         if c.form_submit_button("Effacer ce dessin", width="stretch"):
-            nom_auteur, role = auteur()
             try:
                 numero = poste_.depot.numero_courant()
-                poste_.depot.enregistrer(
-                    [Changement(etat.selection, numero, None)], nom_auteur, role, "Dessin effacé depuis la tablette"
+                services.enregistrer_changements(
+                    acteur_courant(),
+                    atelier,
+                    hyp,
+                    [Changement(etat.selection, numero, None)],
+                    "Dessin effacé depuis la tablette",
                 )
                 etat.message = "Dessin effacé (il reste dans l'historique)."
             except EsquisseErreur as exc:

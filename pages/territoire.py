@@ -3,6 +3,7 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
+from esquisse.acces import services
 from esquisse.carte.construction import parametres_atelier
 from esquisse.carte.selection import OBJETS_RENVOYES, carte_selection, groupe_selection
 from esquisse.noyau.erreurs import EsquisseErreur
@@ -22,11 +23,13 @@ from interface import (
     prefixe_statique,
     tableau,
 )
+from ui.roles import exiger_droit
 
 CLE_CARTE = "carte-territoire"
 
 page("Territoire de projet")
 atelier = exiger_atelier()
+acteur = exiger_droit("territoire.modifier", atelier.id)
 st.subheader(f"Territoire de projet · {md(atelier.nom)}")
 cle_nom = f"territoire-nom-{atelier.id}"
 
@@ -45,7 +48,7 @@ if cle_nom not in st.session_state:
 def enregistrer() -> None:
     b = brouillon_territoire(atelier)
     try:
-        perimetres.enregistrer_perimetre(dossier_projets(), atelier.id, st.session_state[cle_nom], b.codes)
+        services.enregistrer_perimetre(acteur, dossier_projets(), atelier.id, st.session_state[cle_nom], b.codes)
     except EsquisseErreur as exc:
         annoncer(str(exc), "error")
         return

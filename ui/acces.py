@@ -11,6 +11,7 @@ import streamlit as st
 from esquisse.acces.politique import TOUS_LES_ATELIERS, Acteur, Role
 
 _CLE_ACTEUR = "acces-acteur"
+CLE_ACTEUR = _CLE_ACTEUR  # les tests de pages (AppTest) y placent l'acteur d'un rôle donné
 
 
 def acteur_courant() -> Acteur:

@@ -58,6 +58,8 @@ class Atelier:
     attribution: str = ""
     legende: tuple[Categorie, ...] = LEGENDE_DEFAUT
     participants: tuple[Participant, ...] = ()
+    # Permis par l'animation : les contributeurs peuvent aussi retoucher les esquisses des autres.
+    contribution_libre: bool = False
 
     def chemin_couche(self, genre: str) -> Path:
         """Fichier de la couche ``genre`` de l'atelier."""
@@ -149,6 +151,7 @@ def _depuis_json(dossier: Path, donnees: dict) -> Atelier:
         attribution=str(donnees.get("attribution") or ""),
         legende=_legende(donnees),
         participants=_participants(donnees),
+        contribution_libre=donnees.get("contribution_libre") is True,
     )
 
 

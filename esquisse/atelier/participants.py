@@ -1,4 +1,5 @@
-"""Participants d'un atelier : nom, structure et rôle (élu·e, équipe-projet, DREAL, DDT, partenaire).
+"""Participants d'un atelier : nom, structure et rôle (élu·e, équipe-projet, DREAL, DDT, partenaire),
+et, pour les membres, leur accès à l'atelier (animation, contribution, lecture) et leur courriel.
 
 Ils sont rangés dans ``atelier.json`` (clé ``participants``) et lus par
 :class:`esquisse.atelier.ateliers.Atelier`. Les rôles sont ceux des esquisses
@@ -7,6 +8,7 @@ Ils sont rangés dans ``atelier.json`` (clé ``participants``) et lus par
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 from esquisse.esquisses.geojson import ROLES
@@ -15,6 +17,10 @@ from esquisse.noyau.erreurs import DonneeInvalide
 MAX_PARTICIPANTS = 500
 LONGUEUR_NOM = 100
 LONGUEUR_STRUCTURE = 120
+LONGUEUR_COURRIEL = 254
+# Accès à l'atelier (les rôles de esquisse.acces.politique) ; vide : participant sans accès propre.
+ACCES = {"": "Aucun", "animation": "Animation", "contribution": "Contribution", "lecture": "Lecture"}
+_COURRIEL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -22,6 +28,8 @@ class Participant:
     nom: str
     structure: str = ""
     role: str = "elu"  # une clé de ROLES
+    acces: str = ""  # une clé de ACCES : son rôle dans l'atelier (animation, contribution, lecture)
+    courriel: str = ""  # en minuscules ; sert à la reconnaître à la connexion
 
     @property
     def libelle_role(self) -> str:
@@ -52,6 +60,22 @@ def _role(valeur, rang: int, nom: str) -> str:
     raise DonneeInvalide(f"Participant {qui} : rôle « {brut} » inconnu ; rôles admis : {admis}.")
 
 
+def _acces(valeur, nom: str) -> str:
+    brut = "" if valeur is None else str(valeur).strip()
+    for cle, libelle in ACCES.items():
+        if brut.casefold() in (cle, libelle.casefold()):
+            return cle
+    admis = ", ".join(v for k, v in ACCES.items() if k)
+    raise DonneeInvalide(f"Participant « {nom} » : accès « {brut} » inconnu ; accès admis : {admis} (ou rien).")
+
+
+def _courriel(valeur, nom: str, rang: int) -> str:
+    courriel = _texte(valeur, "courriel", LONGUEUR_COURRIEL, rang).casefold()
+    if courriel and not _COURRIEL.match(courriel):
+        raise DonneeInvalide(f"Participant « {nom} » : courriel « {courriel} » mal formé (prenom.nom@exemple.fr).")
+    return courriel
+
+
 def valider_participant(donnees: dict, rang: int = 1) -> Participant:
     if not isinstance(donnees, dict):
         raise DonneeInvalide(f"Participant n° {rang} : objet attendu (nom, structure, rôle).")
@@ -59,7 +83,13 @@ def valider_participant(donnees: dict, rang: int = 1) -> Participant:
     if not nom:
         raise DonneeInvalide(f"Participant n° {rang} : le nom est obligatoire.")
     structure = _texte(donnees.get("structure"), "structure", LONGUEUR_STRUCTURE, rang)
-    return Participant(nom, structure, _role(donnees.get("role"), rang, nom))
+    return Participant(
+        nom,
+        structure,
+        _role(donnees.get("role"), rang, nom),
+        _acces(donnees.get("acces"), nom),
+        _courriel(donnees.get("courriel"), nom, rang),
+    )
 
 
 def valider_participants(entrees) -> tuple[Participant, ...]:
@@ -72,13 +102,18 @@ def valider_participants(entrees) -> tuple[Participant, ...]:
         raise DonneeInvalide(f"Trop de participants : {len(entrees)} (au plus {MAX_PARTICIPANTS}).")
     participants = tuple(valider_participant(e, i) for i, e in enumerate(entrees, start=1))
     vus: set[tuple[str, str]] = set()
+    courriels: set[str] = set()
     for p in participants:
         cle = (p.nom.casefold(), p.structure.casefold())
         if cle in vus:
             raise DonneeInvalide(f"Participant en double : « {p.libelle} ».")
         vus.add(cle)
+        if p.courriel and p.courriel in courriels:
+            raise DonneeInvalide(f"Courriel en double : « {p.courriel} » (une personne, un courriel).")
+        courriels.add(p.courriel)
     return participants
 
 
 def participants_json(participants: tuple[Participant, ...]) -> list[dict]:
-    return [asdict(p) for p in participants]
+    """Le JSON des participants ; l'accès et le courriel ne sont écrits que s'ils sont donnés."""
+    return [{k: v for k, v in asdict(p).items() if v or k not in ("acces", "courriel")} for p in participants]
