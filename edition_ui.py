@@ -10,6 +10,7 @@ import logging
 import streamlit as st
 from streamlit_folium import st_folium
 
+from esquisse.acces.politique import peut, verifier
 from esquisse.atelier import vues
 from esquisse.atelier.ateliers import Atelier
 from esquisse.atelier.seances import Hypothese
@@ -20,6 +21,7 @@ from esquisse.esquisses.geojson import ROLES
 from esquisse.esquisses.versions import maintenant
 from esquisse.noyau.erreurs import EcritureImpossible, EsquisseErreur
 from interface import EtatEdition, auteur, categorie_courante, etat_edition, md, poste
+from ui.acces import acteur_courant
 
 _journal = logging.getLogger("esquisse")
 
@@ -76,6 +78,8 @@ class Poste:
         etat = self.etat
         nom, role = auteur()
         try:
+            # La garde est ici, côté serveur : une valeur forgée de la carte ne passe pas plus qu'un bouton.
+            verifier(acteur_courant(), "esquisse.dessiner", self.atelier.id, self.h.seance)
             changements = construire_changements(
                 dessins, etat.annotations, self.depot, self.legende, nom, role, maintenant()
             )
@@ -124,6 +128,8 @@ class Poste:
 
     def garder_brouillon(self, attente) -> None:
         """Recopie sur disque les dessins pas encore enregistrés de ce poste (jamais perdus)."""
+        if not peut(acteur_courant(), "brouillon.ecrire", self.atelier.id, self.h.seance):
+            return
         empreinte = repr((attente, sorted(self.etat.annotations.items())))
         if empreinte != self.etat.brouillon:
             nom, role = auteur()

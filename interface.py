@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -134,6 +135,9 @@ def page(titre: str, plein_ecran: bool = False) -> None:
     else:
         # Moins de marge en haut : au projecteur, chaque ligne compte pour la carte.
         st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.2rem;}</style>")
+    from ui.acces import exiger_acteur
+
+    exiger_acteur()  # personne d'identifié : la page d'invitation, et rien d'autre
     identifiant = identifiant_atelier()
     with st.sidebar:
         st.markdown("### Esquisse")
@@ -295,9 +299,18 @@ def seance_et_hypothese_de_l_adresse(atelier: Atelier) -> tuple[Seance | None, H
 def inviter_tablettes(atelier: Atelier, s: Seance, h: Hypothese, taille: int = 220) -> None:
     """Le lien de la page Tablette sur cette hypothèse, et son code QR (``taille`` en pixels), pour les
     appareils du réseau local."""
-    from esquisse.carte.partage import invitations
+    from esquisse.acces.politique import Role
+    from esquisse.carte.partage import invitations, lien_tablette
+    from ui.acces import lien_signe, mode, peut_inviter
 
-    liste = invitations(int(st.get_option("server.port")), atelier.id, s.id, h.id)
+    if not peut_inviter(atelier.id):
+        st.caption("Seule l'équipe d'animation invite les tablettes : demandez-lui le lien.")
+        return
+    signe = mode() != "ouvert"  # en mode ouvert, tout le monde entre sans invitation
+    port = int(st.get_option("server.port"))
+    jeton = lien_signe(Role.CONTRIBUTION, atelier.id, s.id) if signe else ""
+    liste = invitations(port, atelier.id, s.id, h.id, jeton)
+    adresses = [urlsplit(i.adresse).hostname for i in liste]
     if not liste:
         st.info(
             "Cet ordinateur n'est relié à aucun réseau : les tablettes ne peuvent pas le joindre. Reliez-le au "
@@ -311,6 +324,17 @@ def inviter_tablettes(atelier: Atelier, s: Seance, h: Hypothese, taille: int = 2
     for invitation in liste[:2]:  # au-delà, ce sont d'autres interfaces (machines virtuelles…)
         st.image(invitation.qr_svg, width=taille)
         st.code(invitation.adresse, language=None, wrap_lines=True)
+    if signe:
+        lecture = lien_signe(Role.LECTURE, atelier.id, s.id)
+        st.caption(
+            "Ce lien invite à contribuer à cette séance pendant quelques heures ; l'équipe d'animation peut le "
+            "révoquer (page « Séances et hypothèses »). Pour le mur ou le cercle large, le lien en lecture seule :"
+        )
+        st.code(
+            lien_tablette(adresses[0], port, atelier.id, s.id, h.id, lecture, page="projection"),
+            language=None,
+            wrap_lines=True,
+        )
 
 
 # -- qui dessine ------------------------------------------------------------------------------
@@ -343,6 +367,12 @@ def saisir_auteur(atelier: Atelier | None = None) -> None:
         )
     st.text_input("Votre nom", key="auteur_nom", placeholder="ex. Marie Dupont", max_chars=100)
     st.selectbox("Votre rôle", list(ROLES), format_func=ROLES.get, key="auteur_role")
+
+
+def fixer_auteur(nom: str, role: str) -> None:
+    """Le nom et le rôle choisis dans « Qui êtes-vous ? » (invitation) : ceux que portent les versions."""
+    st.session_state["auteur_nom"] = nom
+    st.session_state["auteur_role"] = role
 
 
 def poste() -> str:

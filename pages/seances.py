@@ -20,6 +20,7 @@ from esquisse.atelier.seances import (
 )
 from esquisse.noyau.erreurs import EsquisseErreur
 from interface import afficher_annonces, annoncer, auteur, exiger_atelier, md, page
+from ui.acces import gerer_invitations, peut_inviter
 
 page("Séances et hypothèses")
 atelier = exiger_atelier()
@@ -190,3 +191,11 @@ if archivees:
 
 if cree := st.session_state.pop("cree", None):
     st.toast(f"Hypothèse « {md(cree)} » créée.")
+
+if peut_inviter(atelier.id):
+    with st.expander("Invitations des tablettes et du mur", icon=":material/qr_code:"):
+        st.caption(
+            "Les liens et codes QR montrés sous la projection et la carte sont des invitations signées, valables "
+            "quelques heures. Révoquer une invitation ferme aussitôt la porte aux appareils qui l'ont utilisée."
+        )
+        gerer_invitations(atelier.id)
