@@ -108,7 +108,7 @@ def _invitation(args: argparse.Namespace) -> int:
     parametres = {"atelier": atelier.id, **({"seance": args.seance} if args.seance else {}), "invitation": jeton}
     base = (args.adresse or _adresse_par_defaut(args.port)).rstrip("/")
     print(f"{base}/{page}?{urlencode(parametres)}")
-    print(f"Invitation {invitation.id} : {invitation.libelle}.", file=sys.stderr)
+    print(f"Invitation {invitation.id} : {invitation.decrire()}.", file=sys.stderr)
     return 0
 
 
@@ -135,6 +135,7 @@ def _declarer_invitation(sous) -> None:
 
 
 def _lancer(args: argparse.Namespace) -> int:
+    import signal
     import subprocess
     import time
     import urllib.request
@@ -149,6 +150,7 @@ def _lancer(args: argparse.Namespace) -> int:
         adresse += f"?jeton={nouveau_jeton_animation(reglage('ESQUISSE_SECRETS'))}"
     commande = [sys.executable, "-m", "streamlit", "run", str(RACINE / "app.py"), "--server.port", str(args.port)]
     processus = subprocess.Popen([*commande, "--server.headless", "true"], cwd=RACINE)
+    signal.signal(signal.SIGTERM, lambda *_: processus.terminate())  # arrêté, le lanceur arrête Streamlit
     try:
         limite = time.monotonic() + 120
         while time.monotonic() < limite and processus.poll() is None:

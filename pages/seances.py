@@ -198,4 +198,4 @@ if peut_inviter(atelier.id):
             "Les liens et codes QR montrés sous la projection et la carte sont des invitations signées, valables "
             "quelques heures. Révoquer une invitation ferme aussitôt la porte aux appareils qui l'ont utilisée."
         )
-        gerer_invitations(atelier.id)
+        gerer_invitations(atelier)

@@ -17,7 +17,7 @@ from tests.postgres import Grappe, demarrer_grappe
 __all__ = ["PARTAGE", "RACINE"]
 
 # Les tests des autres fonctions entrent sans invitation (mode ouvert) ; ceux des modes d'accès
-# (tests/test_invitations.py, tests/navigateur/test_invitations.py) démarrent leurs serveurs autrement.
+# (tests/test_invitations.py, tests/navigateur/test_acces_invitations.py) démarrent leurs serveurs autrement.
 # Aucun test n'écrit de secret dans le dossier de l'utilisateur.
 os.environ.setdefault("ESQUISSE_ACCES", "ouvert")
 os.environ.setdefault("ESQUISSE_SECRETS", tempfile.mkdtemp(prefix="esquisse-secrets-"))

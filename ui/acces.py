@@ -215,22 +215,25 @@ def peut_inviter(atelier: str) -> bool:
     return peut(acteur_courant(), "invitation.gerer", atelier)
 
 
-def gerer_invitations(atelier: str) -> None:
-    """La liste des invitations de l'atelier, chacune révocable (équipe d'animation seulement)."""
+def gerer_invitations(atelier) -> None:
+    """La liste des invitations de ``atelier`` (:class:`~esquisse.atelier.ateliers.Atelier`), chacune
+    révocable (équipe d'animation seulement)."""
     from esquisse.acces.politique import verifier
+    from esquisse.atelier.seances import lister_seances
     from interface import md
 
-    liste = invitations(dossier_secrets(), atelier)
+    liste = invitations(dossier_secrets(), atelier.id)
     if not liste:
         st.caption("Aucune invitation émise pour cet atelier.")
         return
+    titres = {s.id: s.titre for s in lister_seances(atelier.dossier)}
     for inv in liste:
         gauche, droite = st.columns([5, 1], vertical_alignment="center")
-        gauche.markdown(md(inv.libelle))
+        gauche.markdown(md(inv.decrire(titres.get(inv.seance, ""))))
         if not inv.revoquee and droite.button("Révoquer", key=f"revoquer-{inv.id}", width="stretch"):
             try:
-                verifier(acteur_courant(), "invitation.gerer", atelier)
-                revoquer(dossier_secrets(), atelier, inv.id)
+                verifier(acteur_courant(), "invitation.gerer", atelier.id)
+                revoquer(dossier_secrets(), atelier.id, inv.id)
             except EsquisseErreur as exc:
                 st.error(str(exc))
             else:

@@ -154,10 +154,10 @@ class Invitation:
     def valide(self, maintenant: datetime) -> bool:
         return not self.revoquee and self.echeance > maintenant
 
-    @property
-    def libelle(self) -> str:
+    def decrire(self, titre_seance: str = "") -> str:
+        """« Contribution — séance « Atelier 2 » — jusqu'au 3 déc. 2026 à 18 h 00 »."""
         quoi = LIBELLES_ROLES[self.role]
-        ou = f"séance « {self.seance} »" if self.seance else "toutes les séances"
+        ou = f"séance « {titre_seance or self.seance} »" if self.seance else "toutes les séances"
         etat = f"révoquée le {date_heure(self.revoquee)}" if self.revoquee else f"jusqu'au {date_heure(self.expire)}"
         return f"{quoi} — {ou} — {etat}"
 

@@ -9,22 +9,29 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
+import queue
 import shutil
+import stat
 import subprocess
+import sys
+import threading
+import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
-from esquisse.acces.invitations import creer_invitation, revoquer
+from esquisse.acces.invitations import FICHIER_JETON, creer_invitation, revoquer
 from esquisse.acces.politique import Role
 from esquisse.atelier.seances import creer_hypothese, lister_seances
 from esquisse.carte.partage import adresses_locales
 from tests.navigateur.conftest import capture, sans_erreur_js
 from tests.navigateur.test_modes import geste_tactile
-from tests.outils import IFRAME_CARTE, RACINE, arreter_serveur, attendre_carte, demarrer_serveur
+from tests.outils import IFRAME_CARTE, RACINE, arreter_serveur, attendre_carte, demarrer_serveur, port_libre
 
 ATELIER = "bassee-montois"
 ACCUEIL = "Demandez un lien à l'équipe d'animation"
@@ -165,6 +172,24 @@ def test_lien_du_code_qr_contribue_sous_le_nom_choisi(salle, hors_ligne, hyp, tm
     mur.frame_locator(IFRAME_CARTE).locator("body[data-esquisse-version='1']").wait_for(state="attached", timeout=10000)
     capture(tablette, "invitation-tablette-1024x768")
     sans_erreur_js(cadre)
+
+    # L'animation révoque l'invitation de la tablette (page « Séances et hypothèses ») : aussitôt, la
+    # tablette déjà entrée n'écrit plus rien.
+    mur.goto(mur.url.replace("/projection?", "/seances?"))
+    choisir(mur, "Claire Martin — Équipe-projet")
+    mur.get_by_text("Invitations des tablettes et du mur").click()
+    lignes = (
+        mur.locator('[data-testid="stHorizontalBlock"]')
+        .filter(has_text="Contribution")
+        .filter(has=mur.get_by_role("button", name="Révoquer"))
+    )
+    while n := lignes.count():
+        lignes.first.get_by_role("button", name="Révoquer").click()
+        expect(lignes).to_have_count(n - 1)
+    capture(mur, "invitation-revocation-1920x1080")
+    geste_tactile(ctx_tablette, tablette, [(x, y + 120) for x, y in boucle])
+    tablette.get_by_text("Rien n'a été enregistré").wait_for(timeout=15000)
+    assert hyp.depot(ATELIER).numero_courant() == 1
     assert reseau.bloquees == [] and reseau_tablette.bloquees == []
 
 
@@ -202,3 +227,53 @@ def test_lien_de_lecture_sans_outils_et_forge_refusee(salle, hors_ligne, hyp):
     assert empreinte(salle.projets / ATELIER) == avant  # ni version, ni brouillon
     sans_erreur_js(cadre)
     assert reseau.bloquees == []
+
+
+def test_make_run_imprime_l_adresse_de_l_animation(hors_ligne, tmp_path):
+    """Mode local : ``python -m esquisse lancer`` (ce que fait ``make run``) imprime l'adresse qui porte le
+    jeton d'animation ; elle fait entrer, la navigation le garde ; sans lui, ou avec un faux, on reste dehors."""
+    projets = tmp_path / "projets"
+    shutil.copytree(RACINE / "projets", projets)
+    port = port_libre()
+    env = {**os.environ, "ESQUISSE_ACCES": "local", "ESQUISSE_SECRETS": str(tmp_path / "secrets")}
+    env["ESQUISSE_PROJETS"] = str(projets)
+    commande = [sys.executable, "-m", "esquisse", "lancer", "--port", str(port), "--sans-navigateur"]
+    lanceur = subprocess.Popen(
+        commande, cwd=RACINE, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    lignes: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lignes.put(ligne) for ligne in lanceur.stdout], daemon=True).start()
+    try:
+        imprime = ""
+        while "?jeton=" not in imprime:
+            imprime = lignes.get(timeout=90)
+        url = imprime.strip()
+        assert url.startswith(f"http://localhost:{port}/?jeton=")
+        assert stat.S_IMODE((tmp_path / "secrets" / FICHIER_JETON).stat().st_mode) == 0o600
+        url = url.replace("localhost", "127.0.0.1")  # le contexte hors ligne n'admet que la boucle locale
+
+        contexte, reseau = hors_ligne(largeur=1024, hauteur=768)
+        page = contexte.new_page()
+        page.goto(url)
+        page.get_by_role("button", name="Ouvrir la carte").first.wait_for()
+        # La navigation ne porte plus le jeton : la session s'en souvient.
+        page.get_by_role("link", name="Préparer l'atelier").first.click()
+        page.wait_for_url("**/atelier?**")
+        page.get_by_text("Participants").first.wait_for()
+        assert "jeton=" not in page.url
+        assert page.get_by_text(ACCUEIL).count() == 0
+
+        autre = hors_ligne(largeur=1024, hauteur=768)[0].new_page()
+        autre.goto(f"http://127.0.0.1:{port}/")
+        autre.get_by_text(ACCUEIL).wait_for()
+        autre.get_by_text("Ouvrez l'adresse imprimée par « make run »").wait_for()
+        autre.goto(f"http://127.0.0.1:{port}/?jeton={'x' * 43}")
+        autre.get_by_text("Ce jeton d'animation n'est pas (ou plus) valide").wait_for()
+        capture(autre, "jeton-faux-1024x768")
+        assert autre.get_by_role("button", name="Ouvrir la carte").count() == 0
+        assert reseau.bloquees == []
+    finally:
+        lanceur.terminate()
+        assert lanceur.wait(20) is not None
+    with pytest.raises(OSError):  # le lanceur arrêté, Streamlit l'est aussi
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
