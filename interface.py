@@ -341,7 +341,13 @@ def inviter_tablettes(atelier: Atelier, s: Seance, h: Hypothese, taille: int = 2
 
 
 def auteur() -> tuple[str, str]:
-    """Nom et rôle de la personne qui dessine sur ce poste (saisis une fois par session)."""
+    """Nom et rôle de la personne qui dessine sur ce poste : ceux de son invitation (« Qui êtes-vous ? ») ou
+    de sa connexion, sinon ceux saisis une fois par session."""
+    from ui.acces import acteur_identifie
+
+    acteur = acteur_identifie()
+    if acteur is not None:
+        return acteur.nom, acteur.role_structure or "elu"
     return st.session_state.get("auteur_nom") or "Anonyme", st.session_state.get("auteur_role", "elu")
 
 
@@ -367,12 +373,6 @@ def saisir_auteur(atelier: Atelier | None = None) -> None:
         )
     st.text_input("Votre nom", key="auteur_nom", placeholder="ex. Marie Dupont", max_chars=100)
     st.selectbox("Votre rôle", list(ROLES), format_func=ROLES.get, key="auteur_role")
-
-
-def fixer_auteur(nom: str, role: str) -> None:
-    """Le nom et le rôle choisis dans « Qui êtes-vous ? » (invitation) : ceux que portent les versions."""
-    st.session_state["auteur_nom"] = nom
-    st.session_state["auteur_role"] = role
 
 
 def poste() -> str:

@@ -72,13 +72,41 @@ def _animateur_local(origine: str) -> Acteur:
     return Acteur(nom=nom, role_structure=role, roles={TOUS_LES_ATELIERS: Role.ANIMATION}, origine=origine)
 
 
-def _acteur_oidc() -> Acteur | None:
-    """Le mode « oidc » : la connexion est l'affaire de ``ui.connexion`` (``acteur_oidc()``)."""
+def _connexion():
+    """Le module de connexion OpenID Connect (``ui.connexion`` : ``acteur_oidc``, ``page_connexion``), s'il
+    est installé."""
     if importlib.util.find_spec("ui.connexion") is None:
         return None
-    from ui.connexion import acteur_oidc
+    import ui.connexion
 
-    return acteur_oidc()
+    return ui.connexion
+
+
+def _acteur_oidc() -> Acteur | None:
+    connexion = _connexion()
+    return connexion.acteur_oidc() if connexion is not None else None
+
+
+def _acteur_invite() -> Acteur | None:
+    entree = _entree()
+    if entree is None or entree.animation_locale or not entree.nom:
+        return None
+    try:
+        invitation = lire_invitation(dossier_secrets(), entree.invitation)
+    except EsquisseErreur:
+        return None
+    return acteur_invite(invitation, entree.nom, entree.role_structure)
+
+
+def acteur_identifie() -> Acteur | None:
+    """L'acteur établi par une invitation (après « Qui êtes-vous ? ») ou une connexion (mode ``oidc``) : son
+    nom n'est pas une saisie libre. ``None`` pour l'animation locale, le mode ouvert, ou personne."""
+    m = mode()
+    if m == "oidc":
+        return _acteur_oidc()
+    if m in ("local", "invitations"):
+        return _acteur_invite()
+    return None
 
 
 def acteur_courant() -> Acteur:
@@ -86,20 +114,10 @@ def acteur_courant() -> Acteur:
     m = mode()
     if m == "ouvert":
         return _animateur_local("ouvert")
-    if m == "oidc":
-        return _acteur_oidc() or PERSONNE
     entree = _entree()
-    if entree is None:
-        return PERSONNE
-    if entree.animation_locale:
+    if m == "local" and entree is not None and entree.animation_locale:
         return _animateur_local("local")
-    try:
-        invitation = lire_invitation(dossier_secrets(), entree.invitation)
-    except EsquisseErreur:
-        return PERSONNE
-    if not entree.nom:
-        return PERSONNE
-    return acteur_invite(invitation, entree.nom, entree.role_structure)
+    return acteur_identifie() or PERSONNE
 
 
 # -- la porte de chaque page -----------------------------------------------------------------------
@@ -121,7 +139,7 @@ def _page_d_invitation(message: str = "", erreur: bool = False) -> None:
 def _qui_etes_vous(invitation: Invitation, entree: _Entree) -> None:
     """Une fois par session : la personne se choisit parmi les participants de l'atelier."""
     from esquisse.atelier.ateliers import charger_atelier
-    from interface import dossier_projets, fixer_auteur, md
+    from interface import dossier_projets, md
 
     try:
         atelier = charger_atelier(dossier_projets(), invitation.atelier)
@@ -141,7 +159,6 @@ def _qui_etes_vous(invitation: Invitation, entree: _Entree) -> None:
         libelle = f"{p.nom} — {p.libelle_role}" + (f", {p.structure}" if p.structure else "")
         if colonnes[k % 3].button(libelle, key=f"qui-{k}", width="stretch"):
             entree.nom, entree.role_structure = p.nom, p.role
-            fixer_auteur(p.nom, p.role)
             st.rerun()
     st.stop()
 
@@ -153,9 +170,13 @@ def exiger_acteur() -> Acteur:
     if m == "ouvert":
         return acteur_courant()
     if m == "oidc":
-        acteur = _acteur_oidc()
-        if acteur is None:
+        connexion = _connexion()
+        if connexion is None:
             st.error("Le mode d'accès « oidc » demande la connexion OpenID Connect, absente de cette installation.")
+            st.stop()
+        acteur = connexion.acteur_oidc()
+        if acteur is None:
+            connexion.page_connexion()  # « Se connecter avec … », et rien d'autre
             st.stop()
         return acteur
     secrets = dossier_secrets()
