@@ -308,7 +308,12 @@ def inviter_tablettes(atelier: Atelier, s: Seance, h: Hypothese, taille: int = 2
         return
     signe = mode() != "ouvert"  # en mode ouvert, tout le monde entre sans invitation
     port = int(st.get_option("server.port"))
-    jeton = lien_signe(Role.CONTRIBUTION, atelier.id, s.id) if signe else ""
+    try:
+        jeton = lien_signe(Role.CONTRIBUTION, atelier.id, s.id) if signe else ""
+        lecture = lien_signe(Role.LECTURE, atelier.id, s.id) if signe else ""
+    except EsquisseErreur as exc:  # registre des invitations abîmé, disque plein : pas de lien, et pourquoi
+        st.error(f"Impossible de préparer le lien des tablettes : {exc}")
+        return
     liste = invitations(port, atelier.id, s.id, h.id, jeton)
     adresses = [urlsplit(i.adresse).hostname for i in liste]
     if not liste:
@@ -325,7 +330,6 @@ def inviter_tablettes(atelier: Atelier, s: Seance, h: Hypothese, taille: int = 2
         st.image(invitation.qr_svg, width=taille)
         st.code(invitation.adresse, language=None, wrap_lines=True)
     if signe:
-        lecture = lien_signe(Role.LECTURE, atelier.id, s.id)
         st.caption(
             "Ce lien invite à contribuer à cette séance pendant quelques heures ; l'équipe d'animation peut le "
             "révoquer (page « Séances et hypothèses »). Pour le mur ou le cercle large, le lien en lecture seule :"

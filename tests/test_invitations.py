@@ -28,7 +28,7 @@ from esquisse.acces.invitations import (
     secret,
 )
 from esquisse.acces.politique import Role, peut
-from esquisse.noyau.erreurs import DonneeInvalide
+from esquisse.noyau.erreurs import DonneeInvalide, SchemaInvalide
 from tests.outils import RACINE
 
 T0 = datetime(2026, 5, 20, 12, 0, tzinfo=UTC)
@@ -45,6 +45,24 @@ def test_secret_cree_une_fois_en_0600(tmp_path):
     assert mode_fichier(dossier / FICHIER_SECRET) == 0o600
     assert mode_fichier(dossier) == 0o700
     assert secret(dossier) == premier  # relu, pas retiré
+
+
+def test_secret_recopie_redevient_prive(tmp_path):
+    premier = secret(tmp_path)
+    (tmp_path / FICHIER_SECRET).chmod(0o644)
+    assert secret(tmp_path) == premier
+    assert mode_fichier(tmp_path / FICHIER_SECRET) == 0o600
+
+
+def test_registre_abime_signale_et_rien_ne_vaut(tmp_path):
+    _, jeton = creer_invitation(tmp_path, "atelier-a", Role.CONTRIBUTION, "s1", maintenant=T0)
+    registre = tmp_path / "invitations" / "atelier-a.json"
+    registre.write_text('[{"id": "x"', encoding="utf-8")
+    with pytest.raises(SchemaInvalide, match=r"registre des invitations .* est illisible"):
+        lire_invitation(tmp_path, jeton, T0)
+    with pytest.raises(SchemaInvalide):
+        creer_invitation(tmp_path, "atelier-a", Role.LECTURE, maintenant=T0)
+    assert registre.read_text(encoding="utf-8") == '[{"id": "x"'  # rien d'écrit par-dessus
 
 
 def test_registre_et_jeton_d_animation_en_0600(tmp_path):

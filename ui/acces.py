@@ -243,7 +243,11 @@ def gerer_invitations(atelier) -> None:
     from esquisse.atelier.seances import lister_seances
     from interface import md
 
-    liste = invitations(dossier_secrets(), atelier.id)
+    try:
+        liste = invitations(dossier_secrets(), atelier.id)
+    except EsquisseErreur as exc:
+        st.error(str(exc))
+        return
     if not liste:
         st.caption("Aucune invitation émise pour cet atelier.")
         return

@@ -30,7 +30,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from esquisse.acces.politique import LIBELLES_ROLES, Acteur, Role
 from esquisse.noyau.dates import date_heure
-from esquisse.noyau.erreurs import AccesRefuse, DonneeInvalide
+from esquisse.noyau.erreurs import AccesRefuse, DonneeInvalide, SchemaInvalide
 from esquisse.noyau.fichiers import ecrire_json, traduire_erreurs_disque, verrou
 
 MODES = ("local", "invitations", "oidc", "ouvert")
@@ -96,6 +96,9 @@ def secret(dossier: Path) -> str:
     """Le secret de signature de cette installation, créé (0600) au premier appel."""
     chemin = dossier / FICHIER_SECRET
     _ecrire_prive(chemin, aleatoire.token_urlsafe(48), remplacer=False)
+    with traduire_erreurs_disque(f"le fichier secret {chemin}"):
+        if chemin.stat().st_mode & 0o077:  # recopié avec d'autres droits : il redevient privé
+            os.chmod(chemin, 0o600)
     valeur = _lire_prive(chemin)
     if len(valeur) < 32:
         raise DonneeInvalide(f"Le fichier secret {chemin} est trop court : supprimez-le, Esquisse en tirera un neuf.")
@@ -178,8 +181,15 @@ def invitations(secrets: Path, atelier: str) -> list[Invitation]:
     if not chemin.exists():
         return []
     with traduire_erreurs_disque(f"le registre des invitations {chemin}"):
-        brutes = json.loads(chemin.read_text(encoding="utf-8"))
-    return sorted((Invitation(**{**b, "role": Role(b["role"])}) for b in brutes), key=lambda i: i.cree, reverse=True)
+        texte = chemin.read_text(encoding="utf-8")
+    try:
+        liste = [Invitation(**{**b, "role": Role(b["role"])}) for b in json.loads(texte)]
+    except (ValueError, TypeError, KeyError) as exc:
+        raise SchemaInvalide(
+            f"Le registre des invitations {chemin} est illisible ({exc}) : aucune invitation de cet atelier ne "
+            "vaut tant qu'il n'est pas réparé ou supprimé (supprimé, toutes ses invitations sont annulées)."
+        ) from None
+    return sorted(liste, key=lambda i: i.cree, reverse=True)
 
 
 def _verrou_registre(secrets: Path, atelier: str):
