@@ -12,8 +12,9 @@ PORT ?= 8501
 
 .PHONY: run test setup systeme lint bench propre requirements
 
+# Imprime (et ouvre) l'adresse qui porte le jeton d'animation : voir ESQUISSE_ACCES dans le README.
 run: setup
-	$(PY) -m streamlit run app.py --server.port $(PORT)
+	$(PY) -m esquisse lancer --port $(PORT)
 
 test: setup systeme
 	$(PY) -m pytest

@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from esquisse.acces import services
+from esquisse.acces.politique import peut
 from esquisse.atelier import vues
 from esquisse.atelier.ateliers import Atelier
 from esquisse.atelier.seances import Hypothese
@@ -123,6 +124,8 @@ class Poste:
 
     def garder_brouillon(self, attente) -> None:
         """Recopie sur disque les dessins pas encore enregistrés de ce poste (jamais perdus)."""
+        if not peut(acteur_courant(), "brouillon.ecrire", self.atelier.id, self.h.seance):
+            return
         empreinte = repr((attente, sorted(self.etat.annotations.items())))
         if empreinte != self.etat.brouillon:
             try:

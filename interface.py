@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -136,6 +137,9 @@ def page(titre: str, plein_ecran: bool = False) -> None:
         st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.2rem;}</style>")
     # Les textes de Streamlit (sélecteur de fichiers, tableaux, listes…) en français, sur chaque page.
     selecteur_en_francais()
+    from ui.acces import exiger_acteur
+
+    exiger_acteur()  # personne d'identifié : la page d'invitation, et rien d'autre
     identifiant = identifiant_atelier()
     with st.sidebar:
         st.markdown("### Esquisse")
@@ -339,9 +343,23 @@ def seance_et_hypothese_de_l_adresse(atelier: Atelier) -> tuple[Seance | None, H
 def inviter_tablettes(atelier: Atelier, s: Seance, h: Hypothese, taille: int = 220) -> None:
     """Le lien de la page Tablette sur cette hypothèse, et son code QR (``taille`` en pixels), pour les
     appareils du réseau local."""
-    from esquisse.carte.partage import invitations
+    from esquisse.acces.politique import Role
+    from esquisse.carte.partage import invitations, lien_tablette
+    from ui.acces import lien_signe, mode, peut_inviter
 
-    liste = invitations(int(st.get_option("server.port")), atelier.id, s.id, h.id)
+    if not peut_inviter(atelier.id):
+        st.caption("Seule l'équipe d'animation invite les tablettes : demandez-lui le lien.")
+        return
+    signe = mode() != "ouvert"  # en mode ouvert, tout le monde entre sans invitation
+    port = int(st.get_option("server.port"))
+    try:
+        jeton = lien_signe(Role.CONTRIBUTION, atelier.id, s.id) if signe else ""
+        lecture = lien_signe(Role.LECTURE, atelier.id, s.id) if signe else ""
+    except EsquisseErreur as exc:  # registre des invitations abîmé, disque plein : pas de lien, et pourquoi
+        st.error(f"Impossible de préparer le lien des tablettes : {exc}")
+        return
+    liste = invitations(port, atelier.id, s.id, h.id, jeton)
+    adresses = [urlsplit(i.adresse).hostname for i in liste]
     if not liste:
         st.info(
             "Cet ordinateur n'est relié à aucun réseau : les tablettes ne peuvent pas le joindre. Reliez-le au "
@@ -355,13 +373,29 @@ def inviter_tablettes(atelier: Atelier, s: Seance, h: Hypothese, taille: int = 2
     for invitation in liste[:2]:  # au-delà, ce sont d'autres interfaces (machines virtuelles…)
         st.image(invitation.qr_svg, width=taille)
         st.code(invitation.adresse, language=None, wrap_lines=True)
+    if signe:
+        st.caption(
+            "Ce lien invite à contribuer à cette séance pendant quelques heures ; l'équipe d'animation peut le "
+            "révoquer (page « Séances et hypothèses »). Pour le mur ou le cercle large, le lien en lecture seule :"
+        )
+        st.code(
+            lien_tablette(adresses[0], port, atelier.id, s.id, h.id, lecture, page="projection"),
+            language=None,
+            wrap_lines=True,
+        )
 
 
 # -- qui dessine ------------------------------------------------------------------------------
 
 
 def auteur() -> tuple[str, str]:
-    """Nom et rôle de la personne qui dessine sur ce poste (saisis une fois par session)."""
+    """Nom et rôle de la personne qui dessine sur ce poste : ceux de son invitation (« Qui êtes-vous ? ») ou
+    de sa connexion, sinon ceux saisis une fois par session."""
+    from ui.acces import acteur_identifie
+
+    acteur = acteur_identifie()
+    if acteur is not None:
+        return acteur.nom, acteur.role_structure or "elu"
     return st.session_state.get("auteur_nom") or "Anonyme", st.session_state.get("auteur_role", "elu")
 
 

@@ -80,9 +80,118 @@ def _declarer_copier_atelier(sous) -> None:
     p.set_defaults(executer=_copier_atelier)
 
 
+# -- invitation ----------------------------------------------------------------------------------
+
+
+def _adresse_par_defaut(port: int) -> str:
+    from esquisse.carte.partage import adresses_locales
+
+    hote = next(iter(adresses_locales()), "localhost")
+    return f"http://{hote}:{port}"
+
+
+def _invitation(args: argparse.Namespace) -> int:
+    from urllib.parse import urlencode
+
+    from esquisse.acces.invitations import creer_invitation, lire_duree
+    from esquisse.atelier.ateliers import charger_atelier
+    from esquisse.atelier.seances import seance
+    from esquisse.noyau.reglages import reglage
+
+    projets = Path(args.projets) if args.projets else reglage("ESQUISSE_PROJETS")
+    atelier = charger_atelier(projets, args.atelier)
+    if args.seance:
+        seance(atelier.dossier, args.seance)  # une séance inconnue est refusée avant toute écriture
+    duree = lire_duree(args.expire)
+    invitation, jeton = creer_invitation(reglage("ESQUISSE_SECRETS"), atelier.id, args.role, args.seance or "", duree)
+    page = {"contribution": "tablette", "lecture": "projection", "animation": ""}[args.role]
+    parametres = {"atelier": atelier.id, **({"seance": args.seance} if args.seance else {}), "invitation": jeton}
+    base = (args.adresse or _adresse_par_defaut(args.port)).rstrip("/")
+    print(f"{base}/{page}?{urlencode(parametres)}")
+    print(f"Invitation {invitation.id} : {invitation.decrire()}.", file=sys.stderr)
+    return 0
+
+
+def _declarer_invitation(sous) -> None:
+    p = sous.add_parser(
+        "invitation",
+        help="imprime l'adresse d'une invitation signée (tablette, mur)",
+        description="Émet une invitation signée pour un atelier et imprime son adresse. « contribution » ouvre la "
+        "page Tablette, « lecture » la projection (le mur, le cercle large) ; « animation » fait entrer "
+        "l'équipe-projet quand ESQUISSE_ACCES=invitations. L'invitation se révoque dans la page "
+        "« Séances et hypothèses ».",
+    )
+    p.add_argument("--atelier", required=True, metavar="ID", help="identifiant de l'atelier")
+    p.add_argument("--role", required=True, choices=["contribution", "lecture", "animation"], help="rôle donné")
+    p.add_argument("--seance", metavar="ID", help="limiter l'invitation à cette séance")
+    p.add_argument("--expire", default="4h", metavar="DUREE", help="durée de validité : 30min, 4h, 2j (défaut : 4h)")
+    p.add_argument("--adresse", metavar="URL", help="adresse du serveur (défaut : http://<adresse locale>:PORT)")
+    p.add_argument("--port", type=int, default=8501, help="port du serveur (défaut : 8501)")
+    p.add_argument("--projets", help="dossier des ateliers (par défaut : réglage ESQUISSE_PROJETS)")
+    p.set_defaults(executer=_invitation)
+
+
+# -- lancer ----------------------------------------------------------------------------------------
+
+
+def _lancer(args: argparse.Namespace) -> int:
+    import signal
+    import subprocess
+    import time
+    import urllib.request
+    import webbrowser
+
+    from esquisse.acces.invitations import mode_acces, nouveau_jeton_animation
+    from esquisse.noyau.reglages import RACINE, reglage
+
+    mode = mode_acces(reglage("ESQUISSE_ACCES"))
+    adresse = f"http://localhost:{args.port}/"
+    if mode == "local":
+        adresse += f"?jeton={nouveau_jeton_animation(reglage('ESQUISSE_SECRETS'))}"
+    commande = [sys.executable, "-m", "streamlit", "run", str(RACINE / "app.py"), "--server.port", str(args.port)]
+    processus = subprocess.Popen([*commande, "--server.headless", "true"], cwd=RACINE)
+    signal.signal(signal.SIGTERM, lambda *_: processus.terminate())  # arrêté, le lanceur arrête Streamlit
+    try:
+        limite = time.monotonic() + 120
+        while time.monotonic() < limite and processus.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://localhost:{args.port}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.3)
+        if processus.poll() is None:
+            if mode == "local":
+                print(f"\n  Esquisse est prêt. Équipe d'animation, ouvrez :\n\n    {adresse}\n")
+                print("  Cette adresse donne tous les droits : ne la projetez pas, ne la partagez pas. Les tablettes")
+                print("  entrent par le code QR de la page Projection.\n", flush=True)
+            elif mode == "invitations":
+                print(f"\n  Esquisse est prêt sur {adresse} : chacun entre par une invitation")
+                print("  (python -m esquisse invitation --atelier ID --role animation|contribution|lecture).\n")
+            else:
+                print(f"\n  Esquisse est prêt : ouvrez {adresse}\n", flush=True)
+            if not args.sans_navigateur:
+                webbrowser.open(adresse)
+        return processus.wait()
+    except KeyboardInterrupt:
+        processus.terminate()
+        return processus.wait(10)
+
+
+def _declarer_lancer(sous) -> None:
+    p = sous.add_parser(
+        "lancer",
+        help="lance l'application et imprime son adresse (avec le jeton d'animation en mode local)",
+        description="Lance Esquisse (streamlit run app.py). En mode local (ESQUISSE_ACCES=local, par défaut), tire un "
+        "jeton d'animation neuf (fichier 0600 dans ESQUISSE_SECRETS) et imprime puis ouvre l'adresse qui le porte.",
+    )
+    p.add_argument("--port", type=int, default=8501, help="port du serveur (défaut : 8501)")
+    p.add_argument("--sans-navigateur", action="store_true", help="ne pas ouvrir le navigateur")
+    p.set_defaults(executer=_lancer)
+
+
 # -- analyse de la ligne de commande -------------------------------------------------------------
 
-DECLARATIONS = [_declarer_publier, _declarer_copier_atelier]
+DECLARATIONS = [_declarer_publier, _declarer_copier_atelier, _declarer_invitation, _declarer_lancer]
 
 
 def analyseur() -> argparse.ArgumentParser:

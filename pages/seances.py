@@ -11,7 +11,7 @@ from esquisse.acces.politique import peut
 from esquisse.atelier.seances import STATUTS, TYPES_SEANCE, calendrier, lister_hypotheses, lister_seances
 from esquisse.noyau.erreurs import EsquisseErreur
 from interface import afficher_annonces, annoncer, exiger_atelier, md, page, tableau
-from ui.acces import acteur_courant
+from ui.acces import acteur_courant, gerer_invitations, peut_inviter
 
 page("Séances et hypothèses")
 atelier = exiger_atelier()
@@ -212,3 +212,11 @@ if archivees and anime:
 
 if cree := st.session_state.pop("cree", None):
     st.toast(f"Hypothèse « {md(cree)} » créée.")
+
+if peut_inviter(atelier.id):
+    with st.expander("Invitations des tablettes et du mur", icon=":material/qr_code:"):
+        st.caption(
+            "Les liens et codes QR montrés sous la projection et la carte sont des invitations signées, valables "
+            "quelques heures. Révoquer une invitation ferme aussitôt la porte aux appareils qui l'ont utilisée."
+        )
+        gerer_invitations(atelier)

@@ -4,6 +4,7 @@ import streamlit as st
 
 from edition_ui import Poste
 from esquisse.acces import services
+from esquisse.acces.politique import peut
 from esquisse.esquisses.edition import Annotation
 from esquisse.esquisses.legende import categorie_ou_inconnue
 from esquisse.esquisses.versions import Changement
@@ -35,8 +36,12 @@ with un:
     seance = choisir_seance(atelier, "tablette-seance")
 with deux:
     hyp = choisir_hypothese(seance, "tablette-hypothese", atelier.id) if seance else None
-with trois, st.popover(f"Qui dessine ? {auteur()[0]}", width="stretch"):
-    saisir_auteur(atelier)
+acteur = acteur_courant()
+if acteur.origine == "invitation":  # le nom vient de « Qui êtes-vous ? », pas d'une saisie libre
+    trois.markdown(f"**{md(acteur.nom)}**")
+else:
+    with trois, st.popover(f"Qui dessine ? {auteur()[0]}", width="stretch"):
+        saisir_auteur(atelier)
 if hyp is None:
     st.info("Aucune hypothèse à compléter : l'équipe-projet doit d'abord en créer une.")
     st.stop()
@@ -51,7 +56,9 @@ if not services.peut_dessiner(acteur_courant(), atelier, seance):
 
 HAUTEUR = 640  # 1024×768 : la carte et sa palette tiennent sous la barre des choix, sans défiler
 chargement_carte(HAUTEUR)
-parametres = parametres_carte(atelier, "tablette")
+# En lecture (ou hors de la séance confiée), la carte se montre sans ses outils de dessin.
+dessine = peut(acteur, "esquisse.dessiner", atelier.id, seance.id)
+parametres = parametres_carte(atelier, "tablette" if dessine else "projection")
 poste_ = Poste(atelier, hyp, parametres)
 etat = poste_.etat
 
@@ -69,7 +76,10 @@ def zone_tablette():
     poste_.messages()
     derniere = poste_.depot.entites(poste_.depot.numero_courant()).get(etat.selection or "")
     if derniere is None:
-        st.caption("Touchez une catégorie en bas de la carte, puis dessinez du doigt. C'est enregistré aussitôt.")
+        if dessine:
+            st.caption("Touchez une catégorie en bas de la carte, puis dessinez du doigt. C'est enregistré aussitôt.")
+        else:
+            st.caption("Lecture seule : la carte se consulte, sans dessin.")
         return
     props = derniere["properties"]
     nom = categorie_ou_inconnue(atelier.legende, props.get("categorie")).nom

@@ -6,6 +6,7 @@ import itertools
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,12 @@ from tests.outils import PARTAGE, RACINE, Serveur, arreter_serveur, demarrer_ser
 from tests.postgres import Grappe, demarrer_grappe
 
 __all__ = ["PARTAGE", "RACINE"]
+
+# Les tests des autres fonctions entrent sans invitation (mode ouvert) ; ceux des modes d'accès
+# (tests/test_invitations.py, tests/navigateur/test_acces_invitations.py) démarrent leurs serveurs autrement.
+# Aucun test n'écrit de secret dans le dossier de l'utilisateur.
+os.environ.setdefault("ESQUISSE_ACCES", "ouvert")
+os.environ.setdefault("ESQUISSE_SECRETS", tempfile.mkdtemp(prefix="esquisse-secrets-"))
 
 
 @pytest.fixture

@@ -67,7 +67,8 @@ def demarrer_serveur(
 ) -> Serveur:
     """Lance ``streamlit run`` sur un port libre et attend qu'il réponde."""
     port = port_libre()
-    env = {**os.environ, "ESQUISSE_PROJETS": str(projets), **(env_sup or {})}
+    # Par défaut, le mode ouvert (mesures, tests des autres fonctions) ; les tests des modes d'accès le disent.
+    env = {"ESQUISSE_ACCES": "ouvert", **os.environ, "ESQUISSE_PROJETS": str(projets), **(env_sup or {})}
     sortie = journal.open("wb")
     processus = subprocess.Popen(
         [

@@ -59,10 +59,15 @@ def adresses_locales() -> list[str]:
     return resultat
 
 
-def lien_tablette(hote: str, port: int, atelier: str, seance: str, hypothese: str) -> str:
-    """L'adresse de la page Tablette, ouverte sur cette hypothèse."""
-    requete = urlencode({"atelier": atelier, "seance": seance, "hypothese": hypothese})
-    return f"http://{hote}:{int(port)}/tablette?{requete}"
+def lien_tablette(
+    hote: str, port: int, atelier: str, seance: str, hypothese: str, invitation: str = "", page: str = "tablette"
+) -> str:
+    """L'adresse de la page Tablette (ou ``page``), ouverte sur cette hypothèse ; ``invitation`` est le jeton
+    signé qui fait entrer l'appareil (voir :mod:`esquisse.acces.invitations`)."""
+    parametres = {"atelier": atelier, "seance": seance, "hypothese": hypothese}
+    if invitation:
+        parametres["invitation"] = invitation
+    return f"http://{hote}:{int(port)}/{page}?{urlencode(parametres)}"
 
 
 @functools.lru_cache(maxsize=64)  # le même lien revient à chaque réexécution de la page
@@ -71,9 +76,9 @@ def code_qr_svg(texte: str) -> str:
     return segno.make(texte, error="m", micro=False).svg_inline(scale=6, border=4, dark="#000", light="#fff")
 
 
-def invitations(port: int, atelier: str, seance: str, hypothese: str) -> list[Invitation]:
+def invitations(port: int, atelier: str, seance: str, hypothese: str, invitation: str = "") -> list[Invitation]:
     """Pour chaque adresse locale, le lien de la page Tablette et son code QR."""
     return [
         Invitation(lien, code_qr_svg(lien))
-        for lien in (lien_tablette(a, port, atelier, seance, hypothese) for a in adresses_locales())
+        for lien in (lien_tablette(a, port, atelier, seance, hypothese, invitation) for a in adresses_locales())
     ]

@@ -57,6 +57,20 @@ REGLAGES: tuple[Reglage, ...] = (
         "",
     ),
     Reglage(
+        "ESQUISSE_ACCES",
+        "Qui peut entrer : `local` (par défaut : l'adresse imprimée par `make run` porte un jeton d'animation, "
+        "les autres entrent par une invitation), `invitations` (tout le monde entre par une invitation), "
+        "`oidc` (connexion OpenID Connect) ou `ouvert` (quiconque atteint le serveur anime tout).",
+        "local",
+    ),
+    Reglage(
+        "ESQUISSE_SECRETS",
+        "Dossier du secret qui signe les invitations, du jeton d'animation et du registre des invitations "
+        "(créé en 0700, fichiers en 0600, jamais dans le dépôt).",
+        "~/.config/esquisse",
+        Path,
+    ),
+    Reglage(
         "ESQUISSE_CACHE",
         "Dossier où sont écrites les couches préparées pour l'affichage ; il doit être sous `static/` pour être servi.",
         "static/cache",
