@@ -5,7 +5,9 @@
   fait directement par le domaine (construire les changements, écrire la version), en alternance ;
   « sans journal » isole les contrôles de l'écriture du journal ;
 - exécuter la page Carte (AppTest, dans ce processus) avec les contrôles, comparé à la même page
-  dont les contrôles sont remplacés par « tout est permis », en alternance.
+  dont les contrôles sont remplacés par « tout est permis », en alternance ; puis les contrôles
+  seuls de cette page, mesurés directement (l'écart entre deux exécutions de page est du bruit
+  sur une machine partagée).
 
     .venv/bin/python bench/acces.py [--enregistrements 60] [--pages 15]
 """
@@ -36,8 +38,10 @@ ANIMATION = Acteur("Anne Animatrice", "ddt", roles={TOUS_LES_ATELIERS: Role.ANIM
 CONTRIBUTION = Acteur("Claire", "elu", roles={A: Role.CONTRIBUTION}, seances={A: frozenset({S})}, origine="invitation")
 
 
-def point(k: int) -> DessinLocal:
-    return DessinLocal(f"b{k}", None, 1, geometrie={"type": "Point", "coordinates": [3.2 + k * 1e-4, 48.42]})
+def point(tour: int, variante: int) -> DessinLocal:
+    """Une esquisse nouvelle, propre à ce tour et à cette variante (jamais celle d'un autre)."""
+    x = 3.2 + tour * 1e-4
+    return DessinLocal(f"b{tour}-{variante}", None, 1, geometrie={"type": "Point", "coordinates": [x, 48.42]})
 
 
 def bench_enregistrement(projets: Path, n: int) -> None:
@@ -46,9 +50,11 @@ def bench_enregistrement(projets: Path, n: int) -> None:
     depot = h.depot(A)
     durees: dict[str, list[float]] = {"domaine": [], "animation": [], "contribution": [], "sans journal": []}
     noter = journal.noter
+    noms = list(durees)
     for i in range(n):
-        for nom in durees:
-            dessin = point(len(durees[nom]) * 3 + list(durees).index(nom) + 1000 * i)
+        # L'ordre tourne d'un tour à l'autre : aucune variante ne profite toujours de la même place.
+        for nom in noms[i % len(noms) :] + noms[: i % len(noms)]:
+            dessin = point(i, noms.index(nom))
             debut = time.perf_counter()
             if nom == "domaine":  # ce que faisait la page avant : aucun contrôle, aucun journal
                 changements = construire_changements(
@@ -124,6 +130,21 @@ def bench_page(projets: Path, n: int) -> None:
     print(f"Exécuter la page Carte (AppTest, animation, hypothèse de la démonstration), {n} fois :")
     print(f"  sans contrôle : médiane {ref * 1000:.1f} ms")
     print(f"  avec contrôles : médiane {med * 1000:.1f} ms → ×{med / ref:.3f}")
+    # Les contrôles seuls, tels que la page Carte les fait à chaque exécution (moins bruité que l'écart
+    # entre deux exécutions de page sur une machine partagée).
+    atelier = charger_atelier(projets, A)
+    s = seance(atelier.dossier, S)
+    hyps = [hypothese(s, H)]
+    for acteur, nom in ((ANIMATION, "animation"), (CONTRIBUTION, "contribution")):
+        tours = 2000
+        debut = time.perf_counter()
+        for _ in range(tours):
+            services.verifier_lecture(acteur, A)
+            services.hypotheses_visibles(acteur, A, hyps)
+            services.peut_dessiner(acteur, atelier, s)
+            politique.peut(acteur, "invitation.gerer", A)
+        cout = (time.perf_counter() - debut) / tours
+        print(f"  contrôles seuls d'une exécution ({nom}) : {cout * 1e6:.1f} µs → {cout / ref * 100:.3f} % de la page")
 
 
 def main() -> None:

@@ -3,6 +3,8 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
+from esquisse.acces import services
+from esquisse.acces.politique import Role
 from esquisse.analyse.attribution import nombre
 from esquisse.analyse.comparaison import comparer, seance_actuelle
 from esquisse.analyse.etats import Choix
@@ -10,6 +12,7 @@ from esquisse.atelier.seances import lister_hypotheses, lister_seances
 from esquisse.carte.lecture import carte_double, carte_lecture
 from esquisse.noyau.erreurs import EsquisseErreur
 from interface import exiger_atelier, md, page, parametres_carte, tableau
+from ui.acces import acteur_courant
 
 page("Comparer")
 atelier = exiger_atelier()
@@ -21,20 +24,25 @@ if not seances:
     st.page_link("pages/seances.py", label="Séances et hypothèses", icon=":material/event:")
     st.stop()
 par_id = {s.id: s for s in seances}
-hypotheses = {s.id: lister_hypotheses(s) for s in seances}
+acteur = acteur_courant()
+# La lecture ne compare que les hypothèses partagées, et pas l'état final des séances (qui les mêle toutes).
+hypotheses = {s.id: services.hypotheses_visibles(acteur, atelier.id, lister_hypotheses(s)) for s in seances}
+lecture = services.role(acteur, atelier.id) is Role.LECTURE
 
 MODES = {
     "hypotheses": "Deux hypothèses",
     "versions": "Deux versions d'une hypothèse",
     "seances": "Deux séances (état final de chacune)",
 }
+if lecture:
+    MODES.pop("seances")
 VUES = {"cote": "Côte à côte", "differences": "Différences superposées"}
 cle = f"cmp-{atelier.id}"
 
 # « Ce qui a changé depuis la séance N » : un clic règle les sélecteurs ci-dessous.
 actuelle = seance_actuelle(atelier)
 anterieures = seances[: [s.id for s in seances].index(actuelle.id)] if actuelle else []
-if anterieures:
+if anterieures and not lecture:
     st.markdown(f"**Ce qui a changé jusqu'à « {md(actuelle.titre)} » depuis…**")
     rangee = st.container(horizontal=True)
     for s in anterieures:

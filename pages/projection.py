@@ -3,6 +3,8 @@
 import streamlit as st
 
 from edition_ui import Poste
+from esquisse.acces import services
+from esquisse.noyau.erreurs import EsquisseErreur
 from interface import (
     chargement_carte,
     choisir_seance_et_hypothese,
@@ -14,10 +16,17 @@ from interface import (
     parametres_carte,
     seance_et_hypothese_de_l_adresse,
 )
+from ui.acces import acteur_courant
 
 page("Projection", plein_ecran=True)
 atelier = exiger_atelier()
 seance, hyp = seance_et_hypothese_de_l_adresse(atelier)
+if hyp is not None:
+    try:  # une hypothèse non partagée ne se projette pas pour la lecture, même par l'adresse
+        services.verifier_lecture(acteur_courant(), atelier.id, hyp)
+    except EsquisseErreur as exc:
+        st.error(md(str(exc)))
+        st.stop()
 if hyp is None:
     st.subheader(f"Projection — {md(atelier.nom)}")
     st.caption("Choisissez l'hypothèse à projeter ; l'adresse de cette page peut ensuite être gardée en favori.")

@@ -1,10 +1,16 @@
 """Comparer les sites d'un même thème : l'hypothèse retenue de chaque atelier, en vignette et en chiffres."""
 
+from dataclasses import replace
+
 import streamlit as st
 
+from esquisse.acces.membres import ateliers_visibles
+from esquisse.acces.politique import peut
 from esquisse.analyse.sites import cle_theme, comparer_sites, themes
+from esquisse.atelier.ateliers import lister_ateliers
 from esquisse.noyau.erreurs import EsquisseErreur
 from interface import atelier_courant, dossier_projets, md, page, tableau
+from ui.acces import acteur_courant
 
 COLONNES = 3
 
@@ -14,8 +20,11 @@ st.caption(
     "Pour le séminaire final : l'hypothèse retenue de chaque atelier du thème, côte à côte, avec ses indicateurs."
 )
 
+acteur = acteur_courant()
 try:
-    liste = themes(dossier_projets())
+    # Seuls les ateliers dont l'acteur est membre sont comparés.
+    visibles = {cle_theme(a.theme) for a in ateliers_visibles(acteur, lister_ateliers(dossier_projets()))}
+    liste = [t for t in themes(dossier_projets()) if cle_theme(t) in visibles]
 except EsquisseErreur as exc:
     st.error(str(exc))
     st.stop()
@@ -29,6 +38,9 @@ theme = st.selectbox("Thème", liste, index=liste.index(defaut), key="sites-them
 
 try:
     comparaison = comparer_sites(dossier_projets(), theme)
+    comparaison = replace(
+        comparaison, sites=tuple(s for s in comparaison.sites if peut(acteur, "atelier.lire", s.atelier.id))
+    )
 except EsquisseErreur as exc:
     st.error(str(exc))
     st.stop()

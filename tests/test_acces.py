@@ -445,3 +445,19 @@ def test_membres_roles_et_courriels(projets):
             A,
             [{"nom": "X", "role": "elu", "courriel": "a@b.fr"}, {"nom": "Y", "role": "elu", "courriel": "A@b.fr"}],
         )
+
+
+def test_journal_ajout_seulement_ligne_abimee_sautee(projets):
+    dossier = projets / A
+    services.modifier_fiche(ANIMATION, projets, A, theme="Un")
+    premier = (dossier / journal.FICHIER_JOURNAL).read_bytes()
+    # Un arrêt brutal au milieu d'un ajout laisse une ligne tronquée : elle est comptée, pas lue.
+    with open(dossier / journal.FICHIER_JOURNAL, "ab") as f:
+        f.write(b'{"le": "2026-')
+        f.write(b"\n")
+    services.modifier_fiche(ANIMATION, projets, A, theme="Deux")
+    contenu = (dossier / journal.FICHIER_JOURNAL).read_bytes()
+    assert contenu.startswith(premier), "les lignes déjà écrites ne sont jamais réécrites"
+    entrees, illisibles = journal.lire(dossier)
+    assert illisibles == 1 and [e.objet for e in entrees] == ["theme", "theme"]
+    assert entrees[0].le > entrees[1].le and entrees[0].origine == "local"

@@ -116,6 +116,8 @@ def test_lecteur_ni_restauration_ni_archivage_ni_import():
     assert not seances.get("form") and not any(b in boutons(seances) for b in ("Archiver", "Rétablir"))
     liens = " ".join(str(p.proto.label) for p in seances.get("page_link"))
     assert "Voir" in liens and "Dessiner" not in liens
+    tablette = lancer(LECTURE, "pages/tablette.py", atelier=A, seance=S, hypothese=PARTAGEE)
+    assert "Vous ne pouvez pas dessiner" in tablette.info[0].value
     sauvegardes = lancer(LECTURE, "pages/sauvegardes.py", atelier=A)
     assert not sauvegardes.get("file_uploader") and not sauvegardes.button
     assert lancer(ANIMATION, "pages/sauvegardes.py", atelier=A).get("file_uploader")
@@ -133,3 +135,55 @@ def test_journal_sur_la_page_atelier(projets):
     assert list(tableau["Qui"]) == ["Anne Animatrice", "Anne Animatrice"]
     assert list(tableau["Action"]) == ["Archiver ou rétablir une séance", "Modifier la fiche de l'atelier"]
     assert list(tableau["Rôle"]) == ["Animation", "Animation"]
+
+
+def _poste_recoit_une_valeur_forgee():
+    """Le chemin d'enregistrement de la carte (edition_ui.Poste), avec la valeur forgée d'un composant."""
+    import streamlit as st
+
+    from edition_ui import Poste
+    from esquisse.atelier.ateliers import charger_atelier
+    from esquisse.atelier.seances import hypothese, seance
+    from interface import dossier_projets, parametres_carte
+
+    atelier = charger_atelier(dossier_projets(), "bassee-montois")
+    h = hypothese(seance(atelier.dossier, "2026-01-22-atelier-2"), "a-la-bassee-vallee-nourriciere")
+    poste = Poste(atelier, h, parametres_carte(atelier, "edition"))
+    numero = poste.depot.numero_courant()
+    existante = next(iter(poste.depot.entites(numero)))
+    st.session_state[poste.cle] = {
+        "all_drawings": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [3.24, 48.42]},
+                "properties": {"esq_id": "forgee-1", "esq_local": 1},
+            },
+            {
+                "type": "Feature",
+                "geometry": None,
+                "properties": {"esq_id": existante, "esq_base": numero, "esq_supprime": True},
+            },
+        ]
+    }
+    poste.recevoir()
+    attente = poste.attente()
+    st.text(f"en attente : {len(attente)}")
+    st.text(f"résultat : {poste.enregistrer(attente)}")
+    poste.garder_brouillon(attente)
+    poste.messages()
+
+
+def test_valeur_forgee_par_un_lecteur_sur_le_chemin_de_la_carte(projets):
+    def arbre():
+        return {str(p): (p.read_bytes() if p.is_file() else None) for p in sorted(projets.rglob("*"))}
+
+    avant = arbre()
+    at = AppTest.from_function(_poste_recoit_une_valeur_forgee, default_timeout=DELAI)
+    at.session_state[CLE_ACTEUR] = LECTURE
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    textes = [t.value for t in at.text]
+    assert textes[0] != "en attente : 0", "la valeur forgée est bien lue comme des changements"
+    assert textes[1] == "résultat : None"
+    assert "Rien n'a été enregistré : Le rôle « Lecture » ne permet pas de dessiner" in at.error[0].value
+    assert arbre() == avant, "ni version, ni brouillon, ni journal"
