@@ -27,6 +27,7 @@ from interface import (
     parametres_carte,
     saisir_auteur,
 )
+from ui.acces import peut_inviter
 
 page("Carte et esquisses")
 atelier = exiger_atelier()
@@ -66,8 +67,9 @@ if hyp is None:
     st.stop()
 
 poste_ = Poste(atelier, hyp, parametres)
-with st.sidebar, st.expander("Ouvrir sur les tablettes", icon=":material/tablet:"):
-    inviter_tablettes(atelier, seance, hyp)
+if peut_inviter(atelier.id):
+    with st.sidebar, st.expander("Ouvrir sur les tablettes", icon=":material/tablet:"):
+        inviter_tablettes(atelier, seance, hyp)
 depot = poste_.depot
 etat = poste_.etat
 legende = atelier.legende

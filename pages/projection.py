@@ -14,6 +14,7 @@ from interface import (
     parametres_carte,
     seance_et_hypothese_de_l_adresse,
 )
+from ui.acces import peut_inviter
 
 page("Projection", plein_ecran=True)
 atelier = exiger_atelier()
@@ -52,6 +53,7 @@ def zone_carte():
 
 
 zone_carte()
-with st.expander("Rejoindre depuis une tablette", icon=":material/tablet:"):
-    inviter_tablettes(atelier, seance, hyp, taille=360)  # assez grand pour être lu au mur, de sa place
+if peut_inviter(atelier.id):  # le mur (lecture) n'invite personne
+    with st.expander("Rejoindre depuis une tablette", icon=":material/tablet:"):
+        inviter_tablettes(atelier, seance, hyp, taille=360)  # assez grand pour être lu au mur, de sa place
 poste_.veille()
