@@ -16,7 +16,7 @@ from interface import (
     parametres_carte,
     seance_et_hypothese_de_l_adresse,
 )
-from ui.acces import acteur_courant
+from ui.acces import acteur_courant, peut_inviter
 
 page("Projection", plein_ecran=True)
 atelier = exiger_atelier()
@@ -61,6 +61,7 @@ def zone_carte():
 
 
 zone_carte()
-with st.expander("Rejoindre depuis une tablette", icon=":material/tablet:"):
-    inviter_tablettes(atelier, seance, hyp, taille=360)  # assez grand pour être lu au mur, de sa place
+if peut_inviter(atelier.id):  # le mur (lecture) n'invite personne
+    with st.expander("Rejoindre depuis une tablette", icon=":material/tablet:"):
+        inviter_tablettes(atelier, seance, hyp, taille=360)  # assez grand pour être lu au mur, de sa place
 poste_.veille()

@@ -32,6 +32,7 @@ from esquisse.noyau.erreurs import DonneeInvalide, SchemaInvalide
 from tests.outils import RACINE
 
 T0 = datetime(2026, 5, 20, 12, 0, tzinfo=UTC)
+ACCUEIL = "Demandez un lien à l'équipe d'animation"
 
 
 def mode_fichier(chemin) -> int:
@@ -200,3 +201,23 @@ def test_commande_invitation(tmp_path):
     )  # fmt: skip
     assert refus.returncode == 1 and refus.stderr.startswith("Erreur :")
     assert len(invitations(tmp_path / "secrets", "bassee-montois")) == 1  # le refus n'a rien émis
+
+
+@pytest.mark.parametrize("script", ["app.py", "pages/carte.py", "pages/exports.py"])
+@pytest.mark.parametrize(("acces", "attendu"), [("local", ACCUEIL), ("invitations", ACCUEIL), ("partout", "valeurs")])
+def test_pages_fermees_sans_jeton_ni_invitation(projets, monkeypatch, tmp_path, script, acces, attendu):
+    """Sans jeton ni invitation (ou avec un ESQUISSE_ACCES mal écrit), chaque page s'arrête à la porte."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("ESQUISSE_PROJETS", str(projets))
+    monkeypatch.setenv("ESQUISSE_ACCES", acces)
+    monkeypatch.setenv("ESQUISSE_SECRETS", str(tmp_path / "secrets"))
+    at = AppTest.from_file(str(RACINE / "app.py"), default_timeout=60)
+    if script != "app.py":
+        at.switch_page(script)
+    at.query_params["atelier"] = "bassee-montois"
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    textes = " ".join(e.value for e in [*at.info, *at.error])
+    assert attendu in textes
+    assert not at.button and not at.selectbox and not at.sidebar.children  # rien d'autre que la porte

@@ -169,7 +169,11 @@ def _qui_etes_vous(invitation: Invitation, entree: _Entree) -> None:
 def exiger_acteur() -> Acteur:
     """L'acteur identifié de cette session ; sinon la page d'invitation (ou « Qui êtes-vous ? ») et la page
     s'arrête. Un lien expiré, révoqué, modifié ou forgé reçoit son explication ; rien n'est écrit."""
-    m = mode()
+    try:
+        m = mode()
+    except EsquisseErreur as exc:  # ESQUISSE_ACCES mal écrit : personne n'entre, et l'on dit pourquoi
+        st.error(str(exc))
+        st.stop()
     if m == "ouvert":
         return acteur_courant()
     if m == "oidc":

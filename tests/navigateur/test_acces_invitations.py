@@ -209,10 +209,11 @@ def test_lien_de_lecture_sans_outils_et_forge_refusee(salle, hors_ligne, hyp):
     cadre = attendre_carte(mur)
     iframe = mur.frame_locator(IFRAME_CARTE)
     assert iframe.locator(".leaflet-draw-toolbar, .esq-pastille").count() == 0
-    # Le mur ne peut pas inviter à son tour : ni code QR, ni lien.
-    mur.get_by_text("Rejoindre depuis une tablette").click()
-    mur.get_by_text("Seule l'équipe d'animation invite les tablettes").wait_for()
     capture(mur, "invitation-lecture-1920x1080")
+    # Le mur ne peut pas inviter à son tour : ni code QR, ni lien, une fois la page entière exécutée.
+    mur.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(state="attached")
+    assert mur.get_by_text("Rejoindre depuis une tablette").count() == 0
+    assert mur.locator('[data-testid="stCode"]').count() == 0
 
     # Même lien, page Tablette : la carte sans outils ; une valeur forgée de la carte est refusée par le serveur.
     tablette = contexte.new_page()
