@@ -12,8 +12,9 @@ PORT ?= 8501
 
 .PHONY: run test setup systeme lint bench propre requirements
 
+# En mode ESQUISSE_ACCES=oidc, `options-streamlit` écrit les secrets de connexion et en donne le chemin.
 run: setup
-	$(PY) -m streamlit run app.py --server.port $(PORT)
+	options=$$($(PY) -m esquisse options-streamlit) && $(PY) -m streamlit run app.py --server.port $(PORT) $$options
 
 test: setup systeme
 	$(PY) -m pytest

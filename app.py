@@ -5,10 +5,12 @@ Les autres pages sont dans ``pages/`` ; la navigation est construite par ``inter
 
 import streamlit as st
 
+from esquisse.acces.politique import TOUS_LES_ATELIERS, peut
 from esquisse.atelier.ateliers import REGIONS, catalogue, creer_atelier
 from esquisse.atelier.seances import calendrier, prochaine_seance
 from esquisse.noyau.erreurs import EsquisseErreur
 from interface import afficher_annonces, annoncer, dossier_projets, inventaire_ateliers, md, ouvrir_atelier, page
+from ui.acces import acteur_courant
 
 AUCUNE_COUCHE = "aucune"
 
@@ -17,61 +19,71 @@ st.title("Esquisse")
 st.caption("Esquisser, annoter et comparer les hypothèses d'un Atelier des territoires.")
 afficher_annonces()
 
+acteur = acteur_courant()
+gestion = peut(acteur, "atelier.creer", TOUS_LES_ATELIERS)  # qui anime tous les ateliers (mode ouvert)
 inventaire = inventaire_ateliers()
-liste = inventaire.ateliers
-for illisible in inventaire.illisibles:
+liste = [a for a in inventaire.ateliers if peut(acteur, "atelier.lire", a.id)]
+for illisible in inventaire.illisibles if gestion else []:
     st.warning(
         f"L'atelier du dossier « {md(illisible.id)} » ne peut pas être ouvert : {md(illisible.raison.rstrip('.'))}. "
         "Les autres ateliers restent disponibles ; ce dossier n'est pas modifié.",
         icon=":material/warning:",
     )
 
-if not liste:
+if not liste and gestion:
     st.info(f"Aucun atelier dans le dossier de données « {dossier_projets()} » : créez le premier ci-dessous.")
+elif not liste:
+    st.info(
+        f"Vous n'êtes membre d'aucun atelier sous le courriel « {md(acteur.courriel)} ». Demandez à l'équipe "
+        "d'animation de vous inscrire parmi les participants, avec ce courriel."
+    )
 
-territoires = {t.id: t for t in catalogue()}
-with (
-    st.expander("Nouvel atelier", expanded=not liste, icon=":material/add:"),
-    st.form("nouvel-atelier", clear_on_submit=False),
-):
-    st.markdown("Un atelier réunit, sur un territoire, les séances, les hypothèses et la feuille de route.")
-    nom = st.text_input("Nom de l'atelier", max_chars=120, placeholder="ex. Vallée de l'Ource — revitaliser les bourgs")
-    un, deux = st.columns(2)
-    theme = un.text_input("Thème", max_chars=120, placeholder="ex. Mieux vivre dans le périurbain")
-    region = deux.selectbox(
-        "Région",
-        REGIONS,
-        index=None,
-        accept_new_options=True,
-        placeholder="Choisissez ou saisissez une région",
-    )
-    description = st.text_area("Description (facultatif)", max_chars=2000, height=80)
-    couches = st.selectbox(
-        "Couches de référence",
-        [*territoires, AUCUNE_COUCHE],
-        format_func=lambda i: (
-            "Aucune pour l'instant (à importer ensuite)"
-            if i == AUCUNE_COUCHE
-            else f"{territoires[i].libelle} — livrées avec Esquisse"
-        ),
-        help="Communes, EPCI et SCoT du territoire ; modifiables ensuite dans la page « Atelier ».",
-    )
-    if st.form_submit_button("Créer l'atelier", type="primary"):
-        try:
-            atelier = creer_atelier(
-                dossier_projets(),
-                nom,
-                theme,
-                region or "",
-                description,
-                couches=territoires[couches].couches if couches in territoires else {},
-            )
-        except EsquisseErreur as exc:
-            st.error(f"Atelier non créé : {exc}")
-        else:
-            ouvrir_atelier(atelier.id)
-            annoncer(f"Atelier « {md(atelier.nom)} » créé. Ajoutez ses participants, puis préparez ses séances.")
-            st.switch_page("pages/atelier.py", query_params={"atelier": atelier.id})
+if gestion:  # créer un atelier : qui anime tous les ateliers
+    territoires = {t.id: t for t in catalogue()}
+    with (
+        st.expander("Nouvel atelier", expanded=not liste, icon=":material/add:"),
+        st.form("nouvel-atelier", clear_on_submit=False),
+    ):
+        st.markdown("Un atelier réunit, sur un territoire, les séances, les hypothèses et la feuille de route.")
+        nom = st.text_input(
+            "Nom de l'atelier", max_chars=120, placeholder="ex. Vallée de l'Ource — revitaliser les bourgs"
+        )
+        un, deux = st.columns(2)
+        theme = un.text_input("Thème", max_chars=120, placeholder="ex. Mieux vivre dans le périurbain")
+        region = deux.selectbox(
+            "Région",
+            REGIONS,
+            index=None,
+            accept_new_options=True,
+            placeholder="Choisissez ou saisissez une région",
+        )
+        description = st.text_area("Description (facultatif)", max_chars=2000, height=80)
+        couches = st.selectbox(
+            "Couches de référence",
+            [*territoires, AUCUNE_COUCHE],
+            format_func=lambda i: (
+                "Aucune pour l'instant (à importer ensuite)"
+                if i == AUCUNE_COUCHE
+                else f"{territoires[i].libelle} — livrées avec Esquisse"
+            ),
+            help="Communes, EPCI et SCoT du territoire ; modifiables ensuite dans la page « Atelier ».",
+        )
+        if st.form_submit_button("Créer l'atelier", type="primary"):
+            try:
+                atelier = creer_atelier(
+                    dossier_projets(),
+                    nom,
+                    theme,
+                    region or "",
+                    description,
+                    couches=territoires[couches].couches if couches in territoires else {},
+                )
+            except EsquisseErreur as exc:
+                st.error(f"Atelier non créé : {exc}")
+            else:
+                ouvrir_atelier(atelier.id)
+                annoncer(f"Atelier « {md(atelier.nom)} » créé. Ajoutez ses participants, puis préparez ses séances.")
+                st.switch_page("pages/atelier.py", query_params={"atelier": atelier.id})
 
 if liste:
     st.subheader("Ateliers")

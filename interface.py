@@ -18,6 +18,7 @@ from typing import TypeVar
 
 import streamlit as st
 
+from esquisse.acces.politique import peut
 from esquisse.atelier.ateliers import Atelier, Inventaire, charger_atelier, inventorier_ateliers, lister_ateliers
 from esquisse.atelier.seances import (
     Hypothese,
@@ -36,6 +37,7 @@ from esquisse.esquisses.geojson import ROLES
 from esquisse.esquisses.legende import Categorie
 from esquisse.noyau.erreurs import EsquisseErreur
 from esquisse.noyau.reglages import RACINE, reglage
+from ui.acces import acteur_courant, acteur_identifie, afficher_session, exiger_acteur
 
 CLE_ATELIER = "atelier"
 ICONE = RACINE / "static" / "esquisse" / "icone.png"
@@ -134,9 +136,11 @@ def page(titre: str, plein_ecran: bool = False) -> None:
     else:
         # Moins de marge en haut : au projecteur, chaque ligne compte pour la carte.
         st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.2rem;}</style>")
+    exiger_acteur()
     identifiant = identifiant_atelier()
     with st.sidebar:
         st.markdown("### Esquisse")
+        afficher_session()
         rubrique_courante = ""
         for script, libelle, icone, avec_atelier, rubrique in PAGES:
             if avec_atelier and not identifiant:
@@ -182,6 +186,9 @@ def selecteur_en_francais() -> None:
 def exiger_atelier() -> Atelier:
     """L'atelier courant ; sinon un message et un lien vers l'accueil, et la page s'arrête."""
     atelier = atelier_courant()
+    if atelier is not None and not peut(acteur_courant(), "atelier.lire", atelier.id):
+        st.error("Vous n'êtes pas membre de cet atelier : il n'est pas ouvert pour vous.")
+        atelier = None
     if atelier is None:
         st.info("Choisissez d'abord un atelier sur la page d'accueil.")
         st.page_link("app.py", label="Aller à la liste des ateliers", icon=":material/home:")
@@ -317,12 +324,23 @@ def inviter_tablettes(atelier: Atelier, s: Seance, h: Hypothese, taille: int = 2
 
 
 def auteur() -> tuple[str, str]:
-    """Nom et rôle de la personne qui dessine sur ce poste (saisis une fois par session)."""
+    """Nom et rôle de la personne qui dessine sur ce poste : ceux de sa connexion (mode ``oidc``),
+    sinon ceux saisis une fois par session."""
+    acteur = acteur_identifie()
+    if acteur is not None:
+        return acteur.nom, acteur.role_structure or "elu"
     return st.session_state.get("auteur_nom") or "Anonyme", st.session_state.get("auteur_role", "elu")
 
 
 def saisir_auteur(atelier: Atelier | None = None) -> None:
-    """Nom et rôle de qui dessine ; un participant de l'atelier se choisit d'un geste."""
+    """Nom et rôle de qui dessine ; un participant de l'atelier se choisit d'un geste.
+
+    Une personne connectée (mode ``oidc``) dessine sous son nom : rien à saisir.
+    """
+    acteur = acteur_identifie()
+    if acteur is not None:
+        st.markdown(f"Vous dessinez sous le nom de **{md(acteur.nom)}** ({md(ROLES.get(auteur()[1], ''))}).")
+        return
     participants = list(atelier.participants) if atelier is not None else []
     if participants:
 

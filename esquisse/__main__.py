@@ -82,7 +82,29 @@ def _declarer_copier_atelier(sous) -> None:
 
 # -- analyse de la ligne de commande -------------------------------------------------------------
 
-DECLARATIONS = [_declarer_publier, _declarer_copier_atelier]
+# -- options-streamlit ---------------------------------------------------------------------------
+
+
+def _options_streamlit(args: argparse.Namespace) -> int:
+    from esquisse.acces.oidc import options_streamlit
+
+    print(" ".join(options_streamlit()))
+    return 0
+
+
+def _declarer_options_streamlit(sous) -> None:
+    p = sous.add_parser(
+        "options-streamlit",
+        help="options de `streamlit run` pour le mode d'accès (ESQUISSE_ACCES) : secrets de connexion OIDC",
+        description="En mode oidc, écrit la section [auth] des secrets de Streamlit (fichier 0600 du dossier "
+        "ESQUISSE_SECRETS) d'après les réglages ESQUISSE_OIDC_*, et affiche l'option --secrets.files qui la "
+        "désigne. N'affiche rien dans les autres modes, ni si ESQUISSE_OIDC_CLIENT est vide (Streamlit lit "
+        "alors le .streamlit/secrets.toml de l'exploitant).",
+    )
+    p.set_defaults(executer=_options_streamlit)
+
+
+DECLARATIONS = [_declarer_publier, _declarer_copier_atelier, _declarer_options_streamlit]
 
 
 def analyseur() -> argparse.ArgumentParser:

@@ -1,5 +1,9 @@
 """Participants d'un atelier : nom, structure et rôle (élu·e, équipe-projet, DREAL, DDT, partenaire).
 
+Un participant peut aussi être **membre** : son courriel (celui de sa connexion OpenID Connect)
+et son accès à l'atelier (``animation``, ``contribution``, ``lecture`` ; vide : aucun), voir
+:mod:`esquisse.acces.membres`.
+
 Ils sont rangés dans ``atelier.json`` (clé ``participants``) et lus par
 :class:`esquisse.atelier.ateliers.Atelier`. Les rôles sont ceux des esquisses
 (:data:`esquisse.esquisses.geojson.ROLES`).
@@ -7,6 +11,7 @@ Ils sont rangés dans ``atelier.json`` (clé ``participants``) et lus par
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 from esquisse.esquisses.geojson import ROLES
@@ -15,6 +20,9 @@ from esquisse.noyau.erreurs import DonneeInvalide
 MAX_PARTICIPANTS = 500
 LONGUEUR_NOM = 100
 LONGUEUR_STRUCTURE = 120
+LONGUEUR_COURRIEL = 254
+ACCES = ("animation", "contribution", "lecture", "")
+_COURRIEL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 @dataclass(frozen=True)
@@ -22,6 +30,8 @@ class Participant:
     nom: str
     structure: str = ""
     role: str = "elu"  # une clé de ROLES
+    courriel: str = ""  # en minuscules ; celui que donne le fournisseur d'identité
+    acces: str = ""  # une valeur de ACCES (rôle dans l'atelier, voir esquisse.acces.politique.Role)
 
     @property
     def libelle_role(self) -> str:
@@ -52,6 +62,26 @@ def _role(valeur, rang: int, nom: str) -> str:
     raise DonneeInvalide(f"Participant {qui} : rôle « {brut} » inconnu ; rôles admis : {admis}.")
 
 
+def normaliser_courriel(valeur) -> str:
+    """Le courriel tel qu'on le compare : sans espaces autour, en minuscules."""
+    return "" if valeur is None else str(valeur).strip().lower()
+
+
+def _courriel(valeur, rang: int, nom: str) -> str:
+    courriel = normaliser_courriel(valeur)
+    if courriel and (len(courriel) > LONGUEUR_COURRIEL or not _COURRIEL.fullmatch(courriel)):
+        raise DonneeInvalide(f"Participant « {nom} » : le courriel « {courriel[:80]} » n'est pas une adresse valide.")
+    return courriel
+
+
+def _acces(valeur, nom: str) -> str:
+    acces = "" if valeur is None else str(valeur).strip().lower()
+    if acces not in ACCES:
+        admis = ", ".join(a for a in ACCES if a)
+        raise DonneeInvalide(f"Participant « {nom} » : accès « {acces} » inconnu ; accès admis : {admis} (ou vide).")
+    return acces
+
+
 def valider_participant(donnees: dict, rang: int = 1) -> Participant:
     if not isinstance(donnees, dict):
         raise DonneeInvalide(f"Participant n° {rang} : objet attendu (nom, structure, rôle).")
@@ -59,7 +89,13 @@ def valider_participant(donnees: dict, rang: int = 1) -> Participant:
     if not nom:
         raise DonneeInvalide(f"Participant n° {rang} : le nom est obligatoire.")
     structure = _texte(donnees.get("structure"), "structure", LONGUEUR_STRUCTURE, rang)
-    return Participant(nom, structure, _role(donnees.get("role"), rang, nom))
+    return Participant(
+        nom,
+        structure,
+        _role(donnees.get("role"), rang, nom),
+        _courriel(donnees.get("courriel"), rang, nom),
+        _acces(donnees.get("acces"), nom),
+    )
 
 
 def valider_participants(entrees) -> tuple[Participant, ...]:
@@ -72,11 +108,16 @@ def valider_participants(entrees) -> tuple[Participant, ...]:
         raise DonneeInvalide(f"Trop de participants : {len(entrees)} (au plus {MAX_PARTICIPANTS}).")
     participants = tuple(valider_participant(e, i) for i, e in enumerate(entrees, start=1))
     vus: set[tuple[str, str]] = set()
+    courriels: set[str] = set()
     for p in participants:
         cle = (p.nom.casefold(), p.structure.casefold())
         if cle in vus:
             raise DonneeInvalide(f"Participant en double : « {p.libelle} ».")
         vus.add(cle)
+        if p.courriel in courriels:
+            raise DonneeInvalide(f"Courriel en double : « {p.courriel} » (une personne, une ligne).")
+        if p.courriel:
+            courriels.add(p.courriel)
     return participants
 
 
