@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from esquisse.acces.politique import LIBELLES_ROLES, Role
 from esquisse.atelier.ateliers import (
     GENRES_COUCHES,
     REGIONS,
@@ -115,9 +116,11 @@ with participants:
     st.markdown(f"**{len(atelier.participants)} participant(s)**")
     st.caption(
         "Les élus, l'équipe-projet, la DREAL, la DDT et les partenaires de l'atelier. "
-        "Ajoutez une ligne en bas du tableau ; sélectionnez des lignes pour les retirer."
+        "Ajoutez une ligne en bas du tableau ; sélectionnez des lignes pour les retirer. Courriel et accès : "
+        "pour la connexion (mode oidc), la personne a ce rôle dans l'atelier."
     )
-    tableau = pd.DataFrame(participants_json(atelier.participants), columns=["nom", "structure", "role"])
+    colonnes = ["nom", "structure", "role", "courriel", "acces"]
+    tableau = pd.DataFrame(participants_json(atelier.participants), columns=colonnes).replace({"acces": {"": None}})
     with st.form("participants-atelier"):
         edite = st.data_editor(
             tableau,
@@ -127,10 +130,14 @@ with participants:
             key=f"participants-{atelier.id}",
             placeholder="",
             column_config={
-                "nom": st.column_config.TextColumn("Nom", required=True, max_chars=100),
+                "nom": st.column_config.TextColumn("Nom", required=True, max_chars=100, width="medium"),
                 "structure": st.column_config.TextColumn("Structure", max_chars=120, width="medium"),
                 "role": st.column_config.SelectboxColumn(
                     "Rôle", options=list(ROLES), format_func=ROLES.get, required=True, default="elu"
+                ),
+                "courriel": st.column_config.TextColumn("Courriel (connexion)", max_chars=254, width="medium"),
+                "acces": st.column_config.SelectboxColumn(
+                    "Accès", options=[r.value for r in Role], format_func=LIBELLES_ROLES.get
                 ),
             },
         )

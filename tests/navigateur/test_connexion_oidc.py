@@ -7,7 +7,6 @@ Streamlit lit la section ``[auth]`` que génère Esquisse (``--secrets.files``).
 
 from __future__ import annotations
 
-import json
 import shutil
 import stat
 
@@ -32,6 +31,7 @@ MEMBRE = {"identifiant": "pmoreau", "mot_de_passe": "bray-sur-seine", "courriel"
 COMPTES = [
     {**MEMBRE, "nom": "P. MOREAU (annuaire)"},
     {"identifiant": "inconnu", "mot_de_passe": "personne", "courriel": "inconnu@exemple.fr", "nom": "Ina Connue"},
+    {"identifiant": "cmartin", "mot_de_passe": "seine-plateaux", "courriel": "claire.martin@exemple.fr", "nom": "C."},
 ]
 
 
@@ -82,6 +82,12 @@ def se_connecter(page, serveur, identifiant: str, mot_de_passe: str) -> None:
     page.get_by_role("button", name="Se connecter").click()
 
 
+def se_deconnecter(page) -> None:
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.get_by_role("button", name="Oui, me déconnecter").click()
+    page.get_by_role("button", name="Se connecter avec le fournisseur de test").wait_for()
+
+
 def test_connexion_ateliers_dessin_deconnexion(hors_ligne, deploiement):
     serveur, fournisseur = deploiement
     contexte, reseau = hors_ligne()
@@ -94,6 +100,11 @@ def test_connexion_ateliers_dessin_deconnexion(hors_ligne, deploiement):
     assert page.get_by_text("Bassée-Montois").count() == 0
     assert page.locator(IFRAME_CARTE).count() == 0
     capture(page, "oidc-connexion")
+    tablette, _ = hors_ligne(largeur=1024, hauteur=768)
+    petite = tablette.new_page()
+    petite.goto(serveur.url)
+    petite.get_by_role("button", name="Se connecter avec le fournisseur de test").wait_for()
+    capture(petite, "oidc-connexion-1024x768")
 
     # Un mauvais mot de passe est refusé par le fournisseur.
     se_connecter(page, serveur, MEMBRE["identifiant"], "faux")
@@ -133,9 +144,7 @@ def test_connexion_ateliers_dessin_deconnexion(hors_ligne, deploiement):
     capture(page, "oidc-dessin-contributeur")
 
     # Se déconnecter : chez le fournisseur aussi, puis retour à la page de connexion.
-    page.get_by_role("button", name="Se déconnecter").click()
-    page.get_by_role("button", name="Oui, me déconnecter").click()
-    page.get_by_role("button", name="Se connecter avec le fournisseur de test").wait_for()
+    se_deconnecter(page)
     page.goto(serveur.url)
     page.get_by_role("button", name="Se connecter avec le fournisseur de test").wait_for()
     assert page.get_by_text("Bassée-Montois").count() == 0
@@ -146,6 +155,21 @@ def test_connexion_ateliers_dessin_deconnexion(hors_ligne, deploiement):
     page.get_by_text("Vous n'êtes membre d'aucun atelier").wait_for()
     assert page.get_by_text("Bassée-Montois").count() == 0
     assert page.get_by_text("Portes de Gascogne").count() == 0
+    se_deconnecter(page)
+
+    # L'animatrice enregistre les participants depuis la page Atelier : les accès sont gardés.
+    se_connecter(page, serveur, "cmartin", "seine-plateaux")
+    page.get_by_text("Connecté·e : Claire Martin").wait_for()
+    page.goto(f"{serveur.url}/atelier?atelier=bassee-montois")
+    page.get_by_role("tab", name="Participants").click()
+    page.get_by_role("button", name="Enregistrer les participants").click()
+    page.get_by_text("9 participant(s) enregistré(s).").wait_for()
+    membres = charger_atelier(serveur.projets, "bassee-montois").participants
+    assert [(m.nom, m.courriel, m.acces) for m in membres if m.acces] == [
+        ("Patrick Moreau", "patrick.moreau@exemple.fr", "contribution"),
+        ("Claire Martin", "claire.martin@exemple.fr", "animation"),
+    ]
+    capture(page, "oidc-animation-participants")
 
     assert reseau.bloquees == []
     # Attendus : le refus du mauvais mot de passe (401) ; les chargements qu'une redirection interrompt.
@@ -155,6 +179,3 @@ def test_connexion_ateliers_dessin_deconnexion(hors_ligne, deploiement):
         if not e.startswith((f"HTTP 401 {fournisseur.emetteur}/interaction/", "net::ERR_ABORTED "))
     ]
     assert inattendus == [], reseau.echecs
-    assert json.loads((dossier / "atelier.json").read_text(encoding="utf-8"))["participants"][0]["acces"] == (
-        "contribution"
-    )
