@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from esquisse.acces.politique import TOUS_LES_ATELIERS, peut
 from esquisse.exports.sauvegarde import exporter_archive, identifiant_libre, importer_archive, lire_archive
 from esquisse.noyau.dates import date_heure
 from esquisse.noyau.erreurs import EsquisseErreur
@@ -18,6 +19,7 @@ from interface import (
     selecteur_en_francais,
     taille_lisible,
 )
+from ui.acces import acteur_courant
 
 page("Sauvegardes")
 st.subheader("Sauvegardes")
@@ -26,8 +28,9 @@ st.caption(
     "couches importées. Elle sert de sauvegarde, ou à déplacer l'atelier vers une autre machine."
 )
 
+acteur = acteur_courant()
 try:
-    liste = ateliers()
+    liste = [a for a in ateliers() if peut(acteur, "sauvegarde.exporter", a.id)]
 except EsquisseErreur as exc:
     st.error(str(exc))
     liste = []
@@ -60,6 +63,8 @@ else:
     if chemin is not None and chemin.exists():
         bouton_telechargement(chemin, f"Télécharger {md(chemin.name)}", f"telecharger-{cle}")
 
+if not peut(acteur, "sauvegarde.importer", TOUS_LES_ATELIERS):  # un atelier nouveau : qui anime tous les ateliers
+    st.stop()
 st.markdown("#### Importer un atelier")
 st.caption(
     "Choisissez une archive produite par Esquisse. Elle est vérifiée fichier par fichier avant d'être installée ; "

@@ -2,9 +2,11 @@
 
 import streamlit as st
 
+from esquisse.acces.politique import peut
 from esquisse.analyse.sites import cle_theme, comparer_sites, themes
 from esquisse.noyau.erreurs import EsquisseErreur
 from interface import atelier_courant, dossier_projets, md, page
+from ui.acces import acteur_courant
 
 COLONNES = 3
 
@@ -14,8 +16,15 @@ st.caption(
     "Pour le séminaire final : l'hypothèse retenue de chaque atelier du thème, côte à côte, avec ses indicateurs."
 )
 
+acteur = acteur_courant()
+
+
+def admis(atelier: str) -> bool:
+    return peut(acteur, "atelier.lire", atelier)
+
+
 try:
-    liste = themes(dossier_projets())
+    liste = themes(dossier_projets(), admis)
 except EsquisseErreur as exc:
     st.error(str(exc))
     st.stop()
@@ -28,7 +37,7 @@ defaut = next((t for t in liste if courant and cle_theme(t) == cle_theme(courant
 theme = st.selectbox("Thème", liste, index=liste.index(defaut), key="sites-theme")
 
 try:
-    comparaison = comparer_sites(dossier_projets(), theme)
+    comparaison = comparer_sites(dossier_projets(), theme, admis)
 except EsquisseErreur as exc:
     st.error(str(exc))
     st.stop()

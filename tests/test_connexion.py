@@ -13,6 +13,7 @@ import pytest
 from esquisse.acces.membres import acteur_connecte, membres_de, roles_par_courriel
 from esquisse.acces.oidc import FICHIER_SECRET_COOKIES, options_streamlit
 from esquisse.acces.politique import Role, peut
+from esquisse.analyse.sites import comparer_sites, themes
 from esquisse.atelier.ateliers import charger_atelier, modifier_participants
 from esquisse.noyau.erreurs import DonneeInvalide
 from tests.outils import RACINE
@@ -40,6 +41,14 @@ def test_roles_par_courriel(projets):
     assert roles_par_courriel(projets, "personne@exemple.fr") == {}
     assert roles_par_courriel(projets, "") == {}
     assert [p.nom for p in membres_de(charger_atelier(projets, "bassee-montois"))] == ["Patrick Moreau", "Marc Durand"]
+
+
+def test_comparer_les_sites_de_ses_ateliers(projets):
+    tous = themes(projets)
+    assert len(tous) == 2
+    (seul,) = themes(projets, lambda atelier: atelier == "bassee-montois")
+    assert seul == charger_atelier(projets, "bassee-montois").theme
+    assert comparer_sites(projets, tous[1], lambda atelier: False).sites == ()
 
 
 def test_acteur_connecte(projets):

@@ -125,6 +125,11 @@ def test_connexion_ateliers_dessin_deconnexion(hors_ligne, deploiement):
     page.get_by_text("Vous n'êtes pas membre de cet atelier").wait_for()
     assert page.locator(IFRAME_CARTE).count() == 0
 
+    # Ni la sauvegarde (tout l'atelier) ni l'import ne sont ouverts à un contributeur.
+    page.goto(f"{serveur.url}/sauvegardes")
+    page.get_by_text("Aucun atelier à sauvegarder.").wait_for()
+    assert page.get_by_text("Importer un atelier").count() == 0
+
     # Il dessine, en contributeur, sur une hypothèse de son atelier : la version porte son nom d'atelier.
     dossier = serveur.projets / "bassee-montois"
     seance = lister_seances(dossier)[0]
@@ -170,6 +175,9 @@ def test_connexion_ateliers_dessin_deconnexion(hors_ligne, deploiement):
         ("Claire Martin", "claire.martin@exemple.fr", "animation"),
     ]
     capture(page, "oidc-animation-participants")
+    page.goto(f"{serveur.url}/sauvegardes")
+    page.get_by_role("button", name="Préparer l'archive").wait_for()
+    assert page.get_by_text("Importer un atelier").count() == 0
 
     assert reseau.bloquees == []
     # Attendus : le refus du mauvais mot de passe (401) ; les chargements qu'une redirection interrompt.
