@@ -25,7 +25,7 @@ def acteur_oidc() -> Acteur | None:
 
     Un courriel que le fournisseur déclare non vérifié n'ouvre aucun atelier.
     """
-    if not st.user.is_logged_in:
+    if not st.user.get("is_logged_in", False):  # sans section [auth], Streamlit ne définit pas cette clé
         return None
     courriel = str(st.user.get("email") or "")
     if st.user.get("email_verified") is False:

@@ -187,3 +187,22 @@ def test_connexion_ateliers_dessin_deconnexion(hors_ligne, deploiement):
         if not e.startswith((f"HTTP 401 {fournisseur.emetteur}/interaction/", "net::ERR_ABORTED "))
     ]
     assert inattendus == [], reseau.echecs
+
+
+def test_connexion_non_configuree(hors_ligne, tmp_path, projets):
+    """Mode oidc sans section [auth] : la page de connexion le dit en français, et rien ne s'ouvre."""
+    vide = tmp_path / "secrets.toml"
+    vide.write_text("", encoding="utf-8")
+    env = {"ESQUISSE_ACCES": "oidc", "ESQUISSE_OIDC_CLIENT": "", "ESQUISSE_EXPORTS": str(tmp_path / "exports")}
+    serveur = demarrer_serveur(projets, tmp_path / "streamlit.log", env_sup=env, options=[f"--secrets.files={vide}"])
+    try:
+        contexte, reseau = hors_ligne(largeur=1024, hauteur=768)
+        page = contexte.new_page()
+        page.goto(serveur.url)
+        page.get_by_role("button", name="Se connecter avec ProConnect").click()
+        page.get_by_text("La connexion n'est pas configurée sur ce serveur").wait_for()
+        assert page.get_by_text("Bassée-Montois").count() == 0
+        capture(page, "oidc-non-configuree-1024x768")
+        assert reseau.bloquees == []
+    finally:
+        arreter_serveur(serveur)
