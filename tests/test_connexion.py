@@ -10,7 +10,7 @@ import tomllib
 
 import pytest
 
-from esquisse.acces.membres import acteur_connecte, membres_de, roles_par_courriel
+from esquisse.acces.membres import acteur_connecte, etat_des_membres, membres_de, roles_par_courriel
 from esquisse.acces.oidc import FICHIER_SECRET_COOKIES, options_streamlit
 from esquisse.acces.politique import Role, peut
 from esquisse.analyse.sites import comparer_sites, themes
@@ -66,8 +66,10 @@ def test_acteur_connecte(projets):
     inconnu = acteur_connecte(projets, "inconnu@exemple.fr", "  Ina   Connue ")
     assert (inconnu.nom, dict(inconnu.roles)) == ("Ina Connue", {})
     assert not peut(inconnu, "atelier.lire", "bassee-montois")
-    # Un participant sans accès n'est pas membre, même avec son courriel.
+    # Un participant sans accès n'est pas membre, même avec son courriel ; l'état des membres a changé.
+    avant = etat_des_membres(projets)
     inscrire(projets, "bassee-montois", {0: ("patrick.moreau@exemple.fr", "")})
+    assert etat_des_membres(projets) != avant
     assert acteur_connecte(projets, "patrick.moreau@exemple.fr").roles == {}
 
 

@@ -8,10 +8,13 @@ de Streamlit) est décrite dans :mod:`esquisse.acces.oidc` et dans le README.
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 import streamlit as st
 from streamlit.errors import StreamlitAuthError
 
-from esquisse.acces.membres import acteur_connecte
+from esquisse.acces.membres import acteur_connecte, etat_des_membres
 from esquisse.acces.politique import Acteur
 from esquisse.noyau.reglages import reglage
 
@@ -30,7 +33,13 @@ def acteur_oidc() -> Acteur | None:
     courriel = str(st.user.get("email") or "")
     if st.user.get("email_verified") is False:
         courriel = ""
-    return acteur_connecte(reglage("ESQUISSE_PROJETS"), courriel, str(st.user.get("name") or ""))
+    projets = reglage("ESQUISSE_PROJETS")
+    return _acteur(projets, courriel, str(st.user.get("name") or ""), etat_des_membres(projets))
+
+
+@functools.lru_cache(maxsize=1024)
+def _acteur(projets: Path, courriel: str, nom: str, etat: tuple) -> Acteur:  # etat : la clé du cache seulement
+    return acteur_connecte(projets, courriel, nom)
 
 
 def _se_connecter() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from esquisse.acces.politique import Acteur, Role
-from esquisse.atelier.ateliers import Atelier, lister_ateliers
+from esquisse.atelier.ateliers import FICHIER_ATELIER, Atelier, lister_ateliers
 from esquisse.atelier.participants import Participant, normaliser_courriel
 
 
@@ -57,3 +57,19 @@ def acteur_connecte(projets: Path, courriel: str, nom_fourni: str = "") -> Acteu
         roles=roles,
         origine="oidc",
     )
+
+
+def etat_des_membres(projets: Path) -> tuple:
+    """Ce qui change dès qu'un ``atelier.json`` change (écrit par remplacement : nouvel inode).
+
+    Sert de clé de cache : l'acteur d'une personne connectée se recalcule seulement quand un
+    atelier a changé (un membre retiré l'est donc dès la page suivante).
+    """
+    etat = []
+    for fiche in sorted(projets.glob(f"*/{FICHIER_ATELIER}")):
+        try:
+            infos = fiche.stat()
+        except OSError:
+            continue
+        etat.append((fiche.parent.name, infos.st_ino, infos.st_mtime_ns, infos.st_size))
+    return tuple(etat)
