@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import stat
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -92,6 +93,15 @@ def test_connexion_ateliers_dessin_deconnexion(hors_ligne, deploiement):
     serveur, fournisseur = deploiement
     contexte, reseau = hors_ligne()
     page = contexte.new_page()
+    autorisations = []  # les demandes d'autorisation que Streamlit (Authlib) envoie au fournisseur
+    page.on(
+        "request",
+        lambda r: (
+            autorisations.append(parse_qs(urlsplit(r.url).query))
+            if r.url.startswith(f"{fournisseur.emetteur}/auth?")
+            else None
+        ),
+    )
 
     # Sans connexion : la page de connexion et rien d'autre, sur toutes les pages.
     page.goto(f"{serveur.url}/carte?atelier=bassee-montois")
@@ -119,6 +129,10 @@ def test_connexion_ateliers_dessin_deconnexion(hors_ligne, deploiement):
     assert page.get_by_text("Portes de Gascogne").count() == 0
     assert page.get_by_text("Nouvel atelier").count() == 0
     capture(page, "oidc-ateliers-du-membre")
+    demande = autorisations[-1]
+    assert demande["client_id"] == [CLIENT] and demande["response_type"] == ["code"]
+    assert demande["code_challenge_method"] == ["S256"] and demande["prompt"] == ["login"]
+    assert all(demande[cle][0] for cle in ("state", "nonce", "code_challenge"))
 
     # L'atelier dont il n'est pas membre ne s'ouvre pas, même par son adresse.
     page.goto(f"{serveur.url}/carte?atelier=gascogne-toulouse")
