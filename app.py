@@ -35,6 +35,12 @@ for illisible in inventaire.illisibles if anime_tout else ():
 
 if not liste and anime_tout:
     st.info(f"Aucun atelier dans le dossier de données « {dossier_projets()} » : créez le premier ci-dessous.")
+elif not liste and acteur.courriel:
+    st.info(
+        f"Vous n'êtes membre d'aucun atelier sous le courriel « {md(acteur.courriel)} ». Demandez à l'équipe "
+        "d'animation de vous inscrire parmi les participants, avec ce courriel."
+    )
+    st.stop()
 elif not liste:
     st.info("Vous n'êtes membre d'aucun atelier : demandez une invitation à l'équipe d'animation.")
     st.stop()

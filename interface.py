@@ -37,6 +37,7 @@ from esquisse.esquisses.geojson import ROLES
 from esquisse.esquisses.legende import Categorie
 from esquisse.noyau.erreurs import EsquisseErreur
 from esquisse.noyau.reglages import RACINE, reglage
+from ui.acces import acteur_courant, acteur_identifie, afficher_session, exiger_acteur
 
 CLE_ATELIER = "atelier"
 ICONE = RACINE / "static" / "esquisse" / "icone.png"
@@ -137,12 +138,11 @@ def page(titre: str, plein_ecran: bool = False) -> None:
         st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.2rem;}</style>")
     # Les textes de Streamlit (sélecteur de fichiers, tableaux, listes…) en français, sur chaque page.
     selecteur_en_francais()
-    from ui.acces import exiger_acteur
-
     exiger_acteur()  # personne d'identifié : la page d'invitation, et rien d'autre
     identifiant = identifiant_atelier()
     with st.sidebar:
         st.markdown("### Esquisse")
+        afficher_session()
         rubrique_courante = ""
         for script, libelle, icone, avec_atelier, rubrique in PAGES:
             if avec_atelier and not identifiant:
@@ -215,7 +215,6 @@ def tableau(donnees, nom: str, **options) -> None:
 def exiger_atelier() -> Atelier:
     """L'atelier courant ; sinon un message et un lien vers l'accueil, et la page s'arrête."""
     from esquisse.acces.services import verifier_lecture
-    from ui.acces import acteur_courant
 
     atelier = atelier_courant()
     if atelier is None:
@@ -400,7 +399,14 @@ def auteur() -> tuple[str, str]:
 
 
 def saisir_auteur(atelier: Atelier | None = None) -> None:
-    """Nom et rôle de qui dessine ; un participant de l'atelier se choisit d'un geste."""
+    """Nom et rôle de qui dessine ; un participant de l'atelier se choisit d'un geste.
+
+    Une personne connectée (mode ``oidc``) dessine sous son nom : rien à saisir.
+    """
+    acteur = acteur_identifie()
+    if acteur is not None:
+        st.markdown(f"Vous dessinez sous le nom de **{md(acteur.nom)}** ({md(ROLES.get(auteur()[1], ''))}).")
+        return
     participants = list(atelier.participants) if atelier is not None else []
     if participants:
 

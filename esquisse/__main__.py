@@ -142,6 +142,7 @@ def _lancer(args: argparse.Namespace) -> int:
     import webbrowser
 
     from esquisse.acces.invitations import mode_acces, nouveau_jeton_animation
+    from esquisse.acces.oidc import options_streamlit
     from esquisse.noyau.reglages import RACINE, reglage
 
     mode = mode_acces(reglage("ESQUISSE_ACCES"))
@@ -149,6 +150,7 @@ def _lancer(args: argparse.Namespace) -> int:
     if mode == "local":
         adresse += f"?jeton={nouveau_jeton_animation(reglage('ESQUISSE_SECRETS'))}"
     commande = [sys.executable, "-m", "streamlit", "run", str(RACINE / "app.py"), "--server.port", str(args.port)]
+    commande += options_streamlit()  # mode oidc : les secrets de connexion générés hors du dépôt
     processus = subprocess.Popen([*commande, "--server.headless", "true"], cwd=RACINE)
     signal.signal(signal.SIGTERM, lambda *_: processus.terminate())  # arrêté, le lanceur arrête Streamlit
     try:
@@ -191,7 +193,35 @@ def _declarer_lancer(sous) -> None:
 
 # -- analyse de la ligne de commande -------------------------------------------------------------
 
-DECLARATIONS = [_declarer_publier, _declarer_copier_atelier, _declarer_invitation, _declarer_lancer]
+# -- options-streamlit ---------------------------------------------------------------------------
+
+
+def _options_streamlit(args: argparse.Namespace) -> int:
+    from esquisse.acces.oidc import options_streamlit
+
+    print(" ".join(options_streamlit()))
+    return 0
+
+
+def _declarer_options_streamlit(sous) -> None:
+    p = sous.add_parser(
+        "options-streamlit",
+        help="options de `streamlit run` pour le mode d'accès (ESQUISSE_ACCES) : secrets de connexion OIDC",
+        description="En mode oidc, écrit la section [auth] des secrets de Streamlit (fichier 0600 du dossier "
+        "ESQUISSE_SECRETS) d'après les réglages ESQUISSE_OIDC_*, et affiche l'option --secrets.files qui la "
+        "désigne. N'affiche rien dans les autres modes, ni si ESQUISSE_OIDC_CLIENT est vide (Streamlit lit "
+        "alors le .streamlit/secrets.toml de l'exploitant).",
+    )
+    p.set_defaults(executer=_options_streamlit)
+
+
+DECLARATIONS = [
+    _declarer_publier,
+    _declarer_copier_atelier,
+    _declarer_invitation,
+    _declarer_lancer,
+    _declarer_options_streamlit,
+]
 
 
 def analyseur() -> argparse.ArgumentParser:

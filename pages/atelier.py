@@ -143,7 +143,7 @@ with participants:
             key=f"participants-{atelier.id}",
             placeholder="",
             column_config={
-                "nom": st.column_config.TextColumn("Nom", required=True, max_chars=100),
+                "nom": st.column_config.TextColumn("Nom", required=True, max_chars=100, width="medium"),
                 "structure": st.column_config.TextColumn("Structure", max_chars=120, width="medium"),
                 "role": st.column_config.SelectboxColumn(
                     "Rôle", options=list(ROLES), format_func=ROLES.get, required=True, default="elu"

@@ -1,13 +1,9 @@
 """Comparer les sites d'un même thème : l'hypothèse retenue de chaque atelier, en vignette et en chiffres."""
 
-from dataclasses import replace
-
 import streamlit as st
 
-from esquisse.acces.membres import ateliers_visibles
 from esquisse.acces.politique import peut
 from esquisse.analyse.sites import cle_theme, comparer_sites, themes
-from esquisse.atelier.ateliers import lister_ateliers
 from esquisse.noyau.erreurs import EsquisseErreur
 from interface import atelier_courant, dossier_projets, md, page, tableau
 from ui.acces import acteur_courant
@@ -21,10 +17,14 @@ st.caption(
 )
 
 acteur = acteur_courant()
+
+
+def admis(atelier: str) -> bool:
+    return peut(acteur, "atelier.lire", atelier)
+
+
 try:
-    # Seuls les ateliers dont l'acteur est membre sont comparés.
-    visibles = {cle_theme(a.theme) for a in ateliers_visibles(acteur, lister_ateliers(dossier_projets()))}
-    liste = [t for t in themes(dossier_projets()) if cle_theme(t) in visibles]
+    liste = themes(dossier_projets(), admis)
 except EsquisseErreur as exc:
     st.error(str(exc))
     st.stop()
@@ -37,10 +37,7 @@ defaut = next((t for t in liste if courant and cle_theme(t) == cle_theme(courant
 theme = st.selectbox("Thème", liste, index=liste.index(defaut), key="sites-theme")
 
 try:
-    comparaison = comparer_sites(dossier_projets(), theme)
-    comparaison = replace(
-        comparaison, sites=tuple(s for s in comparaison.sites if peut(acteur, "atelier.lire", s.atelier.id))
-    )
+    comparaison = comparer_sites(dossier_projets(), theme, admis)
 except EsquisseErreur as exc:
     st.error(str(exc))
     st.stop()

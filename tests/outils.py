@@ -64,9 +64,11 @@ def demarrer_serveur(
     journal: Path,
     script: Path = RACINE / "app.py",
     env_sup: dict[str, str] | None = None,
+    port: int | None = None,
+    options: list[str] | None = None,
 ) -> Serveur:
-    """Lance ``streamlit run`` sur un port libre et attend qu'il réponde."""
-    port = port_libre()
+    """Lance ``streamlit run`` (sur ``port``, sinon un port libre) et attend qu'il réponde."""
+    port = port or port_libre()
     # Par défaut, le mode ouvert (mesures, tests des autres fonctions) ; les tests des modes d'accès le disent.
     env = {"ESQUISSE_ACCES": "ouvert", **os.environ, "ESQUISSE_PROJETS": str(projets), **(env_sup or {})}
     sortie = journal.open("wb")
@@ -87,6 +89,7 @@ def demarrer_serveur(
             "none",
             "--browser.gatherUsageStats",
             "false",
+            *(options or []),
         ],
         cwd=script.parent,
         env=env,

@@ -270,3 +270,10 @@ def gerer_invitations(atelier) -> None:
                 st.error(str(exc))
             else:
                 st.rerun()
+
+
+def afficher_session() -> None:
+    """Dans la barre latérale, la personne connectée et « Se déconnecter » (mode ``oidc``)."""
+    connexion = _connexion()
+    if mode() == "oidc" and connexion is not None and (acteur := connexion.acteur_oidc()) is not None:
+        connexion.menu_connexion(acteur)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from esquisse.acces.politique import Acteur, Role, peut
-from esquisse.atelier.ateliers import Atelier, inventorier_ateliers
+from esquisse.atelier.ateliers import FICHIER_ATELIER, Atelier, inventorier_ateliers
 from esquisse.atelier.participants import Participant
 
 
@@ -20,17 +20,61 @@ def membres_de(atelier: Atelier) -> tuple[Participant, ...]:
     return tuple(p for p in atelier.participants if p.acces)
 
 
+def normaliser_courriel(courriel) -> str:
+    """Un courriel comparable : sans blancs autour, sans casse (comme les participants l'enregistrent)."""
+    return " ".join(str(courriel or "").split()).casefold()
+
+
+def _adhesions(projets: Path, courriel: str) -> list[tuple[Atelier, Participant]]:
+    """(atelier, fiche du membre) pour chaque atelier lisible où ce courriel a un accès."""
+    cle = normaliser_courriel(courriel)
+    if not cle:
+        return []
+    return [
+        (atelier, p)
+        for atelier in inventorier_ateliers(projets).ateliers
+        for p in membres_de(atelier)
+        if p.courriel == cle
+    ]
+
+
 def roles_par_courriel(projets: Path, courriel: str) -> dict[str, Role]:
     """Atelier → rôle de la personne dont c'est le courriel (casse ignorée), dans chaque atelier lisible."""
-    cle = " ".join(str(courriel or "").split()).casefold()
-    if not cle:
-        return {}
-    roles: dict[str, Role] = {}
-    for atelier in inventorier_ateliers(projets).ateliers:
-        for p in membres_de(atelier):
-            if p.courriel == cle:
-                roles[atelier.id] = Role(p.acces)
-    return roles
+    return {atelier.id: Role(p.acces) for atelier, p in _adhesions(projets, courriel)}
+
+
+def acteur_connecte(projets: Path, courriel: str, nom_fourni: str = "") -> Acteur:
+    """L'acteur d'une personne connectée (mode ``oidc``) : ses rôles par atelier selon son courriel.
+
+    Son nom est celui que l'animation a inscrit dans les participants, sinon celui que donne le
+    fournisseur d'identité, sinon son courriel.
+    """
+    courriel = normaliser_courriel(courriel)
+    adhesions = _adhesions(projets, courriel)
+    fiche = adhesions[0][1] if adhesions else None
+    return Acteur(
+        nom=fiche.nom if fiche else (" ".join(nom_fourni.split()) or courriel),
+        role_structure=fiche.role if fiche else "",
+        courriel=courriel,
+        roles={atelier.id: Role(p.acces) for atelier, p in adhesions},
+        origine="oidc",
+    )
+
+
+def etat_des_membres(projets: Path) -> tuple:
+    """Ce qui change dès qu'un ``atelier.json`` change (écrit par remplacement : nouvel inode).
+
+    Clé de cache : l'acteur d'une personne connectée ne se recalcule que si un atelier a changé
+    (un membre retiré l'est donc dès la page suivante).
+    """
+    etat = []
+    for fiche in sorted(projets.glob(f"*/{FICHIER_ATELIER}")):
+        try:
+            infos = fiche.stat()
+        except OSError:
+            continue
+        etat.append((fiche.parent.name, infos.st_ino, infos.st_mtime_ns, infos.st_size))
+    return tuple(etat)
 
 
 def acteur_membre(atelier: Atelier, participant: Participant, origine: str, seances: Iterable[str] = ()) -> Acteur:

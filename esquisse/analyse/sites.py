@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,10 +37,15 @@ def cle_theme(theme: str) -> str:
     return re.sub(r"\s+", " ", cle_tri(theme or "")).strip()
 
 
-def themes(dossier_projets: Path) -> list[str]:
-    """Les thèmes des ateliers, sans doublon, chacun dans sa graphie la plus employée."""
+def _ateliers(dossier_projets: Path, admis: Callable[[str], bool] | None) -> list[Atelier]:
+    return [a for a in lister_ateliers(dossier_projets) if admis is None or admis(a.id)]
+
+
+def themes(dossier_projets: Path, admis: Callable[[str], bool] | None = None) -> list[str]:
+    """Les thèmes des ateliers (ceux dont ``admis`` accepte l'identifiant), sans doublon, chacun dans sa
+    graphie la plus employée."""
     graphies: dict[str, Counter] = {}
-    for a in lister_ateliers(dossier_projets):
+    for a in _ateliers(dossier_projets, admis):
         texte = re.sub(r"\s+", " ", a.theme).strip()
         if texte:
             graphies.setdefault(cle_theme(texte), Counter())[texte] += 1
@@ -237,8 +243,9 @@ def site(atelier: Atelier) -> Site:
     )
 
 
-def comparer_sites(dossier_projets: Path, theme: str) -> ComparaisonSites:
-    """Les ateliers du thème ``theme``, chacun avec son hypothèse retenue, sa vignette et ses indicateurs."""
+def comparer_sites(dossier_projets: Path, theme: str, admis: Callable[[str], bool] | None = None) -> ComparaisonSites:
+    """Les ateliers du thème ``theme`` (ceux dont ``admis`` accepte l'identifiant), chacun avec son
+    hypothèse retenue, sa vignette et ses indicateurs."""
     cle = cle_theme(theme)
-    ateliers = [a for a in lister_ateliers(dossier_projets) if cle_theme(a.theme) == cle]
+    ateliers = [a for a in _ateliers(dossier_projets, admis) if cle_theme(a.theme) == cle]
     return ComparaisonSites(theme, tuple(site(a) for a in ateliers))

@@ -21,6 +21,7 @@ class Reglage:
     description: str
     defaut: str
     type: type = str
+    choix: tuple[str, ...] = ()
 
     def lire(self, environ: dict[str, str] | None = None):
         env = os.environ if environ is None else environ
@@ -38,6 +39,9 @@ class Reglage:
         if self.type is Path:
             chemin = Path(brut).expanduser()
             return chemin if chemin.is_absolute() else RACINE / chemin
+        if self.choix and brut not in self.choix:
+            admis = ", ".join(self.choix)
+            raise DonneeInvalide(f"Le réglage {self.nom} vaut « {brut} » ; valeurs admises : {admis}.")
         return brut
 
 
@@ -65,8 +69,9 @@ REGLAGES: tuple[Reglage, ...] = (
     ),
     Reglage(
         "ESQUISSE_SECRETS",
-        "Dossier du secret qui signe les invitations, du jeton d'animation et du registre des invitations "
-        "(créé en 0700, fichiers en 0600, jamais dans le dépôt).",
+        "Dossier des secrets générés au premier lancement (créé en 0700, fichiers en 0600, jamais dans le "
+        "dépôt) : secret qui signe les invitations, jeton d'animation, registre des invitations, secret des "
+        "cookies de connexion et fichier de secrets de Streamlit (mode `oidc`).",
         "~/.config/esquisse",
         Path,
     ),
@@ -101,6 +106,29 @@ REGLAGES: tuple[Reglage, ...] = (
         "Garder `server.maxUploadSize` de `.streamlit/config.toml` à la même valeur.",
         "200",
         int,
+    ),
+    Reglage(
+        "ESQUISSE_OIDC_METADONNEES",
+        "Mode `oidc` : adresse des métadonnées OpenID Connect du fournisseur (`…/.well-known/openid-configuration`).",
+        "",
+    ),
+    Reglage("ESQUISSE_OIDC_CLIENT", "Mode `oidc` : identifiant du client (fourni par le fournisseur).", ""),
+    Reglage("ESQUISSE_OIDC_SECRET", "Mode `oidc` : secret du client (fourni par le fournisseur).", ""),
+    Reglage(
+        "ESQUISSE_OIDC_REDIRECTION",
+        "Mode `oidc` : adresse de retour déclarée chez le fournisseur, celle du serveur suivie de "
+        "`/oauth2callback` (`{port}` y est remplacé par le port du serveur).",
+        "http://localhost:{port}/oauth2callback",
+    ),
+    Reglage(
+        "ESQUISSE_OIDC_PORTEE",
+        "Mode `oidc` : portées demandées au fournisseur (le courriel doit figurer dans le jeton d'identité).",
+        "openid email profile",
+    ),
+    Reglage(
+        "ESQUISSE_OIDC_NOM",
+        "Mode `oidc` : nom du fournisseur sur le bouton de connexion (« Se connecter avec … »).",
+        "ProConnect",
     ),
 )
 
