@@ -76,7 +76,7 @@ def test_acteur_connecte(projets):
 @pytest.mark.parametrize(
     ("champs", "message"),
     [
-        ({"courriel": "pas-un-courriel"}, "n'est pas une adresse valide"),
+        ({"courriel": "pas-un-courriel"}, "courriel « pas-un-courriel » mal formé"),
         ({"courriel": "a@b.fr", "acces": "administration"}, "accès « administration » inconnu"),
     ],
 )
@@ -138,7 +138,7 @@ def test_sans_client_ni_mode_oidc_rien_a_ajouter(tmp_path):
         ({"ESQUISSE_OIDC_SECRET": ""}, "il manque le secret du client"),
         ({"ESQUISSE_OIDC_METADONNEES": ""}, "il manque l'adresse des métadonnées"),
         ({"ESQUISSE_OIDC_REDIRECTION": "https://esquisse.exemple.gouv.fr/"}, "se terminer par /oauth2callback"),
-        ({"ESQUISSE_ACCES": "tout-le-monde"}, "valeurs admises : ouvert, oidc"),
+        ({"ESQUISSE_ACCES": "tout-le-monde"}, "valeurs admises : local, invitations, oidc, ouvert"),
     ],
 )
 def test_reglages_incomplets(tmp_path, autres, message):

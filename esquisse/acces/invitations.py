@@ -32,8 +32,9 @@ from esquisse.acces.politique import LIBELLES_ROLES, Acteur, Role
 from esquisse.noyau.dates import date_heure
 from esquisse.noyau.erreurs import AccesRefuse, DonneeInvalide, SchemaInvalide
 from esquisse.noyau.fichiers import ecrire_json, traduire_erreurs_disque, verrou
+from esquisse.noyau.reglages import REGLAGES
 
-MODES = ("local", "invitations", "oidc", "ouvert")
+MODES = next(r.choix for r in REGLAGES if r.nom == "ESQUISSE_ACCES")  # déclarés une fois, avec le réglage
 FICHIER_SECRET = "secret"
 FICHIER_JETON = "jeton-animation"
 SEL_INVITATION = "esquisse.invitation.v1"  # un seul usage : inviter dans un atelier

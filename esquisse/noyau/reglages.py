@@ -66,6 +66,8 @@ REGLAGES: tuple[Reglage, ...] = (
         "les autres entrent par une invitation), `invitations` (tout le monde entre par une invitation), "
         "`oidc` (connexion OpenID Connect) ou `ouvert` (quiconque atteint le serveur anime tout).",
         "local",
+        str,
+        ("local", "invitations", "oidc", "ouvert"),
     ),
     Reglage(
         "ESQUISSE_SECRETS",
