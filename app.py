@@ -1,6 +1,6 @@
 """Esquisse : page d'accueil, la liste des ateliers, leur ouverture et la création d'un atelier.
 
-Les autres pages sont dans ``pages/`` ; la navigation est construite par ``interface.page``.
+Les autres pages sont dans ``pages/`` ; la navigation est construite par ``ui.navigation.page``.
 """
 
 import streamlit as st
@@ -11,8 +11,10 @@ from esquisse.acces.politique import TOUS_LES_ATELIERS, peut
 from esquisse.atelier.ateliers import REGIONS, catalogue
 from esquisse.atelier.seances import calendrier, prochaine_seance
 from esquisse.noyau.erreurs import EsquisseErreur
-from interface import afficher_annonces, annoncer, dossier_projets, inventaire_ateliers, md, ouvrir_atelier, page
 from ui.acces import acteur_courant
+from ui.navigation import page
+from ui.session import afficher_annonces, annoncer, dossier_projets, inventaire_ateliers, ouvrir_atelier
+from ui.textes import md
 
 AUCUNE_COUCHE = "aucune"
 

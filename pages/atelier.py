@@ -12,16 +12,10 @@ from esquisse.esquisses.geojson import ROLES
 from esquisse.noyau.dates import date_heure
 from esquisse.noyau.erreurs import EsquisseErreur
 from esquisse.referentiel.couches import AVERTISSEMENT_SCOT, SCHEMAS
-from interface import (
-    afficher_annonces,
-    annoncer,
-    dossier_projets,
-    exiger_atelier,
-    legende_html,
-    md,
-    page,
-)
 from ui.acces import acteur_courant
+from ui.navigation import exiger_atelier, page
+from ui.session import afficher_annonces, annoncer, dossier_projets
+from ui.textes import legende_html, md
 
 page("Atelier")
 atelier = exiger_atelier()

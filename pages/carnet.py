@@ -15,17 +15,12 @@ from esquisse.atelier.releve import (
 from esquisse.exports.carnet import FORMATS_CARNET
 from esquisse.noyau.dates import date_heure
 from esquisse.noyau.erreurs import EsquisseErreur
-from interface import (
-    bouton_telechargement,
-    choisir_seance,
-    dossier_exports,
-    executer,
-    exiger_atelier,
-    md,
-    page,
-    saisir_auteur,
-)
+from ui.navigation import choisir_seance, exiger_atelier, page
 from ui.roles import exiger_droit
+from ui.session import dossier_exports, saisir_auteur
+from ui.taches import executer
+from ui.telechargements import bouton_telechargement
+from ui.textes import md
 
 AIDES = {
     "participants": "Une personne par ligne, ex. « Marie Dupont — maire de Bray-sur-Seine ».",

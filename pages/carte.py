@@ -5,7 +5,6 @@ from dataclasses import replace
 import streamlit as st
 from streamlit_folium import st_folium
 
-from edition_ui import Poste
 from esquisse.acces import services
 from esquisse.acces.politique import peut
 from esquisse.analyse.attribution import fiches_version
@@ -16,20 +15,11 @@ from esquisse.esquisses.geojson import ROLES
 from esquisse.esquisses.legende import categorie_ou_inconnue
 from esquisse.esquisses.versions import Changement
 from esquisse.noyau.erreurs import EsquisseErreur
-from interface import (
-    auteur,
-    categorie_courante,
-    chargement_carte,
-    choisir_seance_et_hypothese,
-    exiger_atelier,
-    inviter_tablettes,
-    legende_html,
-    md,
-    page,
-    parametres_carte,
-    saisir_auteur,
-)
 from ui.acces import acteur_courant
+from ui.edition import Poste, categorie_courante, chargement_carte, inviter_tablettes, parametres_carte
+from ui.navigation import choisir_seance_et_hypothese, exiger_atelier, page
+from ui.session import auteur, saisir_auteur
+from ui.textes import legende_html, md
 
 page("Carte et esquisses")
 atelier = exiger_atelier()

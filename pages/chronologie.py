@@ -6,7 +6,9 @@ import streamlit as st
 from esquisse.atelier.chronologie import chronologie, graphique, liste_seances, tableau_journal
 from esquisse.atelier.seances import STATUTS
 from esquisse.noyau.erreurs import EsquisseErreur
-from interface import exiger_atelier, md, page, tableau
+from ui.navigation import exiger_atelier, page
+from ui.telechargements import tableau
+from ui.textes import md
 
 page("Chronologie")
 atelier = exiger_atelier()

@@ -11,8 +11,11 @@ from esquisse.analyse.etats import Choix
 from esquisse.atelier.seances import lister_hypotheses, lister_seances
 from esquisse.carte.lecture import carte_double, carte_lecture
 from esquisse.noyau.erreurs import EsquisseErreur
-from interface import exiger_atelier, md, page, parametres_carte, tableau
 from ui.acces import acteur_courant
+from ui.edition import parametres_carte
+from ui.navigation import exiger_atelier, page
+from ui.telechargements import tableau
+from ui.textes import md
 
 page("Comparer")
 atelier = exiger_atelier()

@@ -8,16 +8,10 @@ from esquisse.noyau.erreurs import EsquisseErreur
 from esquisse.noyau.reglages import reglage
 from esquisse.referentiel.cog import DEPARTEMENTS, REGIONS, libelle_departement, libelle_region
 from esquisse.referentiel.couches import AVERTISSEMENT_SCOT, SCHEMAS
-from interface import (
-    afficher_annonces,
-    annoncer,
-    dossier_cache,
-    dossier_projets,
-    exiger_atelier,
-    md,
-    page,
-)
+from ui.navigation import exiger_atelier, page
 from ui.roles import exiger_droit
+from ui.session import afficher_annonces, annoncer, dossier_cache, dossier_projets
+from ui.textes import md
 
 AUCUNE = "— aucune —"
 GENRES = ("communes", "epci", "scot", "territoires")

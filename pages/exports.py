@@ -18,17 +18,13 @@ from esquisse.exports.export_carte import (
     MiseEnPage,
 )
 from esquisse.exports.export_sig import FORMATS_SIG
-from interface import (
-    bouton_telechargement,
-    choisir_seance_et_hypothese,
-    dossier_exports,
-    executer,
-    exiger_atelier,
-    md,
-    page,
-    parametres_carte,
-)
+from ui.edition import parametres_carte
+from ui.navigation import choisir_seance_et_hypothese, exiger_atelier, page
 from ui.roles import exiger_droit
+from ui.session import dossier_exports
+from ui.taches import executer
+from ui.telechargements import bouton_telechargement
+from ui.textes import md
 
 page("Exports")
 atelier = exiger_atelier()

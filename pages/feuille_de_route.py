@@ -14,18 +14,17 @@ from esquisse.carte.construction import construire_carte, groupe_esquisses, para
 from esquisse.esquisses.edition import etat_navigateur
 from esquisse.noyau.erreurs import EsquisseErreur
 from esquisse.noyau.reglages import reglage
-from interface import (
+from ui.acces import acteur_courant
+from ui.navigation import exiger_atelier, page
+from ui.session import (
     afficher_annonces,
     annoncer,
     dossier_cache,
-    exiger_atelier,
     feuille_en_edition,
-    md,
     oublier_feuille_en_edition,
-    page,
     prefixe_statique,
 )
-from ui.acces import acteur_courant
+from ui.textes import md
 
 VUES = ("Lecture", "Tableau", "Carte", "Exporter et importer")
 COULEURS_STATUTS = {

@@ -12,17 +12,12 @@ from esquisse.esquisses.edition import etat_navigateur
 from esquisse.esquisses.geojson import ROLES
 from esquisse.esquisses.versions import tableau_historique
 from esquisse.noyau.erreurs import EsquisseErreur
-from interface import (
-    afficher_annonces,
-    annoncer,
-    choisir_seance_et_hypothese,
-    exiger_atelier,
-    md,
-    page,
-    parametres_carte,
-    tableau,
-)
 from ui.acces import acteur_courant
+from ui.edition import parametres_carte
+from ui.navigation import choisir_seance_et_hypothese, exiger_atelier, page
+from ui.session import afficher_annonces, annoncer
+from ui.telechargements import tableau
+from ui.textes import md
 
 page("Historique")
 atelier = exiger_atelier()

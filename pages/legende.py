@@ -15,8 +15,10 @@ from esquisse.esquisses.legende import (
     verifier_retraits,
 )
 from esquisse.noyau.erreurs import EsquisseErreur
-from interface import afficher_annonces, annoncer, dossier_projets, exiger_atelier, legende_html, page
 from ui.acces import acteur_courant
+from ui.navigation import exiger_atelier, page
+from ui.session import afficher_annonces, annoncer, dossier_projets
+from ui.textes import legende_html
 
 page("Légende")
 atelier = exiger_atelier()

@@ -2,21 +2,12 @@
 
 import streamlit as st
 
-from edition_ui import Poste
 from esquisse.acces import services
 from esquisse.noyau.erreurs import EsquisseErreur
-from interface import (
-    chargement_carte,
-    choisir_seance_et_hypothese,
-    echapper,
-    exiger_atelier,
-    inviter_tablettes,
-    md,
-    page,
-    parametres_carte,
-    seance_et_hypothese_de_l_adresse,
-)
 from ui.acces import acteur_courant, peut_inviter
+from ui.edition import Poste, chargement_carte, inviter_tablettes, parametres_carte
+from ui.navigation import choisir_seance_et_hypothese, exiger_atelier, page, seance_et_hypothese_de_l_adresse
+from ui.textes import echapper, md
 
 page("Projection", plein_ecran=True)
 atelier = exiger_atelier()

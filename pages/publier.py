@@ -3,19 +3,12 @@
 import streamlit as st
 
 from esquisse.acces import services
-from interface import (
-    bouton_telechargement,
-    dossier_cache,
-    dossier_exports,
-    dossier_projets,
-    executer,
-    exiger_atelier,
-    md,
-    page,
-    publication_preparee,
-    retenir_publication,
-)
+from ui.navigation import exiger_atelier, page
 from ui.roles import exiger_droit
+from ui.session import dossier_cache, dossier_exports, dossier_projets, publication_preparee, retenir_publication
+from ui.taches import executer
+from ui.telechargements import bouton_telechargement
+from ui.textes import md
 
 page("Publier l'atelier")
 atelier = exiger_atelier()

@@ -8,18 +8,12 @@ from esquisse.exports.sauvegarde import identifiant_libre, lire_archive
 from esquisse.noyau.dates import date_heure
 from esquisse.noyau.erreurs import EsquisseErreur
 from esquisse.noyau.reglages import reglage
-from interface import (
-    ateliers,
-    bouton_telechargement,
-    dossier_exports,
-    dossier_projets,
-    executer,
-    identifiant_atelier,
-    md,
-    page,
-    taille_lisible,
-)
 from ui.acces import acteur_courant
+from ui.navigation import page
+from ui.session import ateliers, dossier_exports, dossier_projets, identifiant_atelier
+from ui.taches import executer
+from ui.telechargements import bouton_telechargement, taille_lisible
+from ui.textes import md
 
 page("Sauvegardes")
 st.subheader("Sauvegardes")

@@ -10,8 +10,11 @@ from esquisse.acces import services
 from esquisse.acces.politique import peut
 from esquisse.atelier.seances import STATUTS, TYPES_SEANCE, calendrier, lister_hypotheses, lister_seances
 from esquisse.noyau.erreurs import EsquisseErreur
-from interface import afficher_annonces, annoncer, exiger_atelier, md, page, tableau
 from ui.acces import acteur_courant, gerer_invitations, peut_inviter
+from ui.navigation import exiger_atelier, page
+from ui.session import afficher_annonces, annoncer
+from ui.telechargements import tableau
+from ui.textes import md
 
 page("Séances et hypothèses")
 atelier = exiger_atelier()

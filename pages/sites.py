@@ -5,8 +5,11 @@ import streamlit as st
 from esquisse.acces.politique import peut
 from esquisse.analyse.sites import cle_theme, comparer_sites, themes
 from esquisse.noyau.erreurs import EsquisseErreur
-from interface import atelier_courant, dossier_projets, md, page, tableau
 from ui.acces import acteur_courant
+from ui.navigation import page
+from ui.session import atelier_courant, dossier_projets
+from ui.telechargements import tableau
+from ui.textes import md
 
 COLONNES = 3
 

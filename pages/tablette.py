@@ -2,25 +2,17 @@
 
 import streamlit as st
 
-from edition_ui import Poste
 from esquisse.acces import services
 from esquisse.acces.politique import peut
 from esquisse.esquisses.edition import Annotation
 from esquisse.esquisses.legende import categorie_ou_inconnue
 from esquisse.esquisses.versions import Changement
 from esquisse.noyau.erreurs import EsquisseErreur
-from interface import (
-    auteur,
-    chargement_carte,
-    choisir_hypothese,
-    choisir_seance,
-    exiger_atelier,
-    md,
-    page,
-    parametres_carte,
-    saisir_auteur,
-)
 from ui.acces import acteur_courant
+from ui.edition import Poste, chargement_carte, parametres_carte
+from ui.navigation import choisir_hypothese, choisir_seance, exiger_atelier, page
+from ui.session import auteur, saisir_auteur
+from ui.textes import md
 
 page("Tablette", plein_ecran=True)
 atelier = exiger_atelier()

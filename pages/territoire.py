@@ -9,21 +9,20 @@ from esquisse.carte.selection import OBJETS_RENVOYES, carte_selection, groupe_se
 from esquisse.noyau.erreurs import EsquisseErreur
 from esquisse.noyau.reglages import reglage
 from esquisse.referentiel import perimetres
-from interface import (
+from ui.navigation import exiger_atelier, page
+from ui.roles import exiger_droit
+from ui.session import (
     afficher_annonces,
     annoncer,
     brouillon_territoire,
     dossier_cache,
     dossier_projets,
-    exiger_atelier,
-    md,
     modifier_brouillon_territoire,
     oublier_brouillon_territoire,
-    page,
     prefixe_statique,
-    tableau,
 )
-from ui.roles import exiger_droit
+from ui.telechargements import tableau
+from ui.textes import md
 
 CLE_CARTE = "carte-territoire"
 

@@ -8,7 +8,10 @@ from esquisse.analyse.etats import Choix
 from esquisse.carte.lecture import carte_lecture
 from esquisse.noyau.erreurs import EsquisseErreur
 from esquisse.referentiel.couches import AVERTISSEMENT_SCOT
-from interface import choisir_seance_et_hypothese, exiger_atelier, md, page, parametres_carte, tableau
+from ui.edition import parametres_carte
+from ui.navigation import choisir_seance_et_hypothese, exiger_atelier, page
+from ui.telechargements import tableau
+from ui.textes import md
 
 page("Territoires touchés")
 atelier = exiger_atelier()

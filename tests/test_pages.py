@@ -6,8 +6,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from esquisse.atelier.ateliers import creer_atelier
-from interface import PAGES, md
 from tests.conftest import RACINE
+from ui.navigation import PAGES
+from ui.textes import md
 
 DELAI = 60
 

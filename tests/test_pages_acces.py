@@ -10,9 +10,9 @@ from streamlit.testing.v1 import AppTest
 from esquisse.acces import journal, services
 from esquisse.acces.politique import TOUS_LES_ATELIERS, Acteur, Role
 from esquisse.atelier.ateliers import charger_atelier
-from interface import md
 from tests.conftest import RACINE
 from ui.acces import CLE_ACTEUR
+from ui.textes import md
 
 DELAI = 60
 A = "bassee-montois"
@@ -138,13 +138,13 @@ def test_journal_sur_la_page_atelier(projets):
 
 
 def _poste_recoit_une_valeur_forgee():
-    """Le chemin d'enregistrement de la carte (edition_ui.Poste), avec la valeur forgée d'un composant."""
+    """Le chemin d'enregistrement de la carte (ui.edition.Poste), avec la valeur forgée d'un composant."""
     import streamlit as st
 
-    from edition_ui import Poste
     from esquisse.atelier.ateliers import charger_atelier
     from esquisse.atelier.seances import hypothese, seance
-    from interface import dossier_projets, parametres_carte
+    from ui.edition import Poste, parametres_carte
+    from ui.session import dossier_projets
 
     atelier = charger_atelier(dossier_projets(), "bassee-montois")
     h = hypothese(seance(atelier.dossier, "2026-01-22-atelier-2"), "a-la-bassee-vallee-nourriciere")

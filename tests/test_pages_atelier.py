@@ -14,8 +14,8 @@ from streamlit.testing.v1 import AppTest
 from esquisse.atelier import feuille_de_route as fdr
 from esquisse.atelier.ateliers import charger_atelier, creer_atelier
 from esquisse.atelier.seances import lister_seances
-from interface import md
 from tests.conftest import RACINE
+from ui.textes import md
 
 DELAI = 60
 

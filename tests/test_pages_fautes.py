@@ -22,10 +22,10 @@ from esquisse.atelier.seances import (
 from esquisse.esquisses.fusion import Conflit
 from esquisse.esquisses.versions import Changement
 from esquisse.noyau import fichiers
-from interface import md
 from tests.conftest import RACINE
 from tests.fabriques import entite, instantane
 from tests.outils import DisqueEnPanne
+from ui.textes import md
 
 DELAI = 60
 NOM_HOSTILE = "**Gras** <img src=x onerror=alert(1)> [piège](javascript:alert(1)) # titre `code` $x$"

@@ -2,7 +2,7 @@
 
 Les pages ne lisent jamais l'état de session directement : elles appellent :func:`acteur_courant`
 et passent l'acteur au domaine, qui vérifie ses droits (:mod:`esquisse.acces.politique`).
-:func:`exiger_acteur`, appelé par ``interface.page``, arrête la page tant que personne n'est
+:func:`exiger_acteur`, appelé par ``ui.navigation.page``, arrête la page tant que personne n'est
 identifié. Le mode vient du réglage ``ESQUISSE_ACCES`` :
 
 - ``local`` (par défaut) : l'adresse imprimée par ``make run`` porte le jeton d'animation
@@ -67,7 +67,7 @@ def _entree() -> _Entree | None:
 
 
 def _animateur_local(origine: str) -> Acteur:
-    from interface import auteur
+    from ui.session import auteur
 
     nom, role = auteur()
     return Acteur(nom=nom, role_structure=role, roles={TOUS_LES_ATELIERS: Role.ANIMATION}, origine=origine)
@@ -142,7 +142,8 @@ def _page_d_invitation(message: str = "", erreur: bool = False) -> None:
 def _qui_etes_vous(invitation: Invitation, entree: _Entree) -> None:
     """Une fois par session : la personne se choisit parmi les participants de l'atelier."""
     from esquisse.atelier.ateliers import charger_atelier
-    from interface import dossier_projets, md
+    from ui.session import dossier_projets
+    from ui.textes import md
 
     try:
         atelier = charger_atelier(dossier_projets(), invitation.atelier)
@@ -223,7 +224,7 @@ def exiger_acteur() -> Acteur:
 def _suivre_invitation(invitation: Invitation) -> None:
     """L'adresse désigne l'atelier (et la séance) de l'invitation."""
     if st.query_params.get("atelier") != invitation.atelier:
-        from interface import ouvrir_atelier
+        from ui.session import ouvrir_atelier
 
         ouvrir_atelier(invitation.atelier)
     if invitation.seance and st.query_params.get("seance") != invitation.seance:
@@ -248,7 +249,7 @@ def gerer_invitations(atelier) -> None:
     révocable (équipe d'animation seulement)."""
     from esquisse.acces.politique import verifier
     from esquisse.atelier.seances import lister_seances
-    from interface import md
+    from ui.textes import md
 
     try:
         liste = invitations(dossier_secrets(), atelier.id)

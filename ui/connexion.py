@@ -69,7 +69,7 @@ def page_connexion() -> None:
 
 def menu_connexion(acteur: Acteur) -> None:
     """Dans la barre latérale : qui est connecté, et « Se déconnecter »."""
-    from interface import md
+    from ui.textes import md
 
     qui = md(acteur.nom) + (f" ({md(acteur.courriel)})" if acteur.courriel != acteur.nom else "")
     st.caption(f"Connecté·e : {qui}")

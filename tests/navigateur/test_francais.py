@@ -20,9 +20,9 @@ import re
 
 import pytest
 
-from interface import PAGES
 from tests.navigateur.conftest import capture
 from tests.outils import IFRAME_CARTE, RACINE
+from ui.navigation import PAGES
 
 # Mots d'interface anglais, choisis pour n'être jamais des mots français (ni « date », ni
 # « menu », ni « options », ni « table », ni « page », ni « zoom ») ; relus un par un.

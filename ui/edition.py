@@ -1,11 +1,13 @@
-"""La carte d'une hypothèse dans une page Streamlit : réception des dessins, enregistrement,
-brouillons, vues nommées et mise à jour en direct. Partagé par les pages Carte, Tablette et
-Projection, qui n'en diffèrent que par leur panneau et leur mode de carte.
+"""La carte d'édition côté Streamlit : paramètres de la carte, état d'édition d'une hypothèse, catégorie en
+cours, invitation des tablettes, et le poste (changements reçus de la carte, enregistrement, brouillons,
+veille).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import streamlit as st
 from streamlit_folium import st_folium
@@ -14,16 +16,132 @@ from esquisse.acces import services
 from esquisse.acces.politique import peut
 from esquisse.atelier import vues
 from esquisse.atelier.ateliers import Atelier
-from esquisse.atelier.seances import Hypothese
+from esquisse.atelier.seances import (
+    Hypothese,
+    Seance,
+)
 from esquisse.carte.construction import ParametresCarte, construire_carte, groupe_esquisses
 from esquisse.esquisses import brouillons
-from esquisse.esquisses.edition import en_attente, etat_navigateur, lire_dessins, rebaser
+from esquisse.esquisses.edition import Annotation, en_attente, etat_navigateur, lire_dessins, rebaser
+from esquisse.esquisses.fusion import Conflit
 from esquisse.esquisses.geojson import ROLES
 from esquisse.noyau.erreurs import EcritureImpossible, EsquisseErreur
-from interface import EtatEdition, categorie_courante, etat_edition, md, poste
+from esquisse.noyau.reglages import reglage
 from ui.acces import acteur_courant
+from ui.session import dossier_cache, poste, prefixe_statique
+from ui.textes import md
+
+
+def parametres_carte(atelier: Atelier, dessin: str = ""):
+    """Paramètres de la carte de l'atelier ; une couche illisible arrête la page avec un message."""
+    from esquisse.carte.construction import (
+        parametres_atelier,  # import tardif : folium n'est utile qu'aux pages de carte
+    )
+
+    try:
+        return parametres_atelier(
+            atelier, dossier_cache(), prefixe_statique(), reglage("ESQUISSE_ZOOM_ETIQUETTES"), dessin=dessin
+        )
+    except EsquisseErreur as exc:
+        st.error(str(exc))
+        st.stop()
+
+
+def chargement_carte(hauteur: int | str) -> None:
+    """« Chargement de la carte… » à la place exacte de la carte qui suit, pendant que la page la prépare.
+
+    À appeler avant le travail qui précède la carte : le message prend sa place sans décaler la
+    page (marge négative), et la carte le recouvre en s'affichant ; dans la carte, carte.js garde
+    le même message jusqu'à ce que les couches soient dessinées. ``hauteur`` : pixels, ou une
+    longueur CSS (ex. « calc(100vh - 70px) »).
+    """
+    hauteur = f"{hauteur}px" if isinstance(hauteur, int) else hauteur
+    st.html(
+        "<div class='esq-chargement-page' role='status' style='"
+        f"height:calc({hauteur} + 1rem);margin-bottom:calc(-1 * {hauteur} - 2rem);padding-top:1rem;"
+        "box-sizing:border-box;background:#eef2f4;background-clip:content-box;display:flex;"
+        "align-items:center;justify-content:center;font-size:20px;font-weight:600;color:#37474f'>"
+        "Chargement de la carte…</div>"
+    )
+
+
+def inviter_tablettes(atelier: Atelier, s: Seance, h: Hypothese, taille: int = 220) -> None:
+    """Le lien de la page Tablette sur cette hypothèse, et son code QR (``taille`` en pixels), pour les
+    appareils du réseau local."""
+    from esquisse.acces.politique import Role
+    from esquisse.carte.partage import invitations, lien_tablette
+    from ui.acces import lien_signe, mode, peut_inviter
+
+    if not peut_inviter(atelier.id):
+        st.caption("Seule l'équipe d'animation invite les tablettes : demandez-lui le lien.")
+        return
+    signe = mode() != "ouvert"  # en mode ouvert, tout le monde entre sans invitation
+    port = int(st.get_option("server.port"))
+    try:
+        jeton = lien_signe(Role.CONTRIBUTION, atelier.id, s.id) if signe else ""
+        lecture = lien_signe(Role.LECTURE, atelier.id, s.id) if signe else ""
+    except EsquisseErreur as exc:  # registre des invitations abîmé, disque plein : pas de lien, et pourquoi
+        st.error(f"Impossible de préparer le lien des tablettes : {exc}")
+        return
+    liste = invitations(port, atelier.id, s.id, h.id, jeton)
+    adresses = [urlsplit(i.adresse).hostname for i in liste]
+    if not liste:
+        st.info(
+            "Cet ordinateur n'est relié à aucun réseau : les tablettes ne peuvent pas le joindre. Reliez-le au "
+            "même Wi-Fi qu'elles (ou activez son partage de connexion), puis rouvrez ce panneau."
+        )
+        return
+    st.caption(
+        "Sur chaque tablette, reliée au même Wi-Fi que cet ordinateur : scannez le code avec l'appareil photo, "
+        "ou tapez l'adresse. La page Tablette s'ouvre sur cette hypothèse."
+    )
+    for invitation in liste[:2]:  # au-delà, ce sont d'autres interfaces (machines virtuelles…)
+        st.image(invitation.qr_svg, width=taille)
+        st.code(invitation.adresse, language=None, wrap_lines=True)
+    if signe:
+        st.caption(
+            "Ce lien invite à contribuer à cette séance pendant quelques heures ; l'équipe d'animation peut le "
+            "révoquer (page « Séances et hypothèses »). Pour le mur ou le cercle large, le lien en lecture seule :"
+        )
+        st.code(
+            lien_tablette(adresses[0], port, atelier.id, s.id, h.id, lecture, page="projection"),
+            language=None,
+            wrap_lines=True,
+        )
+
+
+@dataclass
+class EtatEdition:
+    annotations: dict[str, Annotation] = field(default_factory=dict)
+    acquittes: dict[str, int] = field(default_factory=dict)
+    enregistres: dict[str, int] = field(default_factory=dict)  # esquisse -> dernière version écrite par ce poste
+    abandonner: list[str] = field(default_factory=list)
+    conflits: list[Conflit] = field(default_factory=list)
+    dessins: list = field(default_factory=list)  # derniers changements locaux reçus de la carte
+    selection: str | None = None  # entité en cours d'annotation
+    message: str = ""
+    vu: int = 0  # dernière version affichée
+    brouillon: str = ""  # empreinte du dernier brouillon écrit sur disque
+    valeur_carte: list | None = None  # dernière valeur de la carte déjà traitée
+
+
+def etat_edition(atelier: Atelier, h: Hypothese) -> EtatEdition:
+    cle = f"edition::{atelier.id}::{h.seance}::{h.id}"
+    if cle not in st.session_state:
+        st.session_state[cle] = EtatEdition()
+    return st.session_state[cle]
+
+
+def categorie_courante(atelier: Atelier) -> str:
+    cle = f"categorie::{atelier.id}"
+    ids = [c.id for c in atelier.legende]
+    if st.session_state.get(cle) not in ids:
+        st.session_state[cle] = ids[0]
+    return st.session_state[cle]
+
 
 _journal = logging.getLogger("esquisse")
+
 
 DESSINS_GARDES = (
     "Vos dessins restent dans ce navigateur : ne le fermez pas, et enregistrez à nouveau une fois le problème réglé."

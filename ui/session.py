@@ -1,0 +1,204 @@
+"""L'état de session, par accesseurs nommés : atelier ouvert, dossiers, qui dessine, annonces, brouillons de
+page.
+
+Aucune page ne lit ``st.session_state`` avec une clé partagée : elles passent par ici.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import streamlit as st
+
+from esquisse.atelier.ateliers import Atelier, Inventaire, charger_atelier, inventorier_ateliers, lister_ateliers
+from esquisse.esquisses.geojson import ROLES
+from esquisse.noyau.erreurs import EsquisseErreur
+from esquisse.noyau.reglages import reglage
+from ui.acces import acteur_identifie
+from ui.textes import md
+
+CLE_ATELIER = "atelier"
+
+
+def dossier_projets() -> Path:
+    return reglage("ESQUISSE_PROJETS")
+
+
+def dossier_cache() -> Path:
+    return reglage("ESQUISSE_CACHE")
+
+
+def dossier_exports(atelier: Atelier) -> Path:
+    """Dossier où les exports de l'atelier sont écrits avant d'être téléchargés."""
+    return reglage("ESQUISSE_EXPORTS") / atelier.id
+
+
+def prefixe_statique() -> str:
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}/app/static" if base else "/app/static"
+
+
+def ateliers() -> list[Atelier]:
+    return lister_ateliers(dossier_projets())
+
+
+def inventaire_ateliers() -> Inventaire:
+    """Les ateliers lisibles et, à signaler, ceux dont ``atelier.json`` est illisible."""
+    return inventorier_ateliers(dossier_projets())
+
+
+def ouvrir_atelier(identifiant: str) -> None:
+    """Mémorise l'atelier choisi (session et adresse de la page)."""
+    st.session_state[CLE_ATELIER] = identifiant
+    st.query_params[CLE_ATELIER] = identifiant
+
+
+def identifiant_atelier() -> str | None:
+    return st.query_params.get(CLE_ATELIER) or st.session_state.get(CLE_ATELIER)
+
+
+def atelier_courant() -> Atelier | None:
+    """L'atelier désigné par l'adresse (``?atelier=``) ou choisi plus tôt dans la session."""
+    identifiant = identifiant_atelier()
+    if not identifiant:
+        return None
+    try:
+        atelier = charger_atelier(dossier_projets(), identifiant)
+    except EsquisseErreur as exc:
+        st.error(str(exc))
+        return None
+    ouvrir_atelier(atelier.id)
+    return atelier
+
+
+def auteur() -> tuple[str, str]:
+    """Nom et rôle de la personne qui dessine sur ce poste : ceux de son invitation (« Qui êtes-vous ? ») ou
+    de sa connexion, sinon ceux saisis une fois par session."""
+    from ui.acces import acteur_identifie
+
+    acteur = acteur_identifie()
+    if acteur is not None:
+        return acteur.nom, acteur.role_structure or "elu"
+    return st.session_state.get("auteur_nom") or "Anonyme", st.session_state.get("auteur_role", "elu")
+
+
+def saisir_auteur(atelier: Atelier | None = None) -> None:
+    """Nom et rôle de qui dessine ; un participant de l'atelier se choisit d'un geste.
+
+    Une personne connectée (mode ``oidc``) dessine sous son nom : rien à saisir.
+    """
+    acteur = acteur_identifie()
+    if acteur is not None:
+        st.markdown(f"Vous dessinez sous le nom de **{md(acteur.nom)}** ({md(ROLES.get(auteur()[1], ''))}).")
+        return
+    participants = list(atelier.participants) if atelier is not None else []
+    if participants:
+
+        def choisir_participant():
+            k = st.session_state.get("auteur_participant")
+            if k is not None:
+                st.session_state["auteur_nom"] = participants[k].nom
+                st.session_state["auteur_role"] = participants[k].role
+
+        st.selectbox(
+            "Je suis…",
+            range(len(participants)),
+            index=None,
+            format_func=lambda k: f"{participants[k].nom} ({participants[k].libelle_role})",
+            placeholder="Choisir parmi les participants",
+            key="auteur_participant",
+            on_change=choisir_participant,
+        )
+    st.text_input("Votre nom", key="auteur_nom", placeholder="ex. Marie Dupont", max_chars=100)
+    st.selectbox("Votre rôle", list(ROLES), format_func=ROLES.get, key="auteur_role")
+
+
+def poste() -> str:
+    """Identifiant de ce poste (session du navigateur), pour ses brouillons."""
+    return st.session_state.setdefault("poste", uuid.uuid4().hex[:12])
+
+
+CLE_TERRITOIRES = "territoires-en-cours"
+
+
+CLE_ANNONCES = "annonces"
+
+
+@dataclass(frozen=True)
+class BrouillonTerritoire:
+    """Le territoire de projet en cours de composition (pas encore enregistré)."""
+
+    nom: str
+    codes: tuple[str, ...]
+    dernier_clic: str | None = None
+
+
+def brouillon_territoire(atelier: Atelier) -> BrouillonTerritoire:
+    """Le brouillon de l'atelier ; au départ, son territoire de projet enregistré."""
+    brouillons = st.session_state.setdefault(CLE_TERRITOIRES, {})
+    if atelier.id not in brouillons:
+        p = atelier.perimetre
+        brouillons[atelier.id] = BrouillonTerritoire(p.nom if p else "Territoire de projet", p.communes if p else ())
+    return brouillons[atelier.id]
+
+
+def modifier_brouillon_territoire(atelier: Atelier, **changements) -> BrouillonTerritoire:
+    brouillon = replace(brouillon_territoire(atelier), **changements)
+    st.session_state[CLE_TERRITOIRES][atelier.id] = brouillon
+    return brouillon
+
+
+def oublier_brouillon_territoire(atelier: Atelier) -> None:
+    st.session_state.setdefault(CLE_TERRITOIRES, {}).pop(atelier.id, None)
+
+
+def annoncer(texte: str, genre: str = "success", zone: str = "") -> None:
+    """Un message à montrer au prochain affichage de la page (après un bouton, par exemple).
+
+    ``zone`` permet de le montrer près du bouton qui l'a produit plutôt qu'en haut de page.
+    """
+    st.session_state.setdefault(CLE_ANNONCES, []).append((zone, genre, texte))
+
+
+def afficher_annonces(zone: str = "") -> None:
+    annonces = st.session_state.get(CLE_ANNONCES, [])
+    st.session_state[CLE_ANNONCES] = [a for a in annonces if a[0] != zone]
+    for _, genre, texte in (a for a in annonces if a[0] == zone):
+        {"success": st.success, "error": st.error, "info": st.info, "warning": st.warning}[genre](texte)
+        if genre == "success" and not zone:
+            # En haut de la page, le message peut être hors de la vue (page longue, bouton en bas) :
+            # une notification le montre aussi là où l'on regarde. Un message de ``zone`` est déjà
+            # à côté du bouton qui l'a produit.
+            st.toast(texte, icon="✅")
+
+
+def feuille_en_edition(atelier: Atelier, lue):
+    """La feuille de route d'où partent les tableaux de cette session.
+
+    Elle reste la même tant que la session ne l'a pas enregistrée ou rechargée : un
+    enregistrement venu d'un autre poste ne remplace pas en silence les tableaux en cours ;
+    il est signalé, et l'enregistrement de cette session est alors refusé.
+    """
+    cle = f"feuille::{atelier.id}"
+    if cle not in st.session_state:
+        st.session_state[cle] = lue
+    return st.session_state[cle]
+
+
+def oublier_feuille_en_edition(atelier: Atelier) -> None:
+    st.session_state.pop(f"feuille::{atelier.id}", None)
+
+
+CLE_PUBLICATIONS = "publications-preparees"
+
+
+def publication_preparee(atelier: Atelier) -> Path | None:
+    """Le zip du site publié de l'atelier, s'il a été préparé dans cette session et existe encore."""
+    chemin = st.session_state.get(CLE_PUBLICATIONS, {}).get(atelier.id)
+    return chemin if chemin is not None and chemin.exists() else None
+
+
+def retenir_publication(atelier: Atelier, chemin: Path) -> None:
+    st.session_state.setdefault(CLE_PUBLICATIONS, {})[atelier.id] = chemin
