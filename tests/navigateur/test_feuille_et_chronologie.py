@@ -66,7 +66,7 @@ def test_modifier_une_action_dans_le_tableau(serveur, hors_ligne):
     page.wait_for_timeout(300)
     capture(page, "feuille-de-route-tableau-1920x1080")
     page.get_by_role("button", name="Enregistrer la feuille de route").click()
-    page.get_by_text("Feuille de route enregistrée").wait_for()
+    page.get_by_test_id("stAlertContentSuccess").get_by_text("Feuille de route enregistrée").wait_for()
     apres = fdr.lire(dossier)
     assert apres.revision == avant.revision + 1
     premiere = apres.orientations[0].actions[0]
