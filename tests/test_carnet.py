@@ -302,3 +302,16 @@ def test_pas_de_derniere_page_orpheline(projets, tmp_path, seance_id):
     lignes = [ligne for ligne in texte_pdf(pdf, nb).splitlines() if ligne.strip() and "page " not in ligne]
     assert nb >= 2 and len(lignes) >= 8, lignes
     assert "Sources" in texte_pdf(pdf), "les sources restent dans le carnet"
+
+
+def test_le_carnet_nomme_qui_l_exporte(deux_seances, tmp_path):
+    """Par le service (la garde d'accès), le DOCX et le PDF nomment la personne qui exporte."""
+    from esquisse.acces import services
+    from esquisse.acces.politique import TOUS_LES_ATELIERS, Acteur, Role
+
+    atelier, s2, _ = deux_seances
+    claire = Acteur("Claire Dubois", "ddt", roles={TOUS_LES_ATELIERS: Role.ANIMATION}, origine="oidc")
+    fichiers = services.exporter_carnet(claire, atelier, s2.id, ("docx", "pdf"), tmp_path)
+    paragraphes = [p.text for p in docx.Document(str(fichiers["docx"])).paragraphs]
+    assert any("préparé par Esquisse pour Claire Dubois le" in p for p in paragraphes)
+    assert "pour Claire Dubois" in " ".join(texte_pdf(fichiers["pdf"]).split())

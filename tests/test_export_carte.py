@@ -323,3 +323,16 @@ def test_geopdf_en_couches_lu_par_pdfinfo_et_ogrinfo(projets, tmp_path):
     (image,) = pdf_en_images(pdf, tmp_path / "png", dpi=40)
     assert part_non_blanche(pixels(image)) > 0.2
     shutil.copy(image, CAPTURES / "export-geopdf.png")
+
+
+def test_la_carte_nomme_qui_l_exporte(gascogne, tmp_path):
+    """Par le service (la garde d'accès), l'en-tête de la carte nomme la personne qui exporte."""
+    from esquisse.acces import services
+    from esquisse.acces.politique import TOUS_LES_ATELIERS, Acteur, Role
+
+    atelier, choix = gascogne
+    claire = Acteur("Claire Dubois", "ddt", roles={TOUS_LES_ATELIERS: Role.ANIMATION}, origine="oidc")
+    pdf = services.exporter_carte(claire, atelier, choix, MiseEnPage(), tmp_path).chemin
+    assert "par Claire Dubois" in " ".join(texte_pdf(pdf).split())
+    sans_nom = exporter_carte(atelier, choix, MiseEnPage(), tmp_path / "sans").chemin
+    assert "exportée le" in texte_pdf(sans_nom) and "par Claire" not in texte_pdf(sans_nom)

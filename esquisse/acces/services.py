@@ -14,6 +14,7 @@ permis la contribution libre dans l'atelier.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from esquisse.acces import journal
@@ -389,8 +390,9 @@ def exporter_carte(acteur: Acteur | None, atelier: Atelier, choix, mp, dossier: 
     from esquisse.exports.export_carte import exporter_carte as exporter
 
     objet = f"carte {choix.seance.id}/{choix.hypothese.id} ({mp.format})"
+    signee = replace(mp, exportee_par=acteur.nom if acteur is not None else "")
     return _exporter(
-        acteur, "export.produire", atelier, objet, lambda: exporter(atelier, choix, mp, dossier, progression)
+        acteur, "export.produire", atelier, objet, lambda: exporter(atelier, choix, signee, dossier, progression)
     )
 
 
@@ -412,7 +414,9 @@ def exporter_carnet(acteur: Acteur | None, atelier: Atelier, seance_id: str, for
         "export.produire",
         atelier,
         objet,
-        lambda: exporter(atelier, seance_id, tuple(formats), dossier, progression),
+        lambda: exporter(
+            atelier, seance_id, tuple(formats), dossier, progression, acteur.nom if acteur is not None else ""
+        ),
     )
 
 

@@ -132,6 +132,12 @@ class Carnet:
     genere_le: str
     feuille: fdr.FeuilleDeRoute = field(default_factory=fdr.FeuilleDeRoute)
     esquisses_feuille: dict[str, str] = field(default_factory=dict)  # id -> titre, dans l'hypothèse de référence
+    prepare_par: str = ""  # la personne qui exporte le carnet
+
+    @property
+    def mention(self) -> str:
+        par = f" pour {self.prepare_par}" if self.prepare_par else ""
+        return f"Document préparé par Esquisse{par} le {self.genere_le}, à compléter et relire."
 
     @property
     def titre(self) -> str:
@@ -324,7 +330,7 @@ def ecrire_docx(c: Carnet, destination: Path) -> Path:
     doc.add_heading(c.titre, 0)
     sous = doc.add_paragraph(c.sous_titre)
     sous.runs[0].font.color.rgb = RGBColor(0x55, 0x55, 0x55)
-    doc.add_paragraph(f"Document préparé par Esquisse le {c.genere_le}, à compléter et relire.").runs[0].italic = True
+    doc.add_paragraph(c.mention).runs[0].italic = True
 
     doc.add_heading("Contexte", 1)
     if c.atelier.description:
@@ -572,7 +578,7 @@ def ecrire_pdf(c: Carnet, destination: Path) -> Path:
 
         titre(c.titre, 0)
         paragraphe(c.sous_titre, couleur=85)
-        paragraphe(f"Document préparé par Esquisse le {c.genere_le}, à compléter et relire.", "I", 9, 85)
+        paragraphe(c.mention, "I", 9, 85)
 
         titre("Contexte", 1)
         if c.atelier.description:
@@ -678,8 +684,11 @@ def exporter_carnet(
     formats: tuple[str, ...],
     dossier: Path,
     progression: Progression | None = None,
+    prepare_par: str = "",
 ) -> dict[str, Path]:
-    """Prépare le carnet de la séance et l'écrit dans chacun des ``formats`` ; renvoie les fichiers."""
+    """Prépare le carnet de la séance et l'écrit dans chacun des ``formats`` ; renvoie les fichiers.
+
+    ``prepare_par`` : la personne qui l'exporte, nommée dans le document."""
     if not formats:
         raise DonneeInvalide(f"Choisissez au moins un format de carnet : {', '.join(FORMATS_CARNET)}.")
     inconnus = [f for f in formats if f not in FORMATS_CARNET]
@@ -689,6 +698,7 @@ def exporter_carnet(
         )
     avancer = progression or (lambda _p, _m: None)
     carnet = preparer_carnet(atelier, seance_id, lambda part, message: avancer(part * 0.8, message))
+    carnet.prepare_par = " ".join(prepare_par.split())
     fichiers = {}
     for k, format in enumerate(formats):
         avancer(0.8 + 0.2 * k / len(formats), f"Écriture du carnet {format.upper()}…")

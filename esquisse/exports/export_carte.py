@@ -82,6 +82,7 @@ class MiseEnPage:
     numeros: bool = True
     # Cadrage sur une vue nommée (lon min, lat min, lon max, lat max en WGS84) ; sinon le territoire entier.
     emprise: tuple[float, float, float, float] | None = None
+    exportee_par: str = ""  # la personne qui exporte (donnée par sa connexion ou son invitation)
 
     def __post_init__(self):
         for valeur, admises, nom in (
@@ -780,7 +781,7 @@ def _figure_carte(atelier: Atelier, choix: Choix, mp: MiseEnPage, refs: Referenc
     dessiner_legende(
         fig, boite_legende, (largeur, hauteur), sections_legende(tab, atelier.legende, refs, couches, k), k, colonnes
     )
-    _titre(fig, atelier, choix, (largeur, hauteur), marge, k)
+    _titre(fig, atelier, choix, (largeur, hauteur), marge, k, mp.exportee_par)
     renvoi = None
     if mp.numeros and len(tab):
         renvoi = "page 2" if mp.format == "pdf" else "export PDF ou CSV"
@@ -899,7 +900,7 @@ def figures_tableau(atelier: Atelier, choix: Choix, tab: gpd.GeoDataFrame, mp: M
     return figures
 
 
-def _titre(fig: Figure, atelier: Atelier, choix: Choix, taille, marge: float, k: float) -> None:
+def _titre(fig: Figure, atelier: Atelier, choix: Choix, taille, marge: float, k: float, par: str = "") -> None:
     largeur, hauteur = taille
     h, s, meta = choix.hypothese, choix.seance, choix.version.meta
     haut = hauteur - marge
@@ -929,7 +930,7 @@ def _titre(fig: Figure, atelier: Atelier, choix: Choix, taille, marge: float, k:
     fig.text(
         (largeur - marge) / largeur,
         (haut - 4.5 * k) / hauteur,
-        f"Carte exportée le {aujourd_hui()}",
+        f"Carte exportée le {aujourd_hui()}" + (f" par {par}" if par else ""),
         fontsize=7 * k,
         va="top",
         ha="right",
