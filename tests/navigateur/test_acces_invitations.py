@@ -27,7 +27,7 @@ from playwright.sync_api import expect
 
 from esquisse.acces.invitations import FICHIER_JETON, creer_invitation, revoquer
 from esquisse.acces.politique import Role
-from esquisse.atelier.seances import creer_hypothese, lister_seances
+from esquisse.atelier.seances import creer_hypothese, lister_seances, modifier_hypothese
 from esquisse.carte.partage import adresses_locales
 from tests.navigateur.conftest import capture, sans_erreur_js
 from tests.navigateur.test_modes import geste_tactile
@@ -201,10 +201,26 @@ FORGE = """() => {
 }"""
 
 
+RELANCE_GUETTEE = """() => {
+    window.__relance = false;
+    const app = document.querySelector('[data-testid="stApp"]');
+    new MutationObserver(() => {
+        if (app.getAttribute('data-test-script-state') === 'running') window.__relance = true;
+    }).observe(app, {attributes: true});
+}"""
+RELANCE_FINIE = """() => window.__relance
+    && document.querySelector('[data-testid="stApp"]').getAttribute('data-test-script-state') === 'notRunning'"""
+
+
 def test_lien_de_lecture_sans_outils_et_forge_refusee(salle, hors_ligne, hyp):
-    avant = empreinte(salle.projets / ATELIER)
     contexte, reseau = hors_ligne(largeur=1920, hauteur=1080)
     mur = contexte.new_page()
+    # Une hypothèse de travail, ni retenue ni partagée : le lien de lecture ne la montre pas.
+    mur.goto(adresse(salle, "projection", hyp, Role.LECTURE))
+    mur.get_by_text("Cette hypothèse n'est pas encore partagée").wait_for()
+    assert mur.locator(IFRAME_CARTE).count() == 0
+    hyp = modifier_hypothese(hyp, "Équipe-projet", partagee=True)
+    avant = empreinte(salle.projets / ATELIER)
     mur.goto(adresse(salle, "projection", hyp, Role.LECTURE))
     cadre = attendre_carte(mur)
     iframe = mur.frame_locator(IFRAME_CARTE)
@@ -215,14 +231,20 @@ def test_lien_de_lecture_sans_outils_et_forge_refusee(salle, hors_ligne, hyp):
     assert mur.get_by_text("Rejoindre depuis une tablette").count() == 0
     assert mur.locator('[data-testid="stCode"]').count() == 0
 
-    # Même lien, page Tablette : la carte sans outils ; une valeur forgée de la carte est refusée par le serveur.
+    # Page Tablette : pas de carte à dessiner pour un lecteur, on l'envoie à la projection.
     tablette = contexte.new_page()
     tablette.goto(adresse(salle, "tablette", hyp, Role.LECTURE))
+    tablette.get_by_text("Vous ne pouvez pas dessiner dans cette séance").wait_for()
+    # Page Carte : la carte sans outils ; une valeur forgée de la carte est refusée par le serveur.
+    tablette.goto(adresse(salle, "carte", hyp, Role.LECTURE))
     cadre = attendre_carte(tablette)
     iframe = tablette.frame_locator(IFRAME_CARTE)
     assert iframe.locator(".leaflet-draw-toolbar, .esq-pastille").count() == 0
+    tablette.get_by_text("Lecture seule : vous consultez cette hypothèse").wait_for()
+    # La valeur forgée relance le script côté serveur : on attend cette relance, puis sa fin.
+    tablette.evaluate(RELANCE_GUETTEE)
     cadre.evaluate(FORGE)
-    tablette.get_by_text("Le rôle « Lecture » ne permet pas de dessiner ou annoter").wait_for(timeout=15000)
+    tablette.wait_for_function(RELANCE_FINIE)
     capture(tablette, "invitation-lecture-forge-1920x1080")
     assert hyp.depot(ATELIER).numero_courant() == 0
     assert empreinte(salle.projets / ATELIER) == avant  # ni version, ni brouillon
