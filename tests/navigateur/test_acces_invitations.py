@@ -96,6 +96,7 @@ def test_sans_lien_rien_que_la_page_d_invitation(salle, hors_ligne):
 def test_lien_expire_revoque_et_retouche(salle, hors_ligne, hyp):
     contexte, _ = hors_ligne(largeur=1024, hauteur=768)
     page = contexte.new_page()
+    hyp = modifier_hypothese(hyp, "Équipe-projet", partagee=True)  # le mur (lecture) ne montre que le partagé
     avant = empreinte(salle.projets / ATELIER)
 
     il_y_a_5h = datetime.now(UTC) - timedelta(hours=5)

@@ -151,7 +151,7 @@ def test_connexion_ateliers_dessin_deconnexion(hors_ligne, deploiement):
     page.goto(f"{serveur.url}/carte?atelier=bassee-montois&seance={seance.id}&hypothese={h.id}")
     cadre = attendre_carte(page)
     page.frame_locator(IFRAME_CARTE).locator("body[data-esquisse-dessin='pret']").wait_for(state="attached")
-    page.get_by_text("Vous dessinez sous le nom de").first.wait_for(state="attached")
+    page.get_by_text("Connecté·e").first.wait_for(state="attached")  # le nom vient de la connexion, pas d'une saisie
     dessiner_zone(page, cadre, [(0.40, 0.40), (0.55, 0.40), (0.55, 0.55), (0.40, 0.55)])
     annoter_et_enregistrer(page, "Espace agricole ou naturel à préserver", "Prairies de la Bassée")
     page.frame_locator(IFRAME_CARTE).locator("body[data-esquisse-version='1']").wait_for(state="attached")
@@ -182,7 +182,7 @@ def test_connexion_ateliers_dessin_deconnexion(hors_ligne, deploiement):
     page.goto(f"{serveur.url}/atelier?atelier=bassee-montois")
     page.get_by_role("tab", name="Participants").click()
     page.get_by_role("button", name="Enregistrer les participants").click()
-    page.get_by_text("9 participant(s) enregistré(s).").wait_for()
+    page.get_by_test_id("stAlertContentSuccess").get_by_text("9 participant(s) enregistré(s).").wait_for()
     membres = charger_atelier(serveur.projets, "bassee-montois").participants
     assert [(m.nom, m.courriel, m.acces) for m in membres if m.acces] == [
         ("Patrick Moreau", "patrick.moreau@exemple.fr", "contribution"),

@@ -9,6 +9,7 @@ import zipfile
 import pytest
 from playwright.sync_api import expect
 
+from esquisse.acces import journal
 from esquisse.atelier.ateliers import charger_atelier
 from esquisse.exports.sauvegarde import MANIFESTE, exporter_archive
 from tests.documents import couches_gpkg, pages_pdf, part_non_blanche, pdf_en_images, pixels, texte_pdf
@@ -136,12 +137,15 @@ def test_archive_televersee_et_importee(serveur, hors_ligne, atelier, tmp_path):
     page.get_by_text("importé :").wait_for(timeout=DELAI)
     capture(page, "sauvegardes-import-1920x1080")
     importe = serveur.projets / f"{ATELIER}-2"
-    avant = {
-        p.relative_to(a.dossier): p.read_bytes()
-        for p in a.dossier.rglob("*")
-        if p.is_file() and ".verrou" not in p.name
-    }
-    apres = {p.relative_to(importe): p.read_bytes() for p in importe.rglob("*") if p.is_file()}
-    assert apres == avant
+
+    def contenu(dossier):  # le journal dit ce qui arrive à chaque atelier : il n'est pas transporté
+        return {
+            p.relative_to(dossier): p.read_bytes()
+            for p in dossier.rglob("*")
+            if p.is_file() and ".verrou" not in p.name and p.name != "journal.jsonl"
+        }
+
+    assert contenu(importe) == contenu(a.dossier)
+    assert [e.action for e in journal.lire(importe)[0]] == ["sauvegarde.importer"]
     with zipfile.ZipFile(archive) as zf:
         assert json.loads(zf.read(MANIFESTE))["atelier"] == ATELIER

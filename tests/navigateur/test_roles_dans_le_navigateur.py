@@ -30,7 +30,8 @@ def test_participants_acces_et_journal(serveur, hors_ligne, ecran):
     page.goto(f"{serveur.url}/atelier?atelier={ATELIER}")
     page.get_by_role("tab", name="Participants").click()
     page.get_by_text("Accès", exact=True).first.wait_for(state="attached")
-    page.get_by_text("Courriel", exact=True).first.wait_for(state="attached")
+    if largeur >= 1920:  # à 1024 px, la colonne est hors champ : le tableau (canevas) ne rend que ce qui se voit
+        page.get_by_text("Courriel", exact=True).first.wait_for(state="attached")
     capture(page, f"acces-participants-{largeur}x{hauteur}")
     avant = len(journal.lire(serveur.projets / ATELIER)[0])
     libre = charger_atelier(serveur.projets, ATELIER).contribution_libre
