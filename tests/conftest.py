@@ -89,3 +89,30 @@ def stockage(request, tmp_path):
     magasin = StockagePostgis(request.getfixturevalue("base_postgres"))
     yield magasin
     magasin.fermer()
+
+
+@pytest.fixture(params=["fichiers", "postgis"])
+def projets_magasin(request, tmp_path, monkeypatch) -> Path:
+    """Les ateliers de démonstration dans chaque magasin à son tour, vus par les modules du domaine.
+
+    Fichiers : une copie de ``projets/``. PostGIS : les ateliers copiés dans une base neuve
+    (``copier-atelier``), ``ESQUISSE_BASE`` réglé, et un dossier local vide (le cache) : le
+    domaine ne peut rien y lire qui ne vienne de la base.
+    """
+    cible = tmp_path / "projets"
+    if request.param == "fichiers":
+        shutil.copytree(RACINE / "projets", cible)
+        return cible
+    from esquisse.stockage.choix import ouvrir
+    from esquisse.stockage.copie import copier
+    from esquisse.stockage.disque import StockageFichiers
+
+    base = request.getfixturevalue("base_postgres")
+    depart = tmp_path / "depart"
+    shutil.copytree(RACINE / "projets", depart)
+    fichiers = StockageFichiers(depart)
+    for identifiant in fichiers.documents.ateliers():
+        copier(identifiant, fichiers, ouvrir(base))
+    monkeypatch.setenv("ESQUISSE_BASE", base)
+    cible.mkdir()
+    return cible

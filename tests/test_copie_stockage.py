@@ -32,9 +32,14 @@ def _atelier_avec_versions(projets: Path) -> str:
 
 def test_aller_retour_sans_perte(projets, base_postgres, tmp_path):
     identifiant = _atelier_avec_versions(projets)
+    fichiers = StockageFichiers(projets)
+    assert fichiers.fichiers.deposer(
+        identifiant, "couches/zones.geojson", b'{"type":"FeatureCollection","features":[]}'
+    )
+    fichiers.journal.ajouter(identifiant, {"le": "2026-12-03T10:00:00+00:00", "qui": "Marie", "action": "enregistrer"})
     aller = commande("copier-atelier", identifiant, "--de", str(projets), "--vers", base_postgres)
     assert aller.returncode == 0, aller.stderr
-    assert "version(s) copiés" in aller.stdout
+    assert "version(s)" in aller.stdout and "copiés" in aller.stdout
     retour_dossier = tmp_path / "retour"
     retour = commande("copier-atelier", identifiant, "--de", base_postgres, "--vers", str(retour_dossier))
     assert retour.returncode == 0, retour.stderr
@@ -61,6 +66,12 @@ def test_aller_retour_sans_perte(projets, base_postgres, tmp_path):
         attendu = origine.documents.lire(ref).contenu
         assert postgis.documents.lire(ref).contenu == attendu
         assert arrivee.documents.lire(ref).contenu == attendu
+    assert origine.fichiers.lister(identifiant) == ["couches/zones.geojson"] and origine.journal.lire(identifiant)[0]
+    for magasin in (postgis, arrivee):
+        assert magasin.fichiers.lister(identifiant) == origine.fichiers.lister(identifiant)
+        for chemin in origine.fichiers.lister(identifiant):
+            assert magasin.fichiers.lire(identifiant, chemin) == origine.fichiers.lire(identifiant, chemin)
+        assert magasin.journal.lire(identifiant) == origine.journal.lire(identifiant)
     # L'atelier revenu s'ouvre avec les modules du domaine.
     (revenu,) = lister_ateliers(retour_dossier)
     assert (

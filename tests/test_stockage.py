@@ -21,6 +21,8 @@ from esquisse.stockage.interfaces import (
     Brouillons,
     DepotVersions,
     Documents,
+    FichiersAtelier,
+    Journal,
     RefDocument,
     RefHypothese,
     Stockage,
@@ -56,6 +58,8 @@ def test_contrats(stockage):
     assert isinstance(stockage.versions(H), DepotVersions)
     assert isinstance(stockage.documents, Documents)
     assert isinstance(stockage.brouillons, Brouillons)
+    assert isinstance(stockage.journal, Journal)
+    assert isinstance(stockage.fichiers, FichiersAtelier)
 
 
 def test_versions_successives(stockage):
@@ -252,6 +256,74 @@ def test_documents_ecritures_concurrentes(stockage):
         f.join()
     assert len(reussites) == 1 and len(refus) == 7
     assert stockage.documents.lire(ref).contenu == reussites[0].contenu
+
+
+def test_documents_modifier_d_un_tenant(stockage):
+    """Lire, changer, écrire sans qu'un autre écrive entre-temps : huit fils ajoutent chacun un élément."""
+    docs = stockage.documents
+    ref = RefDocument("atelier-test", "vues", seance="seance-1", hypothese="hyp-1")
+    assert docs.modifier(ref, lambda actuel: None) is None, "rien à écrire : rien n'est créé"
+    assert docs.lister("atelier-test") == []
+    cree = docs.modifier(ref, lambda actuel: (actuel or []) + ["départ"])
+    assert cree.contenu == ["départ"] and docs.lire(ref) == cree
+    depart = threading.Barrier(8)
+
+    def ajouter(k: int) -> None:
+        depart.wait()
+        docs.modifier(ref, lambda actuel: [*actuel, k])
+
+    fils = [threading.Thread(target=ajouter, args=(k,)) for k in range(8)]
+    for f in fils:
+        f.start()
+    for f in fils:
+        f.join()
+    final = docs.lire(ref)
+    assert final.contenu[0] == "départ" and sorted(final.contenu[1:]) == list(range(8))
+
+    def refuser(actuel):
+        actuel.append("jamais écrit")
+        raise DonneeInvalide("refusé")
+
+    with pytest.raises(DonneeInvalide):
+        docs.modifier(ref, refuser)
+    assert docs.lire(ref) == final, "un changement refusé n'écrit rien"
+    assert docs.modifier(ref, lambda actuel: actuel) == final, "rien de changé : même révision"
+
+
+def test_ateliers_et_documents_par_genre(stockage):
+    docs = stockage.documents
+    assert docs.ateliers() == []
+    docs.ecrire(RefDocument("b-atelier", "atelier"), {"nom": "B"}, 0)
+    docs.ecrire(RefDocument("a-atelier", "atelier"), {"nom": "A"}, 0)
+    docs.ecrire(RefDocument("a-atelier", "seance", "s1"), {"titre": "S1"}, 0)
+    docs.ecrire(RefDocument("a-atelier", "seance", "s2"), {"titre": "S2"}, 0)
+    docs.ecrire(RefDocument("a-atelier", "releve", "s1"), {"presents": []}, 0)
+    docs.ecrire(RefDocument("sans-fiche", "seance", "s1"), {"titre": "orpheline"}, 0)
+    assert docs.ateliers() == ["a-atelier", "b-atelier"]
+    assert [r.seance for r in docs.lister("a-atelier", "seance")] == ["s1", "s2"]
+    assert len(docs.lister("a-atelier")) == 4
+
+
+def test_journal_ajout_seulement(stockage):
+    j = stockage.journal
+    assert j.lire("atelier-test") == ([], 0)
+    j.ajouter("atelier-test", {"le": "2026-12-03T10:00:00+00:00", "qui": "Marie", "action": "creer-seance"})
+    j.ajouter("atelier-test", {"le": "2026-12-03T10:05:00+00:00", "qui": "Élise", "action": "enregistrer"})
+    j.ajouter("autre", {"le": "2026-12-03T10:06:00+00:00", "qui": "Paul", "action": "enregistrer"})
+    lignes, illisibles = j.lire("atelier-test")
+    assert [ligne["qui"] for ligne in lignes] == ["Marie", "Élise"] and illisibles == 0
+
+
+def test_fichiers_deposes_jamais_remplaces(stockage):
+    f = stockage.fichiers
+    assert f.lister("atelier-test") == [] and f.lire("atelier-test", "couches/zones.geojson") is None
+    assert f.deposer("atelier-test", "couches/zones.geojson", b'{"type": "FeatureCollection", "features": []}')
+    assert not f.deposer("atelier-test", "couches/zones.geojson", b"autre contenu"), "jamais remplacé"
+    assert f.lire("atelier-test", "couches/zones.geojson").startswith(b'{"type": "FeatureCollection"')
+    assert f.lister("atelier-test") == ["couches/zones.geojson"]
+    for hostile in ("../atelier.json", "couches/../../x", "/etc/passwd", "couches/.cache", "atelier.json"):
+        with pytest.raises(DonneeInvalide, match="Chemin de fichier refusé"):
+            f.deposer("atelier-test", hostile, b"x")
 
 
 def test_brouillons_et_presence(stockage):

@@ -14,7 +14,7 @@ import pytest
 from esquisse.esquisses.versions import Changement
 from esquisse.noyau.erreurs import DonneeInvalide
 from esquisse.stockage.interfaces import RefHypothese
-from esquisse.stockage.postgis import CANAL, VERSION_SCHEMA, BaseInjoignable, StockagePostgis, migrer
+from esquisse.stockage.postgis import CANAL, MIGRATIONS, VERSION_SCHEMA, BaseInjoignable, StockagePostgis, migrer
 from tests.postgres import demarrer_grappe
 from tests.test_stockage import CARRE, POINT, TRAIT, nouvelle
 
@@ -31,9 +31,10 @@ def magasin(base_postgres):
 
 def test_schema_cree_et_versionne(magasin):
     with psycopg.connect(magasin.dsn) as conn:
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(VERSION_SCHEMA,)]
+        appliquees = [r[0] for r in conn.execute("SELECT version FROM schema_version ORDER BY version")]
+        assert appliquees == [numero for numero, _ in MIGRATIONS] and appliquees[-1] == VERSION_SCHEMA
         assert migrer(conn) == VERSION_SCHEMA, "une seconde migration ne fait rien"
-        assert conn.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 1
+        assert conn.execute("SELECT count(*) FROM schema_version").fetchone()[0] == len(MIGRATIONS)
         index = {r[0] for r in conn.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'entites'")}
         assert any("USING gist (geom)" in i for i in index), index
         conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (VERSION_SCHEMA + 1,))

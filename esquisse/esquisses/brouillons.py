@@ -20,8 +20,9 @@ from esquisse.esquisses.edition import Annotation, DessinLocal
 from esquisse.esquisses.versions import maintenant
 from esquisse.noyau.erreurs import SchemaInvalide
 from esquisse.noyau.fichiers import ecrire_json, traduire_erreurs_disque
+from esquisse.stockage.disque import DOSSIER_BROUILLONS
 
-DOSSIER = "brouillons"
+DOSSIER = DOSSIER_BROUILLONS
 INACTIVITE = 60  # secondes sans nouvelle du poste avant de proposer son brouillon
 
 

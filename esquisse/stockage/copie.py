@@ -3,13 +3,12 @@
     python -m esquisse copier-atelier ID --de SOURCE --vers CIBLE
 
 SOURCE et CIBLE sont chacun un dossier d'ateliers ou une URL ``postgresql://``. Sont copiés :
-les documents (fiche de l'atelier, feuille de route, séances, relevés, hypothèses, vues) et
+les documents (fiche de l'atelier, feuille de route, séances, relevés, hypothèses, vues),
 toutes les versions de chaque hypothèse, avec leurs numéros, dates, auteurs, messages et
-empreintes. Une version copiée vers les fichiers est réécrite à l'octet près : son empreinte
-est vérifiée avant l'écriture.
+empreintes, les couches importées, le journal et les brouillons en cours. Une version copiée
+vers les fichiers est réécrite à l'octet près : son empreinte est vérifiée avant l'écriture.
 
-La copie est refusée, avant toute écriture, si la cible connaît déjà l'atelier. Les couches
-importées et les brouillons restent où ils sont : seuls les fichiers savent les ranger.
+La copie est refusée, avant toute écriture, si la cible connaît déjà l'atelier.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from dataclasses import dataclass
 
 from esquisse.noyau.erreurs import DonneeInvalide
 from esquisse.stockage.choix import ouvrir
-from esquisse.stockage.interfaces import Stockage
+from esquisse.stockage.interfaces import RefHypothese, Stockage
 
 
 @dataclass(frozen=True)
@@ -26,10 +25,17 @@ class Copie:
     documents: int
     hypotheses: int
     versions: int
+    fichiers: int = 0
+    lignes_journal: int = 0
+    brouillons: int = 0
 
     @property
     def resume(self) -> str:
-        return f"{self.documents} document(s), {self.hypotheses} hypothèse(s) et {self.versions} version(s) copiés."
+        return (
+            f"{self.documents} document(s), {self.hypotheses} hypothèse(s), {self.versions} version(s), "
+            f"{self.fichiers} couche(s) importée(s), {self.lignes_journal} ligne(s) de journal et "
+            f"{self.brouillons} brouillon(s) copiés."
+        )
 
 
 def copier_atelier(identifiant: str, de: str, vers: str) -> Copie:
@@ -43,7 +49,14 @@ def copier(identifiant: str, source: Stockage, cible: Stockage) -> Copie:
     hypotheses = source.hypotheses(identifiant)
     if not documents and not hypotheses:
         raise DonneeInvalide(f"L'atelier « {identifiant} » n'existe pas dans {source!r} : rien n'a été copié.")
-    if cible.documents.lister(identifiant) or cible.hypotheses(identifiant):
+    fichiers = source.fichiers.lister(identifiant)
+    journal, _ = source.journal.lire(identifiant)
+    if (
+        cible.documents.lister(identifiant)
+        or cible.hypotheses(identifiant)
+        or cible.fichiers.lister(identifiant)
+        or cible.journal.lire(identifiant)[0]
+    ):
         raise DonneeInvalide(
             f"L'atelier « {identifiant} » existe déjà dans {cible!r} : rien n'a été copié, rien n'est écrasé."
         )
@@ -63,4 +76,17 @@ def copier(identifiant: str, source: Stockage, cible: Stockage) -> Copie:
                     "pendant la copie : copie interrompue, rien n'a été écrasé."
                 )
             versions += 1
-    return Copie(len(documents), len(hypotheses), versions)
+    for chemin in fichiers:
+        contenu = source.fichiers.lire(identifiant, chemin)
+        if contenu is not None:
+            cible.fichiers.deposer(identifiant, chemin, contenu)
+    for ligne in journal:
+        cible.journal.ajouter(identifiant, ligne)
+    brouillons = 0
+    for ref in documents:
+        if ref.genre == "hypothese":
+            h = RefHypothese(identifiant, ref.seance, ref.hypothese)
+            for b in source.brouillons.lister(h):
+                cible.brouillons.ecrire(h, b.poste, b.contenu)
+                brouillons += 1
+    return Copie(len(documents), len(hypotheses), versions, len(fichiers), len(journal), brouillons)

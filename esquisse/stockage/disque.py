@@ -12,19 +12,20 @@ quelqu'un modifie le fichier à la main, ce qui est voulu. Aucun fichier n'en po
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import time
 from pathlib import Path
 
-from esquisse.esquisses.brouillons import DOSSIER as DOSSIER_BROUILLONS
 from esquisse.esquisses.versions import FICHIER_HISTORIQUE, Depot
 from esquisse.noyau.erreurs import Concurrence, DonneeInvalide, SchemaInvalide
-from esquisse.noyau.fichiers import ecrire_json, verrou
+from esquisse.noyau.fichiers import creer_sans_ecraser, ecrire_json, raison_illisible, traduire_erreurs_disque, verrou
 from esquisse.stockage.interfaces import (
     GENRES_DOCUMENTS,
     LIBELLES_GENRES,
     BrouillonStocke,
+    Changer,
     Document,
     RefDocument,
     RefHypothese,
@@ -34,6 +35,11 @@ from esquisse.stockage.interfaces import (
 SEANCES = "seances"
 HYPOTHESES = "hypotheses"
 ECARTES = "ecartes"
+DOSSIER_BROUILLONS = "brouillons"
+FICHIER_JOURNAL = "journal.jsonl"
+VERROU_JOURNAL = ".verrou-journal"
+# Les fichiers déposés dans un atelier ne sortent pas de ces dossiers.
+DOSSIERS_DEPOSABLES = ("couches",)
 
 # Genre → (dossier relatif à l'atelier, nom du fichier, nom du verrou) ; les mêmes que les modules du domaine.
 _PLACES = {
@@ -73,41 +79,61 @@ class DocumentsFichiers:
         try:
             return Document(json.loads(brut), revision)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise SchemaInvalide(f"Le fichier {chemin} est illisible : {exc}") from exc
+            raise SchemaInvalide(f"Le fichier {chemin} est illisible ({raison_illisible(exc)}).") from exc
 
     def lire(self, ref: RefDocument) -> Document | None:
         return self._lire(self._place(ref)[0])
 
-    def lister(self, atelier: str) -> list[RefDocument]:
+    def lister(self, atelier: str, genre: str | None = None) -> list[RefDocument]:
         racine = self.racine / atelier
         refs = []
-        for genre, (modele, fichier, _) in _PLACES.items():
+        for genre_, (modele, fichier, _) in _PLACES.items():
+            if genre is not None and genre_ != genre:
+                continue
             motif = {"": fichier, "{s}": f"{SEANCES}/*/{fichier}", "{h}": f"{SEANCES}/*/{HYPOTHESES}/*/{fichier}"}
             for chemin in sorted(racine.glob(motif[modele])):
                 if modele == "":
-                    refs.append(RefDocument(atelier, genre))
+                    refs.append(RefDocument(atelier, genre_))
                 elif modele == "{s}":
-                    refs.append(RefDocument(atelier, genre, chemin.parent.name))
+                    refs.append(RefDocument(atelier, genre_, chemin.parent.name))
                 else:
-                    refs.append(RefDocument(atelier, genre, chemin.parent.parent.parent.name, chemin.parent.name))
+                    refs.append(RefDocument(atelier, genre_, chemin.parent.parent.parent.name, chemin.parent.name))
         return refs
+
+    def ateliers(self) -> list[str]:
+        if not self.racine.is_dir():
+            return []
+        return sorted(d.name for d in self.racine.iterdir() if (d / _PLACES["atelier"][1]).is_file())
 
     def ecrire(self, ref: RefDocument, contenu: dict | list, revision_lue: int) -> Document:
         chemin, nom_verrou = self._place(ref)
-        with verrou(nom_verrou):
+        with traduire_erreurs_disque(f"« {chemin.name} »"), verrou(nom_verrou):
             try:
                 actuelle = chemin.stat().st_mtime_ns
             except FileNotFoundError:
                 actuelle = 0
             if actuelle != revision_lue:
                 raise Concurrence(message_concurrence(LIBELLES_GENRES[ref.genre]))
-            ecrire_json(chemin, contenu)
-            revision = chemin.stat().st_mtime_ns
-            if revision <= actuelle:
-                # Deux écritures dans le même tic d'horloge : la révision doit quand même changer.
-                revision = actuelle + 1
-                os.utime(chemin, ns=(revision, revision))
+            return self._ecrire(chemin, contenu, actuelle)
+
+    @staticmethod
+    def _ecrire(chemin: Path, contenu: dict | list, actuelle: int) -> Document:
+        ecrire_json(chemin, contenu)
+        revision = chemin.stat().st_mtime_ns
+        if revision <= actuelle:
+            # Deux écritures dans le même tic d'horloge : la révision doit quand même changer.
+            revision = actuelle + 1
+            os.utime(chemin, ns=(revision, revision))
         return Document(contenu, revision)
+
+    def modifier(self, ref: RefDocument, changer: Changer) -> Document | None:
+        chemin, nom_verrou = self._place(ref)
+        with traduire_erreurs_disque(f"« {chemin.name} »"), verrou(nom_verrou):
+            lu = self._lire(chemin)
+            nouveau = changer(copy.deepcopy(lu.contenu) if lu else None)
+            if nouveau is None or (lu is not None and nouveau == lu.contenu):
+                return lu
+            return self._ecrire(chemin, nouveau, lu.revision if lu else 0)
 
 
 class BrouillonsFichiers:
@@ -156,6 +182,78 @@ class BrouillonsFichiers:
             os.replace(chemin, cible)
 
 
+class JournalFichiers:
+    """``journal.jsonl`` dans le dossier de l'atelier : une ligne JSON ajoutée sous verrou, puis synchronisée."""
+
+    def __init__(self, racine: Path):
+        self.racine = racine
+
+    def ajouter(self, atelier: str, ligne: dict) -> None:
+        brute = (json.dumps(ligne, ensure_ascii=False) + "\n").encode("utf-8")
+        dossier = self.racine / atelier
+        with traduire_erreurs_disque("le journal de l'atelier"), verrou(dossier / VERROU_JOURNAL):
+            fd = os.open(dossier / FICHIER_JOURNAL, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, brute)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    def lire(self, atelier: str) -> tuple[list[dict], int]:
+        chemin = self.racine / atelier / FICHIER_JOURNAL
+        if not chemin.is_file():
+            return [], 0
+        lignes, illisibles = [], 0
+        for brute in chemin.read_bytes().splitlines():
+            try:
+                ligne = json.loads(brute)
+            except ValueError:
+                illisibles += 1
+                continue
+            if isinstance(ligne, dict):
+                lignes.append(ligne)
+            else:
+                illisibles += 1
+        return lignes, illisibles
+
+
+def verifier_chemin_depose(chemin: str) -> str:
+    """Un chemin relatif sous un des :data:`DOSSIERS_DEPOSABLES`, sans ``..`` ni nom caché."""
+    morceaux = chemin.split("/")
+    if (
+        len(morceaux) < 2
+        or morceaux[0] not in DOSSIERS_DEPOSABLES
+        or any(m in ("", ".", "..") or m.startswith(".") or "\\" in m for m in morceaux)
+    ):
+        raise DonneeInvalide(f"Chemin de fichier refusé : « {chemin} ».")
+    return chemin
+
+
+class FichiersAtelierFichiers:
+    """Les fichiers déposés sont ceux du dossier de l'atelier, à leur place de toujours."""
+
+    def __init__(self, racine: Path):
+        self.racine = racine
+
+    def deposer(self, atelier: str, chemin: str, contenu: bytes) -> bool:
+        return creer_sans_ecraser(self.racine / atelier / verifier_chemin_depose(chemin), contenu)
+
+    def lire(self, atelier: str, chemin: str) -> bytes | None:
+        try:
+            return (self.racine / atelier / verifier_chemin_depose(chemin)).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def lister(self, atelier: str) -> list[str]:
+        dossier = self.racine / atelier
+        return sorted(
+            str(f.relative_to(dossier))
+            for nom in DOSSIERS_DEPOSABLES
+            for f in (dossier / nom).rglob("*")
+            if f.is_file() and not any(p.startswith(".") for p in f.relative_to(dossier).parts)
+        )
+
+
 class StockageFichiers:
     """Le magasin de fichiers, sous ``racine`` (le dossier des ateliers)."""
 
@@ -163,6 +261,8 @@ class StockageFichiers:
         self.racine = Path(racine)
         self.documents = DocumentsFichiers(self.racine)
         self.brouillons = BrouillonsFichiers(self.racine)
+        self.journal = JournalFichiers(self.racine)
+        self.fichiers = FichiersAtelierFichiers(self.racine)
 
     def __repr__(self) -> str:
         return f"StockageFichiers({self.racine})"

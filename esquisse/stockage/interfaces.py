@@ -10,14 +10,17 @@ Trois sortes de données, trois garanties :
   route, relevé, vues. Chaque écriture donne la révision lue ; si le document a changé depuis,
   rien n'est écrit et :class:`~esquisse.noyau.erreurs.Concurrence` est levée (comparer puis échanger) ;
 - les **brouillons et la présence** (:class:`Brouillons`) : les dessins pas encore enregistrés
-  d'un poste, avec son dernier signe de vie.
+  d'un poste, avec son dernier signe de vie ;
+- le **journal** de l'atelier (:class:`Journal`) : qui a fait quoi, des lignes ajoutées, jamais réécrites ;
+- les **fichiers de l'atelier** (:class:`FichiersAtelier`) : les couches importées (GeoJSON rangés
+  sous ``couches/``), déposés une fois et jamais remplacés.
 
 Les objets échangés portent des identifiants (atelier, séance, hypothèse), jamais des dossiers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -26,6 +29,9 @@ from esquisse.esquisses.versions import Changement, Enregistrement, MetaVersion,
 # Genres de documents à révision, et leur place : ``cle`` vide pour l'atelier et la feuille de
 # route, l'identifiant de séance pour la séance et le relevé, « séance/hypothèse » pour
 # l'hypothèse et ses vues.
+# Ce qui change un document : reçoit une copie du contenu (``None`` s'il n'existe pas), renvoie le nouveau.
+Changer = Callable[[dict | list | None], dict | list | None]
+
 GENRES_DOCUMENTS = ("atelier", "feuille_de_route", "seance", "releve", "hypothese", "vues")
 
 
@@ -108,13 +114,26 @@ class DepotVersions(Protocol):
 class Documents(Protocol):
     def lire(self, ref: RefDocument) -> Document | None: ...
 
-    def lister(self, atelier: str) -> list[RefDocument]:
-        """Les documents de l'atelier qui existent."""
+    def lister(self, atelier: str, genre: str | None = None) -> list[RefDocument]:
+        """Les documents de l'atelier qui existent (de ce genre seulement, s'il est donné)."""
+        ...
+
+    def ateliers(self) -> list[str]:
+        """Les identifiants des ateliers qui ont une fiche (document ``atelier``)."""
         ...
 
     def ecrire(self, ref: RefDocument, contenu: dict | list, revision_lue: int) -> Document:
         """Écrit ``contenu`` si la révision actuelle est ``revision_lue`` (0 : le document n'existe
         pas encore) ; sinon lève :class:`~esquisse.noyau.erreurs.Concurrence` sans rien écrire."""
+        ...
+
+    def modifier(self, ref: RefDocument, changer: Changer) -> Document | None:
+        """Lit, change et écrit le document d'un seul tenant (personne ne l'écrit entre-temps).
+
+        ``changer`` reçoit une copie du contenu (``None`` s'il n'existe pas) et renvoie le nouveau
+        contenu, ou ``None`` pour ne rien écrire ; s'il lève une exception, rien n'est écrit.
+        Renvoie le document tel qu'il est après coup (``None`` s'il n'existe toujours pas).
+        """
         ...
 
 
@@ -136,11 +155,37 @@ class Brouillons(Protocol):
 
 
 @runtime_checkable
+class Journal(Protocol):
+    def ajouter(self, atelier: str, ligne: dict) -> None:
+        """Ajoute une ligne à la fin du journal, durablement (elle survit à un arrêt brutal)."""
+        ...
+
+    def lire(self, atelier: str) -> tuple[list[dict], int]:
+        """Les lignes, de la plus ancienne à la plus récente, et le nombre de lignes illisibles."""
+        ...
+
+
+@runtime_checkable
+class FichiersAtelier(Protocol):
+    """Les fichiers déposés dans un atelier, désignés par un chemin relatif (``couches/x.geojson``)."""
+
+    def deposer(self, atelier: str, chemin: str, contenu: bytes) -> bool:
+        """Dépose un fichier nouveau ; ``False`` (rien d'écrit) si ce chemin existe déjà."""
+        ...
+
+    def lire(self, atelier: str, chemin: str) -> bytes | None: ...
+
+    def lister(self, atelier: str) -> list[str]: ...
+
+
+@runtime_checkable
 class Stockage(Protocol):
     """Un magasin : fichiers (par défaut) ou PostgreSQL + PostGIS (réglage ``ESQUISSE_BASE``)."""
 
     documents: Documents
     brouillons: Brouillons
+    journal: Journal
+    fichiers: FichiersAtelier
 
     def versions(self, h: RefHypothese) -> DepotVersions: ...
 

@@ -38,6 +38,7 @@ et numéro de version.
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import json
 import threading
@@ -54,6 +55,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from esquisse.esquisses.geojson import normaliser_entite
 from esquisse.esquisses.versions import Changement, Enregistrement, MetaVersion, Version, maintenant
 from esquisse.noyau.erreurs import Concurrence, DonneeInvalide, EsquisseErreur, Introuvable
+from esquisse.stockage.disque import verifier_chemin_depose
 from esquisse.stockage.enregistrement import (
     PREFIXE_EMPREINTE_CHAINEE,
     Delta,
@@ -67,6 +69,7 @@ from esquisse.stockage.interfaces import (
     GENRES_DOCUMENTS,
     LIBELLES_GENRES,
     BrouillonStocke,
+    Changer,
     Document,
     RefDocument,
     RefHypothese,
@@ -156,6 +159,24 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             ecarte_le timestamptz NOT NULL DEFAULT now()
         );
         CREATE SCHEMA IF NOT EXISTS qgis;
+        """,
+    ),
+    (
+        2,
+        """
+        CREATE TABLE journal (
+            id bigserial PRIMARY KEY,
+            atelier text NOT NULL,
+            ligne json NOT NULL
+        );
+        CREATE INDEX journal_par_atelier ON journal (atelier, id);
+        CREATE TABLE fichiers_atelier (
+            atelier text NOT NULL,
+            chemin text NOT NULL,
+            contenu bytea NOT NULL,
+            depose_le timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (atelier, chemin)
+        );
         """,
     ),
 )
@@ -307,6 +328,8 @@ class StockagePostgis:
         self.verrou_lectures = threading.Lock()
         self.documents = DocumentsPostgis(self)
         self.brouillons = BrouillonsPostgis(self)
+        self.journal = JournalPostgis(self)
+        self.fichiers = FichiersAtelierPostgis(self)
         weakref.finalize(self, StockagePostgis._fermer, self.pool)
 
     def __repr__(self) -> str:
@@ -776,14 +799,19 @@ class DocumentsPostgis:
             ).fetchone()
         return Document(ligne[0], ligne[1]) if ligne else None
 
-    def lister(self, atelier: str) -> list[RefDocument]:
+    def lister(self, atelier: str, genre: str | None = None) -> list[RefDocument]:
         with self.stockage.connexion() as conn:
             lignes = conn.execute(
                 "SELECT atelier, genre, seance, hypothese FROM documents WHERE atelier = %s "
-                "ORDER BY genre, seance, hypothese",
-                (atelier,),
+                "AND (%s::text IS NULL OR genre = %s) ORDER BY genre, seance, hypothese",
+                (atelier, genre, genre),
             ).fetchall()
         return [RefDocument(*ligne) for ligne in lignes]
+
+    def ateliers(self) -> list[str]:
+        with self.stockage.connexion() as conn:
+            lignes = conn.execute("SELECT atelier FROM documents WHERE genre = 'atelier' ORDER BY atelier").fetchall()
+        return [ligne[0] for ligne in lignes]
 
     def ecrire(self, ref: RefDocument, contenu: dict | list, revision_lue: int) -> Document:
         cle = self._cle(ref)
@@ -804,6 +832,34 @@ class DocumentsPostgis:
         if ligne is None:
             raise Concurrence(message_concurrence(LIBELLES_GENRES[ref.genre]))
         return Document(contenu, ligne[0])
+
+    def modifier(self, ref: RefDocument, changer: Changer) -> Document | None:
+        cle = self._cle(ref)
+        condition = "atelier = %s AND genre = %s AND seance = %s AND hypothese = %s"
+        for _ in range(2):  # une seconde fois si le document a été créé par un autre entre-temps
+            with self.stockage.connexion() as conn, conn.transaction():
+                ligne = conn.execute(
+                    f"SELECT contenu, revision FROM documents WHERE {condition} FOR UPDATE", cle
+                ).fetchone()
+                lu = Document(ligne[0], ligne[1]) if ligne else None
+                nouveau = changer(copy.deepcopy(lu.contenu) if lu else None)
+                if nouveau is None or (lu is not None and nouveau == lu.contenu):
+                    return lu
+                if lu is not None:
+                    conn.execute(
+                        "UPDATE documents SET contenu = %s, revision = revision + 1, modifie_le = now() "
+                        f"WHERE {condition}",
+                        (Json(nouveau), *cle),
+                    )
+                    return Document(nouveau, lu.revision + 1)
+                cree = conn.execute(
+                    "INSERT INTO documents (atelier, genre, seance, hypothese, contenu, revision) "
+                    "VALUES (%s, %s, %s, %s, %s, 1) ON CONFLICT DO NOTHING RETURNING revision",
+                    (*cle, Json(nouveau)),
+                ).fetchone()
+                if cree is not None:
+                    return Document(nouveau, 1)
+        raise Concurrence(message_concurrence(LIBELLES_GENRES[ref.genre]))
 
 
 class BrouillonsPostgis:
@@ -851,3 +907,47 @@ class BrouillonsPostgis:
                 "INSERT INTO brouillons_ecartes (atelier, seance, hypothese, poste, contenu) SELECT * FROM retire",
                 (h.atelier, h.seance, h.hypothese, poste),
             )
+
+
+class JournalPostgis:
+    def __init__(self, stockage: StockagePostgis):
+        self.stockage = stockage
+
+    def ajouter(self, atelier: str, ligne: dict) -> None:
+        with self.stockage.connexion() as conn:
+            conn.execute("INSERT INTO journal (atelier, ligne) VALUES (%s, %s)", (atelier, Json(ligne)))
+
+    def lire(self, atelier: str) -> tuple[list[dict], int]:
+        with self.stockage.connexion() as conn:
+            lignes = conn.execute("SELECT ligne FROM journal WHERE atelier = %s ORDER BY id", (atelier,)).fetchall()
+        lues = [ligne[0] for ligne in lignes]
+        return [ligne for ligne in lues if isinstance(ligne, dict)], sum(not isinstance(x, dict) for x in lues)
+
+
+class FichiersAtelierPostgis:
+    def __init__(self, stockage: StockagePostgis):
+        self.stockage = stockage
+
+    def deposer(self, atelier: str, chemin: str, contenu: bytes) -> bool:
+        with self.stockage.connexion() as conn:
+            ligne = conn.execute(
+                "INSERT INTO fichiers_atelier (atelier, chemin, contenu) VALUES (%s, %s, %s) "
+                "ON CONFLICT DO NOTHING RETURNING 1",
+                (atelier, verifier_chemin_depose(chemin), contenu),
+            ).fetchone()
+        return ligne is not None
+
+    def lire(self, atelier: str, chemin: str) -> bytes | None:
+        with self.stockage.connexion() as conn:
+            ligne = conn.execute(
+                "SELECT contenu FROM fichiers_atelier WHERE atelier = %s AND chemin = %s",
+                (atelier, verifier_chemin_depose(chemin)),
+            ).fetchone()
+        return bytes(ligne[0]) if ligne else None
+
+    def lister(self, atelier: str) -> list[str]:
+        with self.stockage.connexion() as conn:
+            lignes = conn.execute(
+                "SELECT chemin FROM fichiers_atelier WHERE atelier = %s ORDER BY chemin", (atelier,)
+            ).fetchall()
+        return [ligne[0] for ligne in lignes]
