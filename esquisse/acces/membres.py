@@ -1,8 +1,9 @@
 """Les membres d'un atelier : les participants qui ont un accès (animation, contribution, lecture).
 
-Le rôle et le courriel sont rangés avec les participants, dans ``atelier.json``
-(:mod:`esquisse.atelier.participants`). Une connexion (OpenID Connect) retrouve une personne par
-son courriel ; une invitation de tablette, par son nom parmi les participants.
+Le rôle et le courriel sont rangés avec les participants, dans le document de l'atelier
+(``atelier.json``, ou la base ``ESQUISSE_BASE`` ; :mod:`esquisse.atelier.participants`). Une
+connexion (OpenID Connect) retrouve une personne par son courriel ; une invitation de tablette,
+par son nom parmi les participants.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from esquisse.acces.politique import Acteur, Role, peut
-from esquisse.atelier.ateliers import FICHIER_ATELIER, Atelier, inventorier_ateliers
+from esquisse.atelier.ateliers import Atelier, inventorier_ateliers, revisions_des_ateliers
 from esquisse.atelier.participants import Participant
 
 
@@ -62,19 +63,12 @@ def acteur_connecte(projets: Path, courriel: str, nom_fourni: str = "") -> Acteu
 
 
 def etat_des_membres(projets: Path) -> tuple:
-    """Ce qui change dès qu'un ``atelier.json`` change (écrit par remplacement : nouvel inode).
+    """Ce qui change dès que le document d'un atelier change (sa révision, dans les fichiers ou la base).
 
     Clé de cache : l'acteur d'une personne connectée ne se recalcule que si un atelier a changé
     (un membre retiré l'est donc dès la page suivante).
     """
-    etat = []
-    for fiche in sorted(projets.glob(f"*/{FICHIER_ATELIER}")):
-        try:
-            infos = fiche.stat()
-        except OSError:
-            continue
-        etat.append((fiche.parent.name, infos.st_ino, infos.st_mtime_ns, infos.st_size))
-    return tuple(etat)
+    return revisions_des_ateliers(projets)
 
 
 def acteur_membre(atelier: Atelier, participant: Participant, origine: str, seances: Iterable[str] = ()) -> Acteur:

@@ -1,7 +1,10 @@
 """Ateliers : lecture du dossier de données et des couches de chaque atelier.
 
 Un atelier est un dossier de ``projets/`` (ou du dossier désigné par
-``ESQUISSE_PROJETS``) qui contient un fichier ``atelier.json``. Ses couches de
+``ESQUISSE_PROJETS``) qui contient un fichier ``atelier.json``. Avec ``ESQUISSE_BASE``,
+ce document (genre « atelier ») est rangé dans la base, sous l'identifiant de l'atelier
+(le nom de son dossier) : il est lu et écrit par :mod:`esquisse.stockage.rangement`, et
+le dossier local n'est pas nécessaire. Ses couches de
 référence sont désignées par une référence :
 
 - ``catalogue:<territoire>/<fichier>`` : une couche livrée avec Esquisse, sous ``couches/`` ;
@@ -10,8 +13,7 @@ référence sont désignées par une référence :
 
 from __future__ import annotations
 
-import copy
-import json
+import contextlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,14 +25,15 @@ from esquisse.atelier.participants import Participant, participants_json, valide
 from esquisse.atelier.seances import slug
 from esquisse.esquisses.legende import LEGENDE_DEFAUT, Categorie, valider_legende
 from esquisse.noyau.erreurs import DonneeInvalide, EsquisseErreur, Introuvable, SchemaInvalide
-from esquisse.noyau.fichiers import ecrire_json, raison_illisible, traduire_erreurs_disque, verrou
-from esquisse.noyau.reglages import RACINE
+from esquisse.noyau.fichiers import raison_illisible, traduire_erreurs_disque, verrou
+from esquisse.noyau.reglages import RACINE, reglage
 from esquisse.referentiel.cog import REGIONS as REGIONS_COG
 from esquisse.referentiel.couches import charger_couche
+from esquisse.stockage.interfaces import Document
+from esquisse.stockage.rangement import creer_document, lire_document, magasin, modifier_document
 
 DOSSIER_CATALOGUE = RACINE / "couches"
 FICHIER_ATELIER = "atelier.json"
-FICHIER_VERROU = ".verrou-atelier"
 VERROU_ATELIERS = ".verrou-ateliers"
 _IDENTIFIANT = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
@@ -98,35 +101,60 @@ def resoudre_reference(reference: str, dossier_atelier: Path) -> Path:
     return chemin
 
 
-def _lire_json(dossier: Path) -> dict:
-    fichier = dossier / FICHIER_ATELIER
+def _dans_la_base() -> bool:
+    """Les documents sont-ils rangés dans la base (``ESQUISSE_BASE``) plutôt que dans les dossiers ?"""
+    return bool(reglage("ESQUISSE_BASE"))
+
+
+def _designation(dossier: Path) -> str:
+    """Le document de l'atelier, nommé dans les messages : son fichier, ou sa place dans la base."""
+    if _dans_la_base():
+        return f"L'atelier « {dossier.name} » de la base"
+    return f"Le fichier {dossier / FICHIER_ATELIER}"
+
+
+def _lire_document(dossier: Path) -> Document | None:
+    """Le document de l'atelier, ``None`` s'il n'existe pas ; illisible : :class:`SchemaInvalide`."""
     try:
-        donnees = json.loads(fichier.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise Introuvable(f"Aucun atelier dans le dossier « {dossier.name} ».") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SchemaInvalide(f"Le fichier {fichier} est illisible ({raison_illisible(exc)}).") from exc
+        return lire_document(dossier, "atelier")
+    except EsquisseErreur:
+        raise  # dont la base injoignable : ce n'est pas le document qui est en cause
+    except OSError as exc:  # un fichier qui ne se lit pas (droits, dossier à sa place…)
+        raise SchemaInvalide(f"{_designation(dossier)} est illisible ({raison_illisible(exc)}).") from exc
+
+
+def _lire_json(dossier: Path) -> dict | None:
+    """Le contenu du document de l'atelier, ``None`` s'il n'existe pas ; illisible : :class:`SchemaInvalide`."""
+    document = _lire_document(dossier)
+    return None if document is None else _objet(dossier, document.contenu)
+
+
+def _objet(dossier: Path, donnees) -> dict:
     if not isinstance(donnees, dict):
-        raise SchemaInvalide(f"Le fichier {fichier} doit contenir un objet JSON.")
+        raise SchemaInvalide(f"{_designation(dossier)} doit contenir un objet JSON.")
     return donnees
 
 
 def _lire_atelier(dossier: Path) -> Atelier:
     donnees = _lire_json(dossier)
+    if donnees is None:
+        raise Introuvable(f"Atelier introuvable : « {dossier.name} ».")
+    return _construire(dossier, donnees)
+
+
+def _construire(dossier: Path, donnees: dict) -> Atelier:
+    """L'atelier décrit par ``donnees``, contrôlé ; un champ de la mauvaise forme : :class:`SchemaInvalide`."""
     try:
         return _depuis_json(dossier, donnees)
     except EsquisseErreur:
         raise
     except (TypeError, ValueError, KeyError, AttributeError) as exc:  # un champ de la mauvaise forme
-        raise SchemaInvalide(
-            f"Le fichier {dossier / FICHIER_ATELIER} est mal formé ({type(exc).__name__} : {exc})."
-        ) from exc
+        raise SchemaInvalide(f"{_designation(dossier)} est mal formé ({type(exc).__name__} : {exc}).") from exc
 
 
 def _depuis_json(dossier: Path, donnees: dict) -> Atelier:
-    fichier = dossier / FICHIER_ATELIER
     if not donnees.get("nom"):
-        raise SchemaInvalide(f"Le fichier {fichier} doit contenir au moins un « nom ».")
+        raise SchemaInvalide(f"{_designation(dossier)} doit contenir au moins un « nom ».")
     couches = donnees.get("couches") or {}
     inconnus = set(couches) - set(GENRES_COUCHES)
     if inconnus:
@@ -186,18 +214,19 @@ class Inventaire:
 def inventorier_ateliers(dossier_projets: Path) -> Inventaire:
     """Ateliers lisibles du dossier de données, triés par nom, et ateliers illisibles avec leur raison.
 
-    Un ``atelier.json`` abîmé ne cache pas les autres ateliers ; il n'est pas modifié.
+    Les ateliers sont ceux du magasin (les dossiers, ou la base ``ESQUISSE_BASE``). Un document
+    d'atelier abîmé ne cache pas les autres ateliers ; il n'est pas modifié.
     """
-    if not dossier_projets.is_dir():
-        return Inventaire([], [])
     ateliers, illisibles = [], []
-    for d in sorted(dossier_projets.iterdir()):
-        if not (d.is_dir() and (d / FICHIER_ATELIER).is_file() and _IDENTIFIANT.match(d.name)):
+    for identifiant in magasin(dossier_projets).documents.ateliers():
+        if not _IDENTIFIANT.match(identifiant):
             continue
         try:
-            ateliers.append(_lire_atelier(d))
+            ateliers.append(_lire_atelier(dossier_projets / identifiant))
         except EsquisseErreur as exc:
-            illisibles.append(AtelierIllisible(d.name, str(exc)))
+            if isinstance(exc, ConnectionError):
+                raise  # la base injoignable : ce n'est pas cet atelier qui est abîmé
+            illisibles.append(AtelierIllisible(identifiant, str(exc)))
     return Inventaire(sorted(ateliers, key=lambda a: a.nom.casefold()), illisibles)
 
 
@@ -207,29 +236,47 @@ def lister_ateliers(dossier_projets: Path) -> list[Atelier]:
 
 
 def charger_atelier(dossier_projets: Path, identifiant: str) -> Atelier:
-    verifier_identifiant(identifiant)
-    dossier = dossier_projets / identifiant
-    if not (dossier / FICHIER_ATELIER).is_file():
-        raise Introuvable(f"Atelier introuvable : « {identifiant} ».")
-    return _lire_atelier(dossier)
+    return _lire_atelier(dossier_projets / verifier_identifiant(identifiant))
+
+
+def revisions_des_ateliers(dossier_projets: Path) -> tuple[tuple[str, int | str], ...]:
+    """(identifiant, révision) de chaque atelier : change dès que le document d'un atelier change.
+
+    Un document illisible est représenté par sa raison (il change aussi quand elle change).
+    """
+    etat = []
+    for identifiant in magasin(dossier_projets).documents.ateliers():
+        try:
+            document = _lire_document(dossier_projets / identifiant)
+        except SchemaInvalide as exc:
+            etat.append((identifiant, str(exc)))
+            continue
+        if document is not None:
+            etat.append((identifiant, document.revision))
+    return tuple(etat)
 
 
 def modifier_atelier(dossier_projets: Path, identifiant: str, modification: Callable[[dict], None]) -> Atelier:
-    """Modifie ``atelier.json`` sous verrou, et l'écrit d'un coup s'il reste valide.
+    """Modifie le document de l'atelier d'un seul tenant, et l'écrit d'un coup s'il reste valide.
 
     ``modification`` reçoit le contenu JSON de l'atelier et le modifie en place. Si le
-    résultat est invalide, l'erreur est levée et le fichier n'est pas touché.
+    résultat est invalide, l'erreur est levée et rien n'est écrit (fichier ou base). Le
+    document est lu, changé et écrit sans que personne ne l'écrive entre-temps (verrou du
+    fichier, ou ligne verrouillée dans la base).
     """
-    verifier_identifiant(identifiant)
-    dossier = dossier_projets / identifiant
-    with verrou(dossier / FICHIER_VERROU):
-        donnees = _lire_json(dossier)
-        nouvelles = copy.deepcopy(donnees)
-        modification(nouvelles)
-        atelier = _depuis_json(dossier, nouvelles)  # valide avant d'écrire
-        if nouvelles != donnees:
-            ecrire_json(dossier / FICHIER_ATELIER, nouvelles)
-    return atelier
+    dossier = dossier_projets / verifier_identifiant(identifiant)
+    resultat: list[Atelier] = []
+
+    def changer(contenu):
+        if contenu is None:
+            raise Introuvable(f"Aucun atelier dans le dossier « {identifiant} ».")
+        donnees = _objet(dossier, contenu)  # une copie : la modifier ne touche pas au document lu
+        modification(donnees)
+        resultat.append(_construire(dossier, donnees))  # valide avant d'écrire
+        return donnees
+
+    modifier_document(dossier, "atelier", changer)
+    return resultat[-1]
 
 
 # -- préparation d'un atelier depuis l'application ----------------------------------------------
@@ -346,23 +393,38 @@ def creer_atelier(
         donnees["attribution"] = ATTRIBUTION_CATALOGUE
     donnees["participants"] = participants_json(valider_participants(list(participants or [])))
     _depuis_json(provisoire, donnees)  # même contrôle qu'à la lecture, avant toute écriture
-    dossier_projets.mkdir(parents=True, exist_ok=True)
-    with verrou(dossier_projets / VERROU_ATELIERS):
+    dans_la_base = _dans_la_base()
+    if not dans_la_base:
+        dossier_projets.mkdir(parents=True, exist_ok=True)
+    # Dans la base, l'identifiant est pris par la création même du document (une ligne unique).
+    with contextlib.nullcontext() if dans_la_base else verrou(dossier_projets / VERROU_ATELIERS):
         identifiant, n = base, 2
-        while (dossier_projets / identifiant).exists():
+        while True:
+            dossier = dossier_projets / verifier_identifiant(identifiant)
+            # Un dossier quelconque du même nom (fichiers) n'est pas réutilisé.
+            if (dans_la_base or not dossier.exists()) and _creer_document_atelier(dossier, donnees, dans_la_base):
+                break
             suffixe = f"-{n}"
             identifiant, n = base[: 64 - len(suffixe)] + suffixe, n + 1
-        dossier = dossier_projets / verifier_identifiant(identifiant)
-        dossier.mkdir()  # échoue si le dossier existe : rien n'est jamais écrasé
-        try:
-            if not ecrire_json(dossier / FICHIER_ATELIER, donnees, creer_seulement=True):
-                raise DonneeInvalide(f"Le dossier « {identifiant} » contient déjà un atelier : rien n'est écrasé.")
-        except BaseException:
-            for reste in dossier.iterdir():
-                reste.unlink()
-            dossier.rmdir()
-            raise
     return _lire_atelier(dossier)
+
+
+def _creer_document_atelier(dossier: Path, donnees: dict, dans_la_base: bool) -> bool:
+    """Crée le document d'un atelier nouveau ; ``False``, sans rien écrire, si l'identifiant est pris.
+
+    Avec les fichiers, le dossier de l'atelier est créé d'abord (ce qui échoue s'il existe : rien
+    n'est jamais écrasé), et retiré si l'écriture échoue.
+    """
+    if dans_la_base:
+        return creer_document(dossier, "atelier", donnees)
+    dossier.mkdir()
+    try:
+        return creer_document(dossier, "atelier", donnees)
+    except BaseException:
+        for reste in dossier.iterdir():
+            reste.unlink()
+        dossier.rmdir()
+        raise
 
 
 def modifier_fiche(dossier_projets: Path, identifiant: str, **valeurs) -> Atelier:
