@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from esquisse.atelier.ateliers import (
+    GENRES_COUCHES,
     catalogue,
     charger_atelier,
     creer_atelier,
+    inventorier_ateliers,
     libelle_reference,
     lister_ateliers,
     modifier_atelier,
@@ -18,12 +22,15 @@ from esquisse.atelier.ateliers import (
     modifier_fiche,
     modifier_participants,
     resoudre_reference,
+    revisions_des_ateliers,
 )
 from esquisse.atelier.participants import Participant
 from esquisse.carte.affichage import DOSSIER_STATIQUE, lire_affichage
 from esquisse.carte.construction import parametres_atelier
 from esquisse.noyau.erreurs import DonneeInvalide, EsquisseErreur, Introuvable, SchemaInvalide
 from esquisse.referentiel.territoire import epsg_metrique
+from esquisse.stockage.interfaces import RefDocument
+from esquisse.stockage.rangement import lire_document, magasin
 from tests.conftest import RACINE
 
 
@@ -253,3 +260,147 @@ def test_modifier_les_couches(projets):
         {"communes": gascogne["communes"], "epci": "atelier:couches/epci.geojson", "scot": None},
     )
     assert a.couches == {"communes": gascogne["communes"], "epci": "atelier:couches/epci.geojson"}
+
+
+# -- la fiche d'atelier dans chaque magasin (fichiers, puis PostGIS avec un dossier local vide) -----------------
+
+
+def _dans_la_base() -> bool:
+    return bool(os.environ.get("ESQUISSE_BASE"))
+
+
+def _revision(projets, identifiant: str) -> int:
+    return lire_document(projets / identifiant, "atelier").revision
+
+
+def _verifier_rangement(projets, identifiants) -> None:
+    """Avec la base, rien n'est écrit dans le dossier local ; avec les fichiers, chaque fiche est à sa place."""
+    if _dans_la_base():
+        assert sorted(p.relative_to(projets) for p in projets.rglob("*")) == [], "documents écrits dans le cache local"
+    else:
+        for identifiant in identifiants:
+            donnees = json.loads((projets / identifiant / "atelier.json").read_text(encoding="utf-8"))
+            assert donnees == lire_document(projets / identifiant, "atelier").contenu
+
+
+def test_ateliers_de_chaque_magasin(projets_magasin):
+    ateliers = lister_ateliers(projets_magasin)
+    assert [a.id for a in ateliers] == ["bassee-montois", "gascogne-toulouse"]
+    assert [a.dossier for a in ateliers] == [projets_magasin / "bassee-montois", projets_magasin / "gascogne-toulouse"]
+    assert ateliers[0].nom == "Bassée-Montois — mieux vivre dans le périurbain"
+    assert len(ateliers[0].perimetre.communes) == 42 and len(ateliers[0].participants) > 0
+    assert charger_atelier(projets_magasin, "gascogne-toulouse") == ateliers[1]
+    with pytest.raises(Introuvable, match="Atelier introuvable : « inconnu »"):
+        charger_atelier(projets_magasin, "inconnu")
+    _verifier_rangement(projets_magasin, ["bassee-montois", "gascogne-toulouse"])
+
+
+def test_creer_un_atelier_dans_chaque_magasin(projets_magasin):
+    couches = {t.id: t for t in catalogue()}["bassee-montois"].couches
+    lea = [{"nom": "Léa Girard", "structure": "DDT de Côte-d'Or", "role": "ddt"}]
+    a = creer_atelier(projets_magasin, "Vallée de l'Ource", "Bourgs-centres", couches=couches, participants=lea)
+    assert (a.id, a.dossier, a.theme) == ("vallee-de-l-ource", projets_magasin / "vallee-de-l-ource", "Bourgs-centres")
+    assert a.couches == couches and a.participants == (Participant("Léa Girard", "DDT de Côte-d'Or", "ddt"),)
+    # Le même nom, puis celui d'un atelier de démonstration : un suffixe, rien n'est remplacé.
+    fiche_demo = lire_document(projets_magasin / "bassee-montois", "atelier")
+    b = creer_atelier(projets_magasin, "Vallée de l'Ource", "Autre thème")
+    c = creer_atelier(projets_magasin, "Bassée Montois")
+    assert (b.id, c.id) == ("vallee-de-l-ource-2", "bassee-montois-2")
+    assert charger_atelier(projets_magasin, "vallee-de-l-ource") == a
+    assert charger_atelier(projets_magasin, "vallee-de-l-ource-2").theme == "Autre thème"
+    assert lire_document(projets_magasin / "bassee-montois", "atelier") == fiche_demo
+    assert lire_document(projets_magasin / a.id, "atelier").contenu["format"] == 1
+    assert sorted(x.id for x in lister_ateliers(projets_magasin)) == [
+        "bassee-montois",
+        "bassee-montois-2",
+        "gascogne-toulouse",
+        "vallee-de-l-ource",
+        "vallee-de-l-ource-2",
+    ]
+    _verifier_rangement(projets_magasin, [a.id, b.id, c.id])
+
+
+def test_modifier_fiche_et_participants_dans_chaque_magasin(projets_magasin):
+    avant = _revision(projets_magasin, "gascogne-toulouse")
+    etat = revisions_des_ateliers(projets_magasin)
+    a = modifier_fiche(projets_magasin, "gascogne-toulouse", nom="Gascogne ↔ Toulouse", region="Occitanie")
+    assert (a.nom, a.region) == ("Gascogne ↔ Toulouse", "Occitanie") and set(a.couches) == set(GENRES_COUCHES)
+    assert _revision(projets_magasin, "gascogne-toulouse") != avant
+    assert revisions_des_ateliers(projets_magasin) != etat  # la clé de cache des membres suit
+    liste = [{"nom": "Jeanne Martin", "structure": "Commune de Gimont", "role": "elu", "courriel": "j@exemple.fr"}]
+    a = modifier_participants(projets_magasin, "gascogne-toulouse", liste)
+    assert charger_atelier(projets_magasin, "gascogne-toulouse") == a
+    assert [p.nom for p in a.participants] == ["Jeanne Martin"] and a.nom == "Gascogne ↔ Toulouse"
+    # Rien à changer : rien n'est écrit, la révision reste.
+    revision = _revision(projets_magasin, "gascogne-toulouse")
+    modifier_fiche(projets_magasin, "gascogne-toulouse", region="Occitanie")
+    assert _revision(projets_magasin, "gascogne-toulouse") == revision
+    assert modifier_participants(projets_magasin, "gascogne-toulouse", []).participants == ()
+    assert "participants" not in lire_document(projets_magasin / "gascogne-toulouse", "atelier").contenu
+    with pytest.raises(Introuvable, match="Aucun atelier dans le dossier « inconnu »"):
+        modifier_fiche(projets_magasin, "inconnu", theme="x")
+    assert "inconnu" not in revisions_des_ateliers(projets_magasin)
+    _verifier_rangement(projets_magasin, ["gascogne-toulouse"])
+
+
+def test_modification_invalide_rien_n_est_ecrit_dans_chaque_magasin(projets_magasin):
+    avant = lire_document(projets_magasin / "bassee-montois", "atelier")
+
+    def casser(d):
+        d["nom"] = ""
+
+    with pytest.raises(SchemaInvalide, match="doit contenir au moins un « nom »"):
+        modifier_atelier(projets_magasin, "bassee-montois", casser)
+    with pytest.raises(DonneeInvalide, match="rôle « maire » inconnu"):
+        modifier_participants(projets_magasin, "bassee-montois", [{"nom": "Paul", "role": "maire"}])
+    with pytest.raises(DonneeInvalide, match="Le nom de l'atelier est obligatoire"):
+        modifier_fiche(projets_magasin, "bassee-montois", nom="  ")
+    assert lire_document(projets_magasin / "bassee-montois", "atelier") == avant  # même contenu, même révision
+    _verifier_rangement(projets_magasin, ["bassee-montois"])
+
+
+def test_modifications_simultanees_aucune_perdue(projets_magasin):
+    """Huit fils ajoutent chacun un participant en même temps : lus, changés et écrits d'un seul tenant."""
+
+    def ajouter(k: int) -> None:
+        def appliquer(d):
+            d["participants"] = [*d.get("participants", []), {"nom": f"Personne {k}", "role": "elu"}]
+
+        modifier_atelier(projets_magasin, "gascogne-toulouse", appliquer)
+
+    avant = len(charger_atelier(projets_magasin, "gascogne-toulouse").participants)
+    with ThreadPoolExecutor(8) as fils:
+        list(fils.map(ajouter, range(8)))
+    noms = {p.nom for p in charger_atelier(projets_magasin, "gascogne-toulouse").participants}
+    assert {f"Personne {k}" for k in range(8)} <= noms and len(noms) == avant + 8
+
+
+@pytest.mark.parametrize(
+    ("contenu", "raison"),
+    [
+        ([1, 2], "doit contenir un objet JSON"),
+        ({"theme": "sans nom"}, "doit contenir au moins un « nom »"),
+        ({"nom": "X", "perimetre": "pas un objet"}, "mal formé"),
+        ({"nom": "X", "participants": [{"nom": "Y", "role": "president"}]}, "rôle « president » inconnu"),
+    ],
+)
+def test_une_fiche_abimee_ne_cache_pas_les_autres_dans_chaque_magasin(projets_magasin, contenu, raison):
+    documents = magasin(projets_magasin).documents
+    ref = RefDocument("gascogne-toulouse", "atelier")
+    abimee = documents.ecrire(ref, contenu, documents.lire(ref).revision)
+    inventaire = inventorier_ateliers(projets_magasin)
+    assert [a.id for a in inventaire.ateliers] == ["bassee-montois"]
+    (illisible,) = inventaire.illisibles
+    assert illisible.id == "gascogne-toulouse" and raison in illisible.raison
+    designation = "L'atelier « gascogne-toulouse » de la base" if _dans_la_base() else "gascogne-toulouse/atelier.json"
+    assert designation in illisible.raison or raison.startswith("rôle"), illisible.raison
+    with pytest.raises(SchemaInvalide, match=re.escape(raison)):
+        charger_atelier(projets_magasin, "gascogne-toulouse")
+    # Jamais réécrite : une modification est refusée, la fiche abîmée reste telle quelle.
+    with pytest.raises(SchemaInvalide, match=re.escape(raison)):
+        modifier_fiche(projets_magasin, "gascogne-toulouse", theme="Réparé ?")
+    assert documents.lire(ref) == abimee
+    assert [a.id for a in lister_ateliers(projets_magasin)] == ["bassee-montois"]
+    assert dict(revisions_des_ateliers(projets_magasin))["gascogne-toulouse"]
+    if _dans_la_base():
+        assert not any(projets_magasin.iterdir())
