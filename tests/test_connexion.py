@@ -28,7 +28,8 @@ def inscrire(projets, atelier: str, membres: dict[int, tuple[str, str]]) -> None
     modifier_participants(projets, atelier, lignes)
 
 
-def test_roles_par_courriel(projets):
+def test_roles_par_courriel(projets_magasin):
+    projets = projets_magasin  # les participants lus et écrits par le magasin : fichiers, puis base
     inscrire(
         projets, "bassee-montois", {0: ("Patrick.Moreau@Exemple.fr ", "contribution"), 6: ("m@ddt.fr", "animation")}
     )
@@ -51,7 +52,8 @@ def test_comparer_les_sites_de_ses_ateliers(projets):
     assert comparer_sites(projets, tous[1], lambda atelier: False).sites == ()
 
 
-def test_acteur_connecte(projets):
+def test_acteur_connecte(projets_magasin):
+    projets = projets_magasin
     inscrire(projets, "bassee-montois", {0: ("patrick.moreau@exemple.fr", "contribution")})
     acteur = acteur_connecte(projets, "PATRICK.MOREAU@exemple.fr", "P. MOREAU (annuaire)")
     assert (acteur.nom, acteur.role_structure, acteur.courriel, acteur.origine) == (
