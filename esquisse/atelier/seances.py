@@ -82,11 +82,12 @@ def emplacement_document(dossier_atelier: Path, fichier: str, seance_id: str, hy
     ou, avec ``ESQUISSE_BASE``, sa place dans la base."""
     if not en_base():
         return str(_dossier(dossier_atelier, seance_id, hypothese_id) / fichier)
-    hypothese_de = f"de l'hypothèse « {hypothese_id} », " if hypothese_id else "de "
-    return (
-        f"{fichier} {hypothese_de}séance « {seance_id} », atelier « {Path(dossier_atelier).name} », "
-        "dans la base de données"
-    )
+    atelier = f"atelier « {Path(dossier_atelier).name} »"
+    if hypothese_id:
+        place = f"de l'hypothèse « {hypothese_id} » (séance « {seance_id} », {atelier})"
+    else:
+        place = f"de la séance « {seance_id} » ({atelier})"
+    return f"{fichier} {place}, dans la base de données"
 
 
 def raison_du_magasin(exc: BaseException) -> str | None:

@@ -51,7 +51,7 @@ def _illisibles(h: Hypothese, raison: str) -> SchemaInvalide:
     ou = emplacement_document(_atelier(h), FICHIER, h.seance, h.id)
     if en_base():
         return SchemaInvalide(
-            f"Les vues ({ou}) sont illisibles ({raison}) : elles ne sont pas modifiées tant qu'elles ne sont pas "
+            f"Les vues sont illisibles ({raison}) : {ou}. Elles ne sont pas modifiées tant qu'elles ne sont pas "
             "réparées."
         )
     return SchemaInvalide(
@@ -63,9 +63,13 @@ def _illisibles(h: Hypothese, raison: str) -> SchemaInvalide:
 def _decoder(h: Hypothese, contenu) -> list[Vue]:
     if contenu is None:
         return []
+    if not isinstance(contenu, list) or not all(isinstance(d, dict) for d in contenu):
+        raise _illisibles(h, "une liste de vues est attendue")
     try:
         return [Vue(str(d["id"]), str(d["nom"]), verifier_emprise(d["emprise"])) for d in contenu]
-    except (ValueError, KeyError, TypeError) as exc:
+    except KeyError as exc:
+        raise _illisibles(h, f"champ « {exc.args[0]} » manquant") from None
+    except ValueError as exc:
         raise _illisibles(h, raison_illisible(exc)) from None
 
 
