@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -251,3 +252,22 @@ def test_un_document_abime_est_signale_et_jamais_remplace(dossier):
         assert [h.id for h in lister_hypotheses(s)] == [a.id]
         assert not (s.dossier / "hypotheses" / "reprise").exists()
     assert etat() == avant
+
+
+def test_creations_et_vues_simultanees(dossier):
+    """Six créations au même moment sous le même titre : six identifiants ; six vues ajoutées en même
+    temps : aucune perdue (lecture et écriture d'un seul tenant)."""
+    with ThreadPoolExecutor(6) as pool:
+        seances = list(pool.map(lambda _: creer_seance(dossier, "visite", "2026-12-01"), range(6)))
+    base = "2026-12-01-visite"
+    assert sorted(s.id for s in seances) == sorted([base] + [f"{base}-{n}" for n in range(2, 7)])
+    assert {s.id for s in seances} <= {s.id for s in lister_seances(dossier)}
+    s = seances[0]
+    with ThreadPoolExecutor(6) as pool:
+        hyps = list(pool.map(lambda _: creer_hypothese(s, "Même titre"), range(6)))
+    assert len({h.id for h in hyps}) == 6 and len(lister_hypotheses(s)) == 6
+    h = hyps[0]
+    with ThreadPoolExecutor(6) as pool:
+        ajoutees = list(pool.map(lambda i: vues.ajouter(h, f"Zoom {i}", [3.2, 48.4, 3.3, 48.45]), range(6)))
+    assert sorted(v.id for v in vues.lister(h)) == sorted(v.id for v in ajoutees)
+    assert len(ajoutees) == 6

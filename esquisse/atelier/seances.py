@@ -108,11 +108,17 @@ def _illisible(dossier_atelier: Path, fichier: str, seance_id: str, hypothese_id
 
 
 @contextlib.contextmanager
-def _traduire_lecture(dossier_atelier: Path, fichier: str, seance_id: str, hypothese_id: str = "") -> Iterator[None]:
-    """Un document que le magasin n'a pas pu lire devient une :class:`SchemaInvalide` qui le nomme."""
+def _traduire_lecture(
+    dossier_atelier: Path, fichier: str, seance_id: str, hypothese_id: str = "", ecriture: bool = False
+) -> Iterator[None]:
+    """Un document que le magasin n'a pas pu lire devient une :class:`SchemaInvalide` qui le nomme.
+
+    ``ecriture`` : le bloc écrit aussi ; une erreur du système (droits…) y reste ce qu'elle est."""
     try:
         yield
     except (SchemaInvalide, OSError) as exc:
+        if ecriture and not isinstance(exc, SchemaInvalide):
+            raise
         raison = raison_du_magasin(exc)
         if raison is None:
             raise
@@ -151,7 +157,7 @@ def _modifier(
             raise Introuvable(f"Introuvable : {hypothese_id or seance_id}.")
         return changer(_objet(contenu, dossier_atelier, fichier, seance_id, hypothese_id))
 
-    with _traduire_lecture(dossier_atelier, fichier, seance_id, hypothese_id):
+    with _traduire_lecture(dossier_atelier, fichier, seance_id, hypothese_id, ecriture=True):
         document = modifier_document(dossier_atelier, genre, changer_objet, seance_id, hypothese_id)
     return document.contenu
 
