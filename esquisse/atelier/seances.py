@@ -1,11 +1,15 @@
 """Séances d'un atelier et hypothèses de chaque séance.
 
-Rangement, lisible dans un explorateur de fichiers et dans QGIS ::
+Rangement, lisible dans un explorateur de fichiers et dans QGIS (magasin de fichiers, par défaut) ::
 
     projets/<atelier>/seances/<séance>/seance.json
     projets/<atelier>/seances/<séance>/hypotheses/<hypothèse>/hypothese.json
     projets/<atelier>/seances/<séance>/hypotheses/<hypothèse>/versions/v000001.geojson
     projets/<atelier>/seances/<séance>/hypotheses/<hypothèse>/historique.jsonl
+
+Avec ``ESQUISSE_BASE``, les mêmes documents (genres « seance » et « hypothese ») et les versions
+sont dans la base, désignés par les mêmes identifiants ; rien n'est écrit dans ces dossiers. Tout
+passe par :mod:`esquisse.stockage.rangement`.
 
 Les identifiants des dossiers sont tirés du titre à la création et ne changent plus, même si
 le titre change.
@@ -14,11 +18,11 @@ le titre change.
 from __future__ import annotations
 
 import contextlib
-import json
+import itertools
 import re
 import shutil
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -26,10 +30,12 @@ from pathlib import Path
 from esquisse.esquisses.geojson import ROLES
 from esquisse.esquisses.versions import maintenant
 from esquisse.noyau.dates import date_fr
-from esquisse.noyau.erreurs import DonneeInvalide, Introuvable, SchemaInvalide
-from esquisse.noyau.fichiers import ecrire_atomiquement, ecrire_json, raison_illisible, traduire_erreurs_disque, verrou
+from esquisse.noyau.erreurs import DonneeInvalide, EsquisseErreur, Introuvable, SchemaInvalide
+from esquisse.noyau.fichiers import raison_illisible, traduire_erreurs_disque, verrou
+from esquisse.noyau.reglages import reglage
 from esquisse.stockage.choix import depot_versions
 from esquisse.stockage.interfaces import DepotVersions
+from esquisse.stockage.rangement import creer_document, lire_document, lister_documents, modifier_document
 
 TYPES_SEANCE = {
     "visite": "Visite de terrain",
@@ -58,29 +64,135 @@ def slug(texte: str, longueur: int = 48) -> str:
     return resultat or "sans-titre"
 
 
-def _unique(dossier: Path, base: str) -> str:
-    candidat, n = base, 2
-    while (dossier / candidat).exists():
-        candidat, n = f"{base}-{n}", n + 1
-    return candidat
+DOSSIER_HYPOTHESES = "hypotheses"
+
+
+def en_base() -> bool:
+    """Les documents sont-ils dans la base (``ESQUISSE_BASE``) plutôt que dans les fichiers ?"""
+    return bool(reglage("ESQUISSE_BASE"))
+
+
+def _dossier(dossier_atelier: Path, seance_id: str, hypothese_id: str = "") -> Path:
+    dossier = Path(dossier_atelier) / DOSSIER_SEANCES / seance_id
+    return dossier / DOSSIER_HYPOTHESES / hypothese_id if hypothese_id else dossier
+
+
+def emplacement_document(dossier_atelier: Path, fichier: str, seance_id: str, hypothese_id: str = "") -> str:
+    """Où est un document de séance ou d'hypothèse, pour les messages : le chemin de son fichier,
+    ou, avec ``ESQUISSE_BASE``, sa place dans la base."""
+    if not en_base():
+        return str(_dossier(dossier_atelier, seance_id, hypothese_id) / fichier)
+    atelier = f"atelier « {Path(dossier_atelier).name} »"
+    if hypothese_id:
+        place = f"de l'hypothèse « {hypothese_id} » (séance « {seance_id} », {atelier})"
+    else:
+        place = f"de la séance « {seance_id} » ({atelier})"
+    return f"{fichier} {place}, dans la base de données"
+
+
+def raison_du_magasin(exc: BaseException) -> str | None:
+    """Pourquoi le magasin n'a pas pu lire un document (JSON invalide, erreur de lecture…), en
+    français ; ``None`` si ``exc`` ne vient pas de là (une erreur déjà dite par le domaine)."""
+    if isinstance(exc, SchemaInvalide) and isinstance(exc.__cause__, ValueError | OSError):
+        return raison_illisible(exc.__cause__)
+    if isinstance(exc, OSError) and not isinstance(exc, EsquisseErreur):
+        return raison_illisible(exc)
+    return None
+
+
+def _illisible(dossier_atelier: Path, fichier: str, seance_id: str, hypothese_id: str, raison: str) -> SchemaInvalide:
+    quoi = "Document" if en_base() else "Fichier"
+    return SchemaInvalide(
+        f"{quoi} illisible : {emplacement_document(dossier_atelier, fichier, seance_id, hypothese_id)} ({raison})."
+    )
+
+
+@contextlib.contextmanager
+def _traduire_lecture(
+    dossier_atelier: Path, fichier: str, seance_id: str, hypothese_id: str = "", ecriture: bool = False
+) -> Iterator[None]:
+    """Un document que le magasin n'a pas pu lire devient une :class:`SchemaInvalide` qui le nomme.
+
+    ``ecriture`` : le bloc écrit aussi ; une erreur du système (droits…) y reste ce qu'elle est."""
+    try:
+        yield
+    except (SchemaInvalide, OSError) as exc:
+        if ecriture and not isinstance(exc, SchemaInvalide):
+            raise
+        raison = raison_du_magasin(exc)
+        if raison is None:
+            raise
+        raise _illisible(dossier_atelier, fichier, seance_id, hypothese_id, raison) from exc.__cause__ or exc
+
+
+def _objet(contenu, dossier_atelier: Path, fichier: str, seance_id: str, hypothese_id: str = "") -> dict:
+    """Le contenu d'un document de séance ou d'hypothèse : un objet JSON, sinon :class:`SchemaInvalide`."""
+    if not isinstance(contenu, dict):
+        raise _illisible(dossier_atelier, fichier, seance_id, hypothese_id, "un objet JSON est attendu")
+    return contenu
+
+
+def _lire(dossier_atelier: Path, genre: str, fichier: str, seance_id: str, hypothese_id: str = "") -> dict:
+    with _traduire_lecture(dossier_atelier, fichier, seance_id, hypothese_id):
+        document = lire_document(dossier_atelier, genre, seance_id, hypothese_id)
+    if document is None:
+        raise Introuvable(f"Introuvable : {hypothese_id or seance_id}.")
+    return _objet(document.contenu, dossier_atelier, fichier, seance_id, hypothese_id)
+
+
+def _modifier(
+    dossier_atelier: Path,
+    genre: str,
+    fichier: str,
+    changer: Callable[[dict], dict | None],
+    seance_id: str,
+    hypothese_id: str = "",
+) -> dict:
+    """Lit, change et écrit d'un seul tenant un document qui doit exister ; renvoie son contenu après coup.
+
+    Un document abîmé (ou qui n'est pas un objet JSON) lève :class:`SchemaInvalide` : rien n'est écrit par-dessus."""
+
+    def changer_objet(contenu):
+        if contenu is None:
+            raise Introuvable(f"Introuvable : {hypothese_id or seance_id}.")
+        return changer(_objet(contenu, dossier_atelier, fichier, seance_id, hypothese_id))
+
+    with _traduire_lecture(dossier_atelier, fichier, seance_id, hypothese_id, ecriture=True):
+        document = modifier_document(dossier_atelier, genre, changer_objet, seance_id, hypothese_id)
+    return document.contenu
+
+
+def _candidats(base: str) -> Iterator[str]:
+    yield base
+    for n in itertools.count(2):
+        yield f"{base}-{n}"
+
+
+def _creer_sous_identifiant_libre(racine: Path, nom_verrou: str, base: str, creer: Callable[[str], bool]) -> str:
+    """Crée un document sous ``base``, ou ``base-2``, ``base-3``… le premier identifiant libre.
+
+    ``creer(identifiant)`` renvoie ``False``, sans rien écrire, si l'identifiant est pris.
+    Fichiers : sous le verrou de ``racine``, un dossier déjà là compte comme pris, et si la
+    création échoue (disque plein…), le dossier tout juste créé est retiré. Base : la base seule
+    dit ce qui est pris, et rien n'est créé sur le disque.
+    """
+    if en_base():
+        return next(candidat for candidat in _candidats(base) if creer(candidat))
+    racine.mkdir(parents=True, exist_ok=True)
+    with verrou(racine / nom_verrou):
+        for candidat in _candidats(base):
+            if (racine / candidat).exists():
+                continue
+            with _sinon_retirer(racine / candidat):
+                if creer(candidat):
+                    return candidat
+    raise AssertionError("inatteignable")  # pragma: no cover
 
 
 def _verifier_slug(identifiant: str, quoi: str) -> str:
     if not isinstance(identifiant, str) or not _SLUG.match(identifiant):
         raise DonneeInvalide(f"Identifiant de {quoi} invalide : « {identifiant} ».")
     return identifiant
-
-
-def _lire(chemin: Path) -> dict:
-    try:
-        donnees = json.loads(chemin.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise Introuvable(f"Introuvable : {chemin.parent.name}.") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SchemaInvalide(f"Fichier illisible : {chemin} ({raison_illisible(exc)}).") from exc
-    if not isinstance(donnees, dict):
-        raise SchemaInvalide(f"Fichier illisible : {chemin} (un objet JSON est attendu).")
-    return donnees
 
 
 def _texte(valeur, nom: str, maximum: int, obligatoire: bool = False) -> str:
@@ -139,11 +251,10 @@ class Hypothese:
         return depot_versions(self.dossier, {"atelier": atelier, "seance": self.seance, "hypothese": self.id})
 
 
-def _seance_depuis(dossier: Path) -> Seance:
-    d = _lire(dossier / FICHIER_SEANCE)
+def _seance_de(dossier_atelier: Path, identifiant: str, d: dict) -> Seance:
     return Seance(
-        dossier.name,
-        dossier,
+        identifiant,
+        _dossier(dossier_atelier, identifiant),
         d.get("type", ""),
         d.get("date", ""),
         d.get("titre", ""),
@@ -152,12 +263,31 @@ def _seance_depuis(dossier: Path) -> Seance:
     )
 
 
+def _lire_seance(dossier_atelier: Path, identifiant: str) -> Seance:
+    d = _lire(dossier_atelier, "seance", FICHIER_SEANCE, identifiant)
+    return _seance_de(dossier_atelier, identifiant, d)
+
+
+def _lisibles(lire: Callable[[str], object], identifiants: list[str]) -> list:
+    """Ce qui se lit parmi ``identifiants`` ; un document abîmé est omis ici et signalé par :func:`illisibles`."""
+    lus = []
+    for identifiant in identifiants:
+        if not _SLUG.match(identifiant):
+            continue
+        try:
+            lus.append(lire(identifiant))
+        except SchemaInvalide:
+            continue
+    return lus
+
+
+def _ids_seances(dossier_atelier: Path) -> list[str]:
+    return sorted(ref.seance for ref in lister_documents(dossier_atelier, "seance"))
+
+
 def lister_seances(dossier_atelier: Path, archivees: bool = False) -> list[Seance]:
     """Séances de l'atelier, par date puis par création ; les séances archivées seulement si demandé."""
-    racine = dossier_atelier / DOSSIER_SEANCES
-    if not racine.is_dir():
-        return []
-    seances = _lisibles(_seance_depuis, [d for d in racine.iterdir() if (d / FICHIER_SEANCE).is_file()])
+    seances = _lisibles(lambda i: _lire_seance(dossier_atelier, i), _ids_seances(dossier_atelier))
     if not archivees:
         seances = [s for s in seances if not s.archivee]
     return sorted(seances, key=lambda s: (s.date, s.cree_le, s.id))
@@ -165,7 +295,7 @@ def lister_seances(dossier_atelier: Path, archivees: bool = False) -> list[Seanc
 
 def seance(dossier_atelier: Path, identifiant: str) -> Seance:
     _verifier_slug(identifiant, "séance")
-    return _seance_depuis(dossier_atelier / DOSSIER_SEANCES / identifiant)
+    return _lire_seance(dossier_atelier, identifiant)
 
 
 def _verifier_type(type_: str) -> str:
@@ -191,16 +321,14 @@ def creer_seance(dossier_atelier: Path, type_: str, date_iso: str, titre: str = 
     _verifier_type(type_)
     jour = _verifier_date(date_iso)
     titre = _texte(titre, "titre", 120) or _titre_par_defaut(type_)
-    racine = dossier_atelier / DOSSIER_SEANCES
-    racine.mkdir(parents=True, exist_ok=True)
-    with verrou(racine / ".verrou-seances"):
-        identifiant = _unique(racine, slug(f"{jour.isoformat()}-{type_}"))
-        dossier = racine / identifiant
-        dossier.mkdir()
-        donnees = {"type": type_, "date": jour.isoformat(), "titre": titre, "cree_le": maintenant()}
-        with _sinon_retirer(dossier):
-            ecrire_json(dossier / FICHIER_SEANCE, donnees)
-    return _seance_depuis(dossier)
+    donnees = {"type": type_, "date": jour.isoformat(), "titre": titre, "cree_le": maintenant()}
+    identifiant = _creer_sous_identifiant_libre(
+        Path(dossier_atelier) / DOSSIER_SEANCES,
+        ".verrou-seances",
+        slug(f"{jour.isoformat()}-{type_}"),
+        lambda candidat: creer_document(dossier_atelier, "seance", donnees, seance=candidat),
+    )
+    return _seance_de(dossier_atelier, identifiant, donnees)
 
 
 @contextlib.contextmanager
@@ -228,8 +356,8 @@ def modifier_seance(
     jour = _verifier_date(date_iso) if date_iso is not None else None
     if titre is not None:
         titre = _texte(titre, "titre", 120) or _titre_par_defaut(type_ or s.type)
-    with verrou(s.dossier / ".verrou-seance"):
-        donnees = _lire(s.dossier / FICHIER_SEANCE)
+
+    def changer(donnees: dict) -> dict | None:
         nouvelles = dict(donnees)
         if type_ is not None:
             nouvelles["type"] = type_
@@ -237,31 +365,39 @@ def modifier_seance(
             nouvelles["date"] = jour.isoformat()
         if titre is not None:
             nouvelles["titre"] = titre
-        if nouvelles != donnees:
-            nouvelles["modifie_le"] = maintenant()
-            ecrire_json(s.dossier / FICHIER_SEANCE, nouvelles)
-    return _seance_depuis(s.dossier)
+        if nouvelles == donnees:
+            return None
+        nouvelles["modifie_le"] = maintenant()
+        return nouvelles
+
+    return _seance_de(dossier_atelier, identifiant, _modifier(dossier_atelier, "seance", FICHIER_SEANCE, changer, s.id))
 
 
 def archiver_seance(dossier_atelier: Path, identifiant: str, archivee: bool = True, par: str = "") -> Seance:
     """Archive une séance (ou la sort des archives). Rien n'est supprimé : ses hypothèses et
-    leurs versions restent sur disque, et l'on peut la rétablir à tout moment."""
+    leurs versions restent, et l'on peut la rétablir à tout moment."""
     s = seance(dossier_atelier, identifiant)
-    with verrou(s.dossier / ".verrou-seance"):
-        donnees = _lire(s.dossier / FICHIER_SEANCE)
-        if bool(donnees.get("archivee", False)) != archivee:
-            donnees["archivee"] = archivee
-            donnees.setdefault("archivages", []).append({"archivee": archivee, "le": maintenant(), "par": par})
-            ecrire_json(s.dossier / FICHIER_SEANCE, donnees)
-    return _seance_depuis(s.dossier)
+
+    def changer(donnees: dict) -> dict | None:
+        if bool(donnees.get("archivee", False)) == archivee:
+            return None
+        donnees["archivee"] = archivee
+        donnees.setdefault("archivages", []).append({"archivee": archivee, "le": maintenant(), "par": par})
+        return donnees
+
+    return _seance_de(dossier_atelier, identifiant, _modifier(dossier_atelier, "seance", FICHIER_SEANCE, changer, s.id))
 
 
-def _hypothese_depuis(dossier: Path, seance_id: str) -> Hypothese:
-    d = _lire(dossier / FICHIER_HYPOTHESE)
+def _atelier_de(s: Seance) -> Path:
+    """Le dossier de l'atelier d'une séance (``<atelier>/seances/<séance>``)."""
+    return s.dossier.parents[1]
+
+
+def _hypothese_de(dossier_atelier: Path, seance_id: str, identifiant: str, d: dict) -> Hypothese:
     return Hypothese(
-        id=dossier.name,
+        id=identifiant,
         seance=seance_id,
-        dossier=dossier,
+        dossier=_dossier(dossier_atelier, seance_id, identifiant),
         titre=d.get("titre", ""),
         description=d.get("description", ""),
         statut=d.get("statut", "proposee"),
@@ -272,59 +408,49 @@ def _hypothese_depuis(dossier: Path, seance_id: str) -> Hypothese:
     )
 
 
+def _lire_hypothese(dossier_atelier: Path, seance_id: str, identifiant: str) -> Hypothese:
+    d = _lire(dossier_atelier, "hypothese", FICHIER_HYPOTHESE, seance_id, identifiant)
+    return _hypothese_de(dossier_atelier, seance_id, identifiant, d)
+
+
+def _ids_hypotheses(dossier_atelier: Path, seance_id: str) -> list[str]:
+    return sorted(ref.hypothese for ref in lister_documents(dossier_atelier, "hypothese") if ref.seance == seance_id)
+
+
 def lister_hypotheses(s: Seance) -> list[Hypothese]:
-    racine = s.dossier / "hypotheses"
-    if not racine.is_dir():
-        return []
-    dossiers = [d for d in racine.iterdir() if (d / FICHIER_HYPOTHESE).is_file()]
-    hyps = _lisibles(lambda d: _hypothese_depuis(d, s.id), dossiers)
+    atelier = _atelier_de(s)
+    hyps = _lisibles(lambda i: _lire_hypothese(atelier, s.id, i), _ids_hypotheses(atelier, s.id))
     return sorted(hyps, key=lambda h: (h.cree_le, h.id))
 
 
-def _lisibles(lire, dossiers: list[Path]) -> list:
-    """Ce qui se lit parmi ``dossiers`` ; un fichier abîmé est omis ici et signalé par :func:`illisibles`."""
-    lus = []
-    for d in dossiers:
-        if not _SLUG.match(d.name):
-            continue
-        try:
-            lus.append(lire(d))
-        except SchemaInvalide:
-            continue
-    return lus
-
-
 def illisibles(dossier_atelier: Path) -> list[str]:
-    """Les séances et hypothèses de l'atelier dont le fichier est abîmé, une phrase en français chacune.
+    """Les séances et hypothèses de l'atelier dont le document est abîmé, une phrase en français chacune.
 
-    Elles sont omises des listes (les autres restent utilisables) et leurs fichiers ne sont pas
+    Elles sont omises des listes (les autres restent utilisables) et leurs documents ne sont pas
     touchés : toute modification les relit, et refuse d'écrire par-dessus.
     """
-    racine = dossier_atelier / DOSSIER_SEANCES
-    if not racine.is_dir():
-        return []
     messages = []
-    for d in sorted(racine.iterdir()):
-        if not ((d / FICHIER_SEANCE).is_file() and _SLUG.match(d.name)):
+    for seance_id in _ids_seances(dossier_atelier):
+        if not _SLUG.match(seance_id):
             continue
         try:
-            s = _seance_depuis(d)
+            s = _lire_seance(dossier_atelier, seance_id)
         except SchemaInvalide as exc:
-            messages.append(f"La séance « {d.name} » est cachée, ses hypothèses avec elle : {exc}")
+            messages.append(f"La séance « {seance_id} » est cachée, ses hypothèses avec elle : {exc}")
             continue
-        hypotheses = s.dossier / "hypotheses"
-        for h in sorted(hypotheses.iterdir()) if hypotheses.is_dir() else ():
-            if (h / FICHIER_HYPOTHESE).is_file() and _SLUG.match(h.name):
-                try:
-                    _hypothese_depuis(h, s.id)
-                except SchemaInvalide as exc:
-                    messages.append(f"L'hypothèse « {h.name} » de la séance « {s.titre} » est cachée : {exc}")
+        for hypothese_id in _ids_hypotheses(dossier_atelier, s.id):
+            if not _SLUG.match(hypothese_id):
+                continue
+            try:
+                _lire_hypothese(dossier_atelier, s.id, hypothese_id)
+            except SchemaInvalide as exc:
+                messages.append(f"L'hypothèse « {hypothese_id} » de la séance « {s.titre} » est cachée : {exc}")
     return messages
 
 
 def hypothese(s: Seance, identifiant: str) -> Hypothese:
     _verifier_slug(identifiant, "hypothèse")
-    return _hypothese_depuis(s.dossier / "hypotheses" / identifiant, s.id)
+    return _lire_hypothese(_atelier_de(s), s.id, identifiant)
 
 
 def _horodatage(le: str | None) -> str:
@@ -366,48 +492,52 @@ def creer_hypothese(
     """Crée une hypothèse ; ``reprise_de`` la reprend d'une séance antérieure, en gardant sa filiation.
 
     Une hypothèse reprise commence avec les entités (mêmes identifiants) de la version
-    ``version`` (la dernière par défaut) de l'hypothèse d'origine. ``le`` date la création
-    (par défaut : maintenant), par exemple pour reconstituer une séance passée.
+    ``version`` (la dernière par défaut) de l'hypothèse d'origine, et avec ses vues nommées.
+    ``le`` date la création (par défaut : maintenant), par exemple pour reconstituer une séance passée.
+    Tout ce qui vient de l'hypothèse d'origine est lu avant la moindre écriture.
     """
     titre = _texte(titre, "titre", 120, obligatoire=True)
     description = _texte(description, "description", 4000)
     auteur, role = _verifier_auteur(auteur, role)
     cree_le = _horodatage(le)
+    dossier_atelier = _atelier_de(s)
     origine = None
     entites: tuple[dict, ...] = ()
+    vues_reprises = None
     if reprise_de is not None:
         depot_origine = reprise_de.depot()
         numero = version or depot_origine.numero_courant()
         if numero:
             entites = depot_origine.lire(numero).entites
         origine = {"seance": reprise_de.seance, "hypothese": reprise_de.id, "version": numero or None}
-    racine = s.dossier / "hypotheses"
-    racine.mkdir(parents=True, exist_ok=True)
-    with verrou(racine / ".verrou-hypotheses"):
-        identifiant = _unique(racine, slug(titre))
-        dossier = racine / identifiant
-        dossier.mkdir()
-        le = cree_le
-        donnees = {
-            "titre": titre,
-            "description": description,
-            "statut": "proposee",
-            "origine": origine,
-            "statuts": [{"statut": "proposee", "le": le, "par": auteur}],
-            "cree_le": le,
-        }
-        with _sinon_retirer(dossier):
-            ecrire_json(dossier / FICHIER_HYPOTHESE, donnees)
-            h = _hypothese_depuis(dossier, s.id)
-            if reprise_de is not None and (reprise_de.dossier / "vues.json").is_file():
-                # Les vues nommées (zooms) suivent l'hypothèse reprise.
-                ecrire_atomiquement(dossier / "vues.json", (reprise_de.dossier / "vues.json").read_bytes())
-            if entites:
-                message = (
-                    f"Reprise de « {reprise_de.titre} » (séance {reprise_de.seance}, version {origine['version']})"
-                )
-                h.depot(atelier).initialiser(entites, auteur, role, message)
-    return h
+        # Les vues nommées (zooms) suivent l'hypothèse reprise.
+        atelier_origine = reprise_de.dossier.parents[3]
+        with _traduire_lecture(atelier_origine, "vues.json", reprise_de.seance, reprise_de.id):
+            vues_reprises = lire_document(atelier_origine, "vues", reprise_de.seance, reprise_de.id)
+    donnees = {
+        "titre": titre,
+        "description": description,
+        "statut": "proposee",
+        "origine": origine,
+        "statuts": [{"statut": "proposee", "le": cree_le, "par": auteur}],
+        "cree_le": cree_le,
+    }
+
+    def creer(identifiant: str) -> bool:
+        if not creer_document(dossier_atelier, "hypothese", donnees, s.id, identifiant):
+            return False
+        if vues_reprises is not None:
+            creer_document(dossier_atelier, "vues", vues_reprises.contenu, s.id, identifiant)
+        if entites:
+            message = f"Reprise de « {reprise_de.titre} » (séance {reprise_de.seance}, version {origine['version']})"
+            h = _hypothese_de(dossier_atelier, s.id, identifiant, donnees)
+            h.depot(atelier).initialiser(entites, auteur, role, message)
+        return True
+
+    identifiant = _creer_sous_identifiant_libre(
+        s.dossier / DOSSIER_HYPOTHESES, ".verrou-hypotheses", slug(titre), creer
+    )
+    return _hypothese_de(dossier_atelier, s.id, identifiant, donnees)
 
 
 def modifier_hypothese(
@@ -422,22 +552,31 @@ def modifier_hypothese(
     """Change le titre, la description, le statut ou la marque « partagée » ; chaque changement
     de statut est daté (``le``, par défaut maintenant), comme chaque changement de partage."""
     horodatage = _horodatage(le)
-    with verrou(h.dossier / ".verrou-hypothese"):
-        donnees = _lire(h.dossier / FICHIER_HYPOTHESE)
+    if titre is not None:
+        titre = _texte(titre, "titre", 120, obligatoire=True)
+    if description is not None:
+        description = _texte(description, "description", 4000)
+    if statut is not None:
+        _verifier_statut(statut)
+    if partagee is not None and not isinstance(partagee, bool):
+        raise DonneeInvalide(f"Partage invalide : « {partagee} » (oui ou non attendu).")
+
+    def changer(donnees: dict) -> dict:
         if titre is not None:
-            donnees["titre"] = _texte(titre, "titre", 120, obligatoire=True)
+            donnees["titre"] = titre
         if description is not None:
-            donnees["description"] = _texte(description, "description", 4000)
-        if statut is not None and _verifier_statut(statut) != donnees.get("statut"):
+            donnees["description"] = description
+        if statut is not None and statut != donnees.get("statut"):
             donnees["statut"] = statut
             donnees.setdefault("statuts", []).append({"statut": statut, "le": horodatage, "par": auteur})
-        if partagee is not None and not isinstance(partagee, bool):
-            raise DonneeInvalide(f"Partage invalide : « {partagee} » (oui ou non attendu).")
         if partagee is not None and partagee != bool(donnees.get("partagee", False)):
             donnees["partagee"] = partagee
             donnees.setdefault("partages", []).append({"partagee": partagee, "le": horodatage, "par": auteur})
-        ecrire_json(h.dossier / FICHIER_HYPOTHESE, donnees)
-    return _hypothese_depuis(h.dossier, h.seance)
+        return donnees
+
+    dossier_atelier = h.dossier.parents[3]
+    d = _modifier(dossier_atelier, "hypothese", FICHIER_HYPOTHESE, changer, h.seance, h.id)
+    return _hypothese_de(dossier_atelier, h.seance, h.id, d)
 
 
 def categories_utilisees(dossier_atelier: Path) -> set[str]:

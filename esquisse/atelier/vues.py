@@ -1,20 +1,21 @@
 """Vues nommées d'une hypothèse : le « grand territoire » et quelques zooms sur des lieux précis.
 
 La méthode croise les échelles : la stratégie se dessine sur le grand territoire et s'illustre
-par quelques zooms. Chaque hypothèse garde ses vues dans ``vues.json`` (une emprise en WGS84 et
-un nom) ; on y saute depuis la carte, la projection et les exports.
+par quelques zooms. Chaque hypothèse garde ses vues (une emprise en WGS84 et un nom) dans son
+document « vues » : ``vues.json`` dans son dossier, ou la base avec ``ESQUISSE_BASE`` ; on y saute
+depuis la carte, la projection et les exports.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from esquisse.atelier.seances import Hypothese, slug
+from esquisse.atelier.seances import Hypothese, emplacement_document, en_base, raison_du_magasin, slug
 from esquisse.noyau.erreurs import DonneeInvalide, SchemaInvalide
-from esquisse.noyau.fichiers import ecrire_json, raison_illisible, verrou
+from esquisse.noyau.fichiers import raison_illisible
+from esquisse.stockage.rangement import lire_document, modifier_document
 
 FICHIER = "vues.json"
 GRAND_TERRITOIRE = "grand-territoire"
@@ -41,19 +42,63 @@ def verifier_emprise(emprise) -> tuple[float, float, float, float]:
     return (round(x0, 6), round(y0, 6), round(x1, 6), round(y1, 6))
 
 
-def _lire(h: Hypothese) -> list[Vue]:
-    """Les vues enregistrées ; un fichier abîmé lève :class:`SchemaInvalide` (il n'est jamais remplacé)."""
-    chemin = h.dossier / FICHIER
-    try:
-        donnees = json.loads(chemin.read_text(encoding="utf-8"))
-        return [Vue(str(d["id"]), str(d["nom"]), verifier_emprise(d["emprise"])) for d in donnees]
-    except FileNotFoundError:
+def _atelier(h: Hypothese) -> Path:
+    return h.dossier.parents[3]  # <atelier>/seances/<séance>/hypotheses/<hypothèse>
+
+
+def _illisibles(h: Hypothese, raison: str) -> SchemaInvalide:
+    """Les vues abîmées : jamais remplacées, le message le dit."""
+    ou = emplacement_document(_atelier(h), FICHIER, h.seance, h.id)
+    if en_base():
+        return SchemaInvalide(
+            f"Les vues sont illisibles ({raison}) : {ou}. Elles ne sont pas modifiées tant qu'elles ne sont pas "
+            "réparées."
+        )
+    return SchemaInvalide(
+        f"Le fichier des vues « {ou} » est illisible ({raison}) : il n'est pas modifié tant "
+        "qu'il n'est pas réparé ou déplacé."
+    )
+
+
+def _decoder(h: Hypothese, contenu) -> list[Vue]:
+    if contenu is None:
         return []
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise SchemaInvalide(
-            f"Le fichier des vues « {chemin} » est illisible ({raison_illisible(exc)}) : il n'est pas modifié tant "
-            "qu'il n'est pas réparé ou déplacé."
-        ) from None
+    if not isinstance(contenu, list) or not all(isinstance(d, dict) for d in contenu):
+        raise _illisibles(h, "une liste de vues est attendue")
+    try:
+        return [Vue(str(d["id"]), str(d["nom"]), verifier_emprise(d["emprise"])) for d in contenu]
+    except KeyError as exc:
+        raise _illisibles(h, f"champ « {exc.args[0]} » manquant") from None
+    except ValueError as exc:
+        raise _illisibles(h, raison_illisible(exc)) from None
+
+
+def _lire(h: Hypothese) -> list[Vue]:
+    """Les vues enregistrées ; un document abîmé lève :class:`SchemaInvalide` (il n'est jamais remplacé)."""
+    try:
+        document = lire_document(_atelier(h), "vues", h.seance, h.id)
+    except (SchemaInvalide, OSError) as exc:
+        raison = raison_du_magasin(exc)  # le magasin n'a pas pu lire le document
+        if raison is None:
+            raise
+        raise _illisibles(h, raison) from None
+    return _decoder(h, document.contenu if document else None)
+
+
+def _modifier(h: Hypothese, changer) -> None:
+    """Relit les vues et les change d'un seul tenant ; ``changer(vues)`` renvoie la nouvelle liste, ou ``None``."""
+
+    def changer_document(contenu):
+        nouvelles = changer(_decoder(h, contenu))
+        return None if nouvelles is None else [asdict(v) | {"emprise": list(v.emprise)} for v in nouvelles]
+
+    try:
+        modifier_document(_atelier(h), "vues", changer_document, h.seance, h.id)
+    except SchemaInvalide as exc:
+        raison = raison_du_magasin(exc)
+        if raison is None:
+            raise
+        raise _illisibles(h, raison) from None
 
 
 def _avec_grand_territoire(vues: list[Vue], emprise_territoire) -> list[Vue]:
@@ -83,8 +128,9 @@ def ajouter(h: Hypothese, nom: str, emprise) -> Vue:
     if not nom or len(nom) > 80:
         raise DonneeInvalide("Le nom de la vue doit compter de 1 à 80 caractères.")
     emprise = verifier_emprise(emprise)
-    with verrou(h.dossier / ".verrou-vues"):
-        vues = _lire(h)
+    ajoutees = []
+
+    def changer(vues: list[Vue]) -> list[Vue]:
         if len(vues) >= MAX_VUES:
             raise DonneeInvalide(f"Trop de vues pour cette hypothèse ({MAX_VUES} au plus).")
         pris = {v.id for v in vues} | {GRAND_TERRITOIRE}
@@ -92,18 +138,16 @@ def ajouter(h: Hypothese, nom: str, emprise) -> Vue:
         identifiant, n = base, 2
         while identifiant in pris:
             identifiant, n = f"{base}-{n}", n + 1
-        vue = Vue(identifiant, nom, emprise)
-        _ecrire(h.dossier, [*vues, vue])
-    return vue
+        ajoutees[:] = [Vue(identifiant, nom, emprise)]
+        return [*vues, *ajoutees]
+
+    _modifier(h, changer)
+    return ajoutees[0]
 
 
 def supprimer(h: Hypothese, identifiant: str) -> None:
-    with verrou(h.dossier / ".verrou-vues"):
-        vues = _lire(h)
+    def changer(vues: list[Vue]) -> list[Vue] | None:
         restantes = [v for v in vues if v.id != identifiant]
-        if len(restantes) != len(vues):
-            _ecrire(h.dossier, restantes)
+        return restantes if len(restantes) != len(vues) else None
 
-
-def _ecrire(dossier: Path, vues: list[Vue]) -> None:
-    ecrire_json(dossier / FICHIER, [asdict(v) | {"emprise": list(v.emprise)} for v in vues])
+    _modifier(h, changer)
