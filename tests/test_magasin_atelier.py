@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -75,6 +76,34 @@ def test_feuille_de_route_lue_enregistree_et_perimee_refusee(projets_magasin):
         fdr.enregistrer(dossier, fdr.FeuilleDeRoute(), "Paul", lue.revision)  # partait de l'ancienne révision
     assert lire_document(dossier, fdr.GENRE) == avant, "rien d'écrit"
     assert fdr.lire(dossier).orientations[0].titre == "Une vallée nourricière et habitée"
+    _rien_en_local(projets_magasin)
+
+
+def test_feuille_de_route_huit_postes_a_la_fois_un_seul_passe(projets_magasin):
+    """Huit postes enregistrent en même temps depuis la même révision : un seul passe, aucun n'est écrasé."""
+    dossier = projets_magasin / A
+    lue = fdr.lire(dossier)
+    depart = threading.Barrier(8)
+    reussis, refus = [], []
+
+    def poste(k: int) -> None:
+        donnees = fdr.vers_json(lue)
+        donnees["orientations"][0]["titre"] = f"Titre du poste {k}"
+        feuille = fdr.valider(donnees)
+        depart.wait()
+        try:
+            reussis.append(fdr.enregistrer(dossier, feuille, f"Poste {k}", lue.revision))
+        except Concurrence as exc:
+            refus.append(str(exc))
+
+    fils = [threading.Thread(target=poste, args=(k,)) for k in range(8)]
+    for f in fils:
+        f.start()
+    for f in fils:
+        f.join(timeout=120)
+    assert len(reussis) == 1 and len(refus) == 7, (reussis, refus)
+    assert all("rien n'a été écrit" in m for m in refus)
+    assert fdr.lire(dossier) == reussis[0] and reussis[0].revision == lue.revision + 1
     _rien_en_local(projets_magasin)
 
 
