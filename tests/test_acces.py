@@ -1,9 +1,9 @@
 """La politique d'accès, appliquée par la couche de services : chaque action qui écrit × chaque rôle.
 
 Sur les deux magasins : les fichiers, et PostgreSQL + PostGIS (``ESQUISSE_BASE``). Avec PostGIS, les
-versions des hypothèses sont dans la base ; les autres documents (atelier, séances, hypothèses,
-relevés, feuille de route, vues, brouillons, journal) restent des fichiers, comme dans l'application
-aujourd'hui. Un refus est vérifié sur l'arbre entier des fichiers (octet par octet, dossiers vides
+versions des hypothèses, les relevés, la feuille de route, les brouillons et le journal sont dans la
+base ; les autres documents (atelier, séances, hypothèses, vues) restent des fichiers ici.
+Un refus est vérifié sur l'arbre entier des fichiers (octet par octet, dossiers vides
 compris) et sur toutes les lignes de la base.
 """
 
@@ -31,7 +31,7 @@ A = "bassee-montois"
 S = "2026-01-22-atelier-2"  # la séance de l'invitation de la contributrice
 H = "a-la-bassee-vallee-nourriciere"
 AUTRE_S = "2026-03-19-atelier-3"
-TABLES = ("hypotheses", "versions", "entites", "documents", "brouillons", "brouillons_ecartes")
+TABLES = ("hypotheses", "versions", "entites", "documents", "brouillons", "brouillons_ecartes", "journal")
 
 ANIMATION = Acteur("Anne Animatrice", "ddt", roles={TOUS_LES_ATELIERS: Role.ANIMATION}, origine="local")
 CONTRIBUTION = Acteur(

@@ -1,23 +1,23 @@
 """Le journal d'un atelier : qui a fait quoi, et quand.
 
-Une ligne JSON par action permise et menée à bien (``journal.jsonl`` dans le dossier de
-l'atelier), ajoutée sous verrou puis synchronisée : le journal ne fait que grandir, on n'y
-réécrit rien. Une ligne abîmée (arrêt brutal au milieu d'un ajout) est signalée et sautée.
+Une ligne JSON par action permise et menée à bien, ajoutée au journal de l'atelier dans le
+magasin (:mod:`esquisse.stockage.rangement`) : ``journal.jsonl`` dans le dossier de l'atelier
+(ligne ajoutée sous verrou puis synchronisée), ou une ligne de la base avec ``ESQUISSE_BASE``.
+Le journal ne fait que grandir, on n'y réécrit rien. Une ligne abîmée (arrêt brutal au milieu
+d'un ajout) est signalée et sautée.
 """
 
 from __future__ import annotations
 
-import json
-import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from esquisse.acces.politique import ACTIONS, LIBELLES_ROLES, Acteur
 from esquisse.esquisses.versions import maintenant
-from esquisse.noyau.fichiers import traduire_erreurs_disque, verrou
+from esquisse.stockage.disque import FICHIER_JOURNAL
+from esquisse.stockage.rangement import magasin_atelier
 
-FICHIER_JOURNAL = "journal.jsonl"
-FICHIER_VERROU = ".verrou-journal"
+__all__ = ["FICHIER_JOURNAL", "Entree", "lire", "noter"]
 LONGUEUR_OBJET = 300
 
 
@@ -51,32 +51,19 @@ def noter(dossier_atelier: Path, acteur: Acteur, action: str, atelier: str, obje
         objet=" ".join(str(objet).split())[:LONGUEUR_OBJET],
         origine=acteur.origine,
     )
-    ligne = (json.dumps(entree.__dict__, ensure_ascii=False) + "\n").encode("utf-8")
-    with traduire_erreurs_disque("le journal de l'atelier"), verrou(dossier_atelier / FICHIER_VERROU):
-        fd = os.open(dossier_atelier / FICHIER_JOURNAL, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(fd, ligne)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    magasin_atelier(dossier_atelier).journal.ajouter(Path(dossier_atelier).name, asdict(entree))
     return entree
 
 
 def lire(dossier_atelier: Path) -> tuple[list[Entree], int]:
     """Les entrées du journal, de la plus récente à la plus ancienne, et le nombre de lignes illisibles."""
-    chemin = dossier_atelier / FICHIER_JOURNAL
-    if not chemin.is_file():
-        return [], 0
+    lignes, illisibles = magasin_atelier(dossier_atelier).journal.lire(Path(dossier_atelier).name)
     entrees: list[Entree] = []
-    illisibles = 0
     champs = set(Entree.__dataclass_fields__)
-    for brute in chemin.read_bytes().splitlines():
-        try:
-            donnees = json.loads(brute)
-            if not isinstance(donnees, dict) or not {"le", "qui", "action"} <= set(donnees):
-                raise ValueError
+    for donnees in lignes:
+        if {"le", "qui", "action"} <= set(donnees):
             entrees.append(Entree(**{k: str(v) for k, v in donnees.items() if k in champs}))
-        except ValueError:
+        else:
             illisibles += 1
     entrees.reverse()
     return entrees, illisibles

@@ -7,8 +7,10 @@ esquisses sont désignées par leur identifiant dans une **hypothèse de référ
 (d'ordinaire l'hypothèse retenue) : les identifiants ne changent pas d'une version à
 l'autre, ni quand l'hypothèse est reprise à la séance suivante.
 
-Rangement : ``projets/<atelier>/feuille_de_route.json``, écrit d'un coup sous verrou après
-validation. Chaque enregistrement incrémente une révision : un enregistrement fondé sur une
+Rangement : le document « feuille_de_route » de l'atelier, dans le magasin
+(:mod:`esquisse.stockage.rangement`) : ``projets/<atelier>/feuille_de_route.json`` avec les
+fichiers, une ligne de la base avec ``ESQUISSE_BASE``. Il est lu, validé et réécrit d'un seul
+tenant. Chaque enregistrement incrémente une révision : un enregistrement fondé sur une
 révision dépassée est refusé (:class:`~esquisse.noyau.erreurs.Concurrence`) plutôt que d'effacer
 en silence le travail d'un autre poste.
 
@@ -20,7 +22,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import re
 from dataclasses import dataclass, field, replace
@@ -35,10 +36,10 @@ from esquisse.esquisses.geojson import verifier_id
 from esquisse.esquisses.versions import Version, maintenant
 from esquisse.noyau.dates import FUSEAU, date_fr, date_heure
 from esquisse.noyau.erreurs import Concurrence, DonneeInvalide, SchemaInvalide
-from esquisse.noyau.fichiers import ecrire_json, raison_illisible, verrou
+from esquisse.stockage.rangement import lire_document, modifier_document
 
-FICHIER = "feuille_de_route.json"
-FICHIER_VERROU = ".verrou-feuille-de-route"
+GENRE = "feuille_de_route"
+FICHIER = "feuille_de_route.json"  # sa place dans le dossier de l'atelier, avec le magasin de fichiers
 FORMAT = 1
 
 PHASAGES = {
@@ -396,13 +397,11 @@ def vers_json(f: FeuilleDeRoute) -> dict:
 
 def lire(dossier_atelier: Path) -> FeuilleDeRoute:
     """La feuille de route de l'atelier ; vide si elle n'existe pas encore."""
-    chemin = dossier_atelier / FICHIER
-    try:
-        donnees = json.loads(chemin.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return FeuilleDeRoute()
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SchemaInvalide(f"Le fichier {chemin} est illisible ({raison_illisible(exc)}).") from exc
+    document = lire_document(dossier_atelier, GENRE)
+    return FeuilleDeRoute() if document is None else _lue(dossier_atelier, document.contenu)
+
+
+def _lue(dossier_atelier: Path, donnees) -> FeuilleDeRoute:
     try:
         return valider(donnees)
     except DonneeInvalide as exc:
@@ -412,14 +411,16 @@ def lire(dossier_atelier: Path) -> FeuilleDeRoute:
 def enregistrer(
     dossier_atelier: Path, feuille: FeuilleDeRoute, auteur: str = "", revision: int | None = None
 ) -> FeuilleDeRoute:
-    """Écrit ``feuille`` (validée) sous verrou et renvoie la version enregistrée.
+    """Écrit ``feuille`` (validée) d'un seul tenant et renvoie la version enregistrée.
 
     ``revision`` est la révision d'où part la modification : si quelqu'un a enregistré entre-temps,
     rien n'est écrit et :class:`Concurrence` est levée.
     """
     auteur = " ".join(str(auteur or "").split())[:100]
-    with verrou(dossier_atelier / FICHIER_VERROU):
-        actuelle = lire(dossier_atelier)
+    enregistree: list[FeuilleDeRoute] = []
+
+    def changer(donnees: dict | list | None) -> dict:
+        actuelle = FeuilleDeRoute() if donnees is None else _lue(dossier_atelier, donnees)
         if revision is not None and revision != actuelle.revision:
             par = f" par {actuelle.modifie_par}" if actuelle.modifie_par else ""
             raise Concurrence(
@@ -430,8 +431,11 @@ def enregistrer(
         nouvelle = replace(feuille, revision=actuelle.revision + 1, modifie_le=maintenant(), modifie_par=auteur)
         contenu = vers_json(nouvelle)
         valider(contenu)  # rien n'est écrit si le résultat est invalide
-        ecrire_json(dossier_atelier / FICHIER, contenu)
-    return nouvelle
+        enregistree[:] = [nouvelle]
+        return contenu
+
+    modifier_document(dossier_atelier, GENRE, changer)
+    return enregistree[0]
 
 
 # -- tableaux (st.data_editor) -------------------------------------------------------------------

@@ -1,26 +1,32 @@
 """Le relevé d'une séance : participants présents, points d'accord, points à approfondir, suites.
 
-Il est rangé avec la séance, dans ``seances/<séance>/releve.json``, écrit d'un coup sous
-verrou. Chaque enregistrement incrémente une révision : si quelqu'un d'autre a enregistré le
+Il est rangé avec la séance, dans le magasin (:mod:`esquisse.stockage.rangement`, document
+« releve » désigné par la séance) : ``seances/<séance>/releve.json`` avec les fichiers, une ligne
+de la base avec ``ESQUISSE_BASE``. Il est lu, vérifié et réécrit d'un seul tenant. Chaque
+enregistrement incrémente une révision : si quelqu'un d'autre a enregistré le
 relevé depuis qu'on l'a ouvert, l'enregistrement est refusé avec un message, plutôt que
 d'écraser son travail.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 
 from esquisse.atelier.participants import Participant
 from esquisse.atelier.seances import Seance
 from esquisse.esquisses.versions import maintenant
 from esquisse.noyau.dates import date_heure
 from esquisse.noyau.erreurs import DonneeInvalide, SchemaInvalide
-from esquisse.noyau.fichiers import ecrire_json, raison_illisible, verrou
+from esquisse.noyau.fichiers import raison_illisible
+from esquisse.noyau.reglages import reglage
+from esquisse.stockage.rangement import lire_document, modifier_document
 
-FICHIER_RELEVE = "releve.json"
-FICHIER_VERROU = ".verrou-releve"
+GENRE = "releve"
+FICHIER_RELEVE = "releve.json"  # sa place dans le dossier de la séance, avec le magasin de fichiers
 RUBRIQUES = {
     "participants": "Participants présents",
     "points_accord": "Points d'accord",
@@ -104,18 +110,37 @@ def _valider(rubrique: str, valeurs) -> tuple[str, ...]:
     return valeurs
 
 
+def _dossier_atelier(s: Seance) -> Path:
+    return s.dossier.parents[1]  # <atelier>/seances/<séance>
+
+
+def _ou(s: Seance) -> str:
+    """Où est le relevé, pour un message : son fichier (magasin de fichiers), rien avec la base."""
+    return "" if reglage("ESQUISSE_BASE") else f" ({s.dossier / FICHIER_RELEVE})"
+
+
+@contextlib.contextmanager
+def _abime(s: Seance) -> Iterator[None]:
+    """Un fichier de relevé abîmé, refusé par le magasin : le message dit de quelle séance il s'agit."""
+    try:
+        yield
+    except SchemaInvalide as exc:
+        if exc.__cause__ is None:  # refusé par :func:`_lu`, message déjà complet
+            raise
+        raison = raison_illisible(exc.__cause__)
+        raise SchemaInvalide(f"Le relevé de la séance « {s.titre} »{_ou(s)} est illisible ({raison}).") from exc
+
+
 def lire_releve(s: Seance) -> Releve:
     """Le relevé de la séance ; un relevé vide (révision 0) s'il n'a jamais été enregistré."""
-    chemin = s.dossier / FICHIER_RELEVE
-    try:
-        donnees = json.loads(chemin.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return Releve()
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raison = raison_illisible(exc)
-        raise SchemaInvalide(f"Le relevé de la séance « {s.titre} » ({chemin}) est illisible ({raison}).") from exc
+    with _abime(s):
+        document = lire_document(_dossier_atelier(s), GENRE, seance=s.id)
+    return Releve() if document is None else _lu(s, document.contenu)
+
+
+def _lu(s: Seance, donnees) -> Releve:
     if not isinstance(donnees, dict):
-        raise SchemaInvalide(f"Le relevé de la séance « {s.titre} » ({chemin}) doit être un objet JSON.")
+        raise SchemaInvalide(f"Le relevé de la séance « {s.titre} »{_ou(s)} doit être un objet JSON.")
     connus = {f.name for f in fields(Releve)}
     valeurs = {k: v for k, v in donnees.items() if k in connus}
     for r in RUBRIQUES:
@@ -139,8 +164,10 @@ def enregistrer_releve(
         )
     valeurs = {r: _valider(r, rubriques.get(r, ())) for r in RUBRIQUES}
     auteur = str(auteur or "").strip()[:100]
-    with verrou(s.dossier / FICHIER_VERROU):
-        actuel = lire_releve(s)
+    enregistre: list[Releve] = []
+
+    def changer(donnees: dict | list | None) -> dict:
+        actuel = Releve() if donnees is None else _lu(s, donnees)
         if actuel.revision != revision_lue:
             par = f" par {actuel.modifie_par}" if actuel.modifie_par else ""
             raise DonneeInvalide(
@@ -149,6 +176,9 @@ def enregistrer_releve(
                 "puis refaites vos changements."
             )
         nouveau = Releve(**valeurs, revision=actuel.revision + 1, modifie_le=maintenant(), modifie_par=auteur)
-        donnees = asdict(nouveau)
-        ecrire_json(s.dossier / FICHIER_RELEVE, {k: list(v) if isinstance(v, tuple) else v for k, v in donnees.items()})
-    return nouveau
+        enregistre[:] = [nouveau]
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(nouveau).items()}
+
+    with _abime(s):
+        modifier_document(_dossier_atelier(s), GENRE, changer, seance=s.id)
+    return enregistre[0]
