@@ -141,11 +141,11 @@ def _lancer(args: argparse.Namespace) -> int:
     import urllib.request
     import webbrowser
 
-    from esquisse.acces.invitations import mode_acces, nouveau_jeton_animation
+    from esquisse.acces.invitations import nouveau_jeton_animation
     from esquisse.acces.oidc import options_streamlit
     from esquisse.noyau.reglages import RACINE, reglage
 
-    mode = mode_acces(reglage("ESQUISSE_ACCES"))
+    mode = reglage("ESQUISSE_ACCES")
     adresse = f"http://localhost:{args.port}/"
     if mode == "local":
         adresse += f"?jeton={nouveau_jeton_animation(reglage('ESQUISSE_SECRETS'))}"

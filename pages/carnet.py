@@ -15,9 +15,10 @@ from esquisse.atelier.releve import (
 from esquisse.exports.carnet import FORMATS_CARNET
 from esquisse.noyau.dates import date_heure
 from esquisse.noyau.erreurs import EsquisseErreur
+from ui.acces import saisir_auteur
 from ui.navigation import choisir_seance, exiger_atelier, page
 from ui.roles import exiger_droit
-from ui.session import dossier_exports, saisir_auteur
+from ui.session import dossier_exports
 from ui.taches import executer
 from ui.telechargements import bouton_telechargement
 from ui.textes import md

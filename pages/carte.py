@@ -15,10 +15,9 @@ from esquisse.esquisses.geojson import ROLES
 from esquisse.esquisses.legende import categorie_ou_inconnue
 from esquisse.esquisses.versions import Changement
 from esquisse.noyau.erreurs import EsquisseErreur
-from ui.acces import acteur_courant
+from ui.acces import acteur_courant, auteur, saisir_auteur
 from ui.edition import Poste, categorie_courante, chargement_carte, inviter_tablettes, parametres_carte
 from ui.navigation import choisir_seance_et_hypothese, exiger_atelier, page
-from ui.session import auteur, saisir_auteur
 from ui.textes import legende_html, md
 
 page("Carte et esquisses")

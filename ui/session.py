@@ -13,11 +13,8 @@ from pathlib import Path
 import streamlit as st
 
 from esquisse.atelier.ateliers import Atelier, Inventaire, charger_atelier, inventorier_ateliers, lister_ateliers
-from esquisse.esquisses.geojson import ROLES
 from esquisse.noyau.erreurs import EsquisseErreur
 from esquisse.noyau.reglages import reglage
-from ui.acces import acteur_identifie
-from ui.textes import md
 
 CLE_ATELIER = "atelier"
 
@@ -71,48 +68,6 @@ def atelier_courant() -> Atelier | None:
         return None
     ouvrir_atelier(atelier.id)
     return atelier
-
-
-def auteur() -> tuple[str, str]:
-    """Nom et rôle de la personne qui dessine sur ce poste : ceux de son invitation (« Qui êtes-vous ? ») ou
-    de sa connexion, sinon ceux saisis une fois par session."""
-    from ui.acces import acteur_identifie
-
-    acteur = acteur_identifie()
-    if acteur is not None:
-        return acteur.nom, acteur.role_structure or "elu"
-    return st.session_state.get("auteur_nom") or "Anonyme", st.session_state.get("auteur_role", "elu")
-
-
-def saisir_auteur(atelier: Atelier | None = None) -> None:
-    """Nom et rôle de qui dessine ; un participant de l'atelier se choisit d'un geste.
-
-    Une personne connectée (mode ``oidc``) dessine sous son nom : rien à saisir.
-    """
-    acteur = acteur_identifie()
-    if acteur is not None:
-        st.markdown(f"Vous dessinez sous le nom de **{md(acteur.nom)}** ({md(ROLES.get(auteur()[1], ''))}).")
-        return
-    participants = list(atelier.participants) if atelier is not None else []
-    if participants:
-
-        def choisir_participant():
-            k = st.session_state.get("auteur_participant")
-            if k is not None:
-                st.session_state["auteur_nom"] = participants[k].nom
-                st.session_state["auteur_role"] = participants[k].role
-
-        st.selectbox(
-            "Je suis…",
-            range(len(participants)),
-            index=None,
-            format_func=lambda k: f"{participants[k].nom} ({participants[k].libelle_role})",
-            placeholder="Choisir parmi les participants",
-            key="auteur_participant",
-            on_change=choisir_participant,
-        )
-    st.text_input("Votre nom", key="auteur_nom", placeholder="ex. Marie Dupont", max_chars=100)
-    st.selectbox("Votre rôle", list(ROLES), format_func=ROLES.get, key="auteur_role")
 
 
 def poste() -> str:
