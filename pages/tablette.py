@@ -99,7 +99,7 @@ def zone_tablette():
                 )
                 etat.message = "Dessin effacé (il reste dans l'historique)."
             except EsquisseErreur as exc:
-                st.session_state["erreur-enregistrement"] = str(exc)
+                poste_.signaler_erreur(str(exc))
             etat.selection = None
             st.rerun(scope="fragment")
 

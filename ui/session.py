@@ -1,7 +1,8 @@
-"""L'état de session, par accesseurs nommés : atelier ouvert, dossiers, qui dessine, annonces, brouillons de
-page.
+"""L'état de session, par accesseurs nommés : atelier ouvert, dossiers, annonces, brouillons de page, fichiers
+préparés, et les saisies qu'une page relit ou règle (:class:`Saisie`).
 
-Aucune page ne lit ``st.session_state`` avec une clé partagée : elles passent par ici.
+Aucune page ne lit ni n'écrit ``st.session_state`` : elles passent par ici (et par ``ui.acces`` pour qui agit,
+``ui.edition`` pour la carte d'édition).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -121,7 +123,10 @@ def afficher_annonces(zone: str = "") -> None:
     annonces = st.session_state.get(CLE_ANNONCES, [])
     st.session_state[CLE_ANNONCES] = [a for a in annonces if a[0] != zone]
     for _, genre, texte in (a for a in annonces if a[0] == zone):
-        {"success": st.success, "error": st.error, "info": st.info, "warning": st.warning}[genre](texte)
+        # « toast » : une notification seule, sans message dans la page.
+        {"success": st.success, "error": st.error, "info": st.info, "warning": st.warning, "toast": st.toast}[genre](
+            texte
+        )
         if genre == "success" and not zone:
             # En haut de la page, le message peut être hors de la vue (page longue, bouton en bas) :
             # une notification le montre aussi là où l'on regarde. Un message de ``zone`` est déjà
@@ -144,6 +149,46 @@ def feuille_en_edition(atelier: Atelier, lue):
 
 def oublier_feuille_en_edition(atelier: Atelier) -> None:
     st.session_state.pop(f"feuille::{atelier.id}", None)
+
+
+@dataclass(frozen=True)
+class Saisie:
+    """Une valeur que la page garde d'un affichage à l'autre et qu'elle relit ou règle elle-même : celle d'un
+    widget (``st.text_input(…, key=saisie.cle)``), ou une des siennes (la révision d'où part un formulaire).
+
+    La clé est propre à la page qui la crée ; rien d'autre ne la lit.
+    """
+
+    cle: str
+
+    def existe(self) -> bool:
+        return self.cle in st.session_state
+
+    def valeur(self, defaut: Any = None) -> Any:
+        return st.session_state.get(self.cle, defaut)
+
+    def regler(self, valeur: Any) -> None:
+        """Donne sa valeur au widget : avant qu'il soit affiché dans cet affichage-ci, ou dans un rappel."""
+        st.session_state[self.cle] = valeur
+
+    def par_defaut(self, valeur: Any, admises=None) -> None:
+        """Règle la valeur de départ si la saisie n'en a pas encore (ou plus une de ``admises``)."""
+        if not self.existe() or (admises is not None and self.valeur() not in admises):
+            self.regler(valeur)
+
+    def oublier(self) -> None:
+        """Le widget repartira de sa valeur initiale."""
+        st.session_state.pop(self.cle, None)
+
+
+def fichier_prepare(quoi: str) -> Any:
+    """Ce que cette session a préparé sous le nom ``quoi`` (un export, une archive), ou ``None``."""
+    return st.session_state.get(quoi)
+
+
+def retenir_fichier_prepare(quoi: str, valeur: Any) -> None:
+    """Garde le fichier préparé (ou le résultat qui le décrit) pour les affichages suivants de la page."""
+    st.session_state[quoi] = valeur
 
 
 CLE_PUBLICATIONS = "publications-preparees"
