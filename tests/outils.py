@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -189,6 +190,28 @@ def attendre_carte(page, delai_ms: int = 30000, rang: int = 0):
         state="attached", timeout=delai_ms
     )
     return cadre_carte(page, rang)
+
+
+# Une exécution du script provoquée par un geste : on la guette avant le geste (l'état du script passe à
+# « running »), puis on attend qu'elle ait fini (« notRunning »).
+RELANCE_GUETTEE = """() => {
+    window.__relance = false;
+    const app = document.querySelector('[data-testid="stApp"]');
+    new MutationObserver(() => {
+        if (app.getAttribute('data-test-script-state') === 'running') window.__relance = true;
+    }).observe(app, {attributes: true});
+}"""
+RELANCE_FINIE = """() => window.__relance
+    && document.querySelector('[data-testid="stApp"]').getAttribute('data-test-script-state') === 'notRunning'"""
+
+
+@contextmanager
+def relance_attendue(page, delai_ms: int = 30000):
+    """Le bloc fait un geste qui relance le script (un clic, une valeur de la carte) ; au sortir du bloc, cette
+    exécution a commencé puis fini côté serveur : ce qu'elle écrit est écrit."""
+    page.evaluate(RELANCE_GUETTEE)
+    yield
+    page.wait_for_function(RELANCE_FINIE, timeout=delai_ms)
 
 
 # -- pannes du disque ------------------------------------------------------------------------------
