@@ -192,6 +192,13 @@ def attendre_carte(page, delai_ms: int = 30000, rang: int = 0):
     return cadre_carte(page, rang)
 
 
+def attendre_version(page, numero: int, delai_ms: int = 30000, rang: int = 0) -> None:
+    """Attend que la carte (la ``rang``-ième de la page) affiche la version ``numero`` de son hypothèse."""
+    page.frame_locator(IFRAME_CARTE).nth(rang).locator(f"body[data-esquisse-version='{numero}']").wait_for(
+        state="attached", timeout=delai_ms
+    )
+
+
 # Une exécution du script provoquée par un geste : on la guette avant le geste (l'état du script passe à
 # « running »), puis on attend qu'elle ait fini (« notRunning »).
 RELANCE_GUETTEE = """() => {
