@@ -199,26 +199,33 @@ def attendre_version(page, numero: int, delai_ms: int = 30000, rang: int = 0) ->
     )
 
 
-# Une exécution du script provoquée par un geste : on la guette avant le geste (l'état du script passe à
-# « running »), puis on attend qu'elle ait fini (« notRunning »).
-RELANCE_GUETTEE = """() => {
-    window.__relance = false;
+# Les exécutions du script (la page entière ou un fragment) : on les compte à partir d'un moment (l'état du
+# script passe à « running »), puis on attend qu'il y en ait eu assez et que la dernière soit finie.
+RELANCES_GUETTEES = """() => {
+    window.__relances = 0;
     const app = document.querySelector('[data-testid="stApp"]');
     new MutationObserver(() => {
-        if (app.getAttribute('data-test-script-state') === 'running') window.__relance = true;
-    }).observe(app, {attributes: true});
+        if (app.getAttribute('data-test-script-state') === 'running') window.__relances += 1;
+    }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
 }"""
-RELANCE_FINIE = """() => window.__relance
+RELANCES_FINIES = """(n) => window.__relances >= n
     && document.querySelector('[data-testid="stApp"]').getAttribute('data-test-script-state') === 'notRunning'"""
+SCRIPT_FINI = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
 @contextmanager
-def relance_attendue(page, delai_ms: int = 30000):
-    """Le bloc fait un geste qui relance le script (un clic, une valeur de la carte) ; au sortir du bloc, cette
-    exécution a commencé puis fini côté serveur : ce qu'elle écrit est écrit."""
-    page.evaluate(RELANCE_GUETTEE)
+def relance_attendue(page, fois: int = 1, delai_ms: int = 30000):
+    """Le bloc fait un geste qui relance le script (un clic, une valeur de la carte) ; au sortir du bloc, ``fois``
+    exécutions ont commencé depuis le geste et la dernière a fini côté serveur : ce qu'elle écrit est écrit."""
+    page.evaluate(RELANCES_GUETTEES)
     yield
-    page.wait_for_function(RELANCE_FINIE, timeout=delai_ms)
+    page.wait_for_function(RELANCES_FINIES, arg=fois, timeout=delai_ms)
+
+
+def attendre_fin_du_script(page, delai_ms: int = 30000) -> None:
+    """L'exécution en cours de la page est finie : tout ce qu'elle affiche est là. À appeler une fois la page
+    commencée (un de ses textes affiché)."""
+    page.locator(SCRIPT_FINI).wait_for(state="attached", timeout=delai_ms)
 
 
 # -- pannes du disque ------------------------------------------------------------------------------

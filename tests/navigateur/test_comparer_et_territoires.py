@@ -20,7 +20,14 @@ from esquisse.atelier.seances import creer_hypothese, creer_seance, hypothese, s
 from esquisse.esquisses.versions import Changement
 from tests.demonstration import recreer_gascogne
 from tests.navigateur.conftest import capture
-from tests.outils import IFRAME_CARTE, RACINE, arreter_serveur, demarrer_serveur, echecs_application
+from tests.outils import (
+    IFRAME_CARTE,
+    RACINE,
+    arreter_serveur,
+    attendre_fin_du_script,
+    demarrer_serveur,
+    echecs_application,
+)
 
 ATELIER = "gascogne-toulouse"
 CARTES_PRETES = (
@@ -214,7 +221,7 @@ def test_infobulle_de_la_carte_d_edition(serveur_demo, hors_ligne):
     corps.wait_for(state="attached", timeout=30000)
     # Tant que personne n'a touché la carte, elle se recadre quand son cadre change de taille :
     # on laisse la page finir sa mise en page (script exécuté, réseau au repos, carte immobile) avant de viser.
-    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(state="attached")
+    attendre_fin_du_script(page)
     page.wait_for_load_state("networkidle")
     cadre = next(f for f in page.frames if "streamlit_folium" in f.url)
     cadre.wait_for_function(CARTE_IMMOBILE)
