@@ -14,13 +14,11 @@ Sur l'atelier Gascogne ↔ Toulouse (1 044 communes) et une hypothèse de 200 es
 from __future__ import annotations
 
 import argparse
-import base64
 import shutil
 import statistics
 import sys
 import tempfile
 import time
-import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -28,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from playwright.sync_api import sync_playwright
 from streamlit_folium import _get_map_string
 
-from bench.outils import ko
+from bench.outils import Compteur, ko
 from bench.versions import entite
 from esquisse.atelier.ateliers import charger_atelier
 from esquisse.atelier.seances import creer_hypothese, creer_seance
@@ -40,43 +38,13 @@ from tests.outils import (
     RACINE,
     arreter_serveur,
     attendre_carte,
+    attendre_version,
     contexte_hors_ligne,
     demarrer_serveur,
     lancer_chromium,
 )
 
 ATELIER = "gascogne-toulouse"
-
-
-class Compteur:
-    """Octets reçus par une page, mesurés par le protocole de débogage de Chromium."""
-
-    def __init__(self, contexte, page):
-        self.http = self.ws = self.couches = self.ws_compresse = 0
-        self._urls = {}
-        cdp = contexte.new_cdp_session(page)
-        cdp.send("Network.enable")
-        cdp.on("Network.requestWillBeSent", lambda e: self._urls.__setitem__(e["requestId"], e["request"]["url"]))
-        cdp.on("Network.loadingFinished", self._fin)
-        cdp.on("Network.webSocketFrameReceived", self._trame)
-
-    def _fin(self, e):
-        n = int(e.get("encodedDataLength", 0))
-        self.http += n
-        if "/app/static/cache/" in self._urls.get(e["requestId"], ""):
-            self.couches += n
-
-    def _trame(self, e):
-        r = e["response"]
-        donnees = r.get("payloadData", "")
-        octets = base64.b64decode(donnees) if r.get("opcode") == 2 else donnees.encode()
-        self.ws += len(octets)
-        # Chromium rapporte les trames décompressées : on estime leur poids compressé (deflate).
-        compresseur = zlib.compressobj(6, zlib.DEFLATED, -15)
-        self.ws_compresse += len(compresseur.compress(octets) + compresseur.flush())
-
-    def remise_a_zero(self):
-        self.http = self.ws = self.couches = self.ws_compresse = 0
 
 
 def preparer(projets: Path) -> str:
@@ -128,7 +96,7 @@ def main() -> None:
             compteur = Compteur(ctx_a, page_a)
             page_a.goto(f"{serveur.url}/{chemin}")
             cadre_a = attendre_carte(page_a)
-            page_a.frame_locator(IFRAME_CARTE).locator("body[data-esquisse-version='1']").wait_for(state="attached")
+            attendre_version(page_a, 1)
             page_a.wait_for_timeout(1000)
             chargement = (compteur.http, compteur.ws, compteur.couches)
             page_b = ctx_b.new_page()
@@ -142,10 +110,9 @@ def main() -> None:
                 version = k + 2
                 debut = time.perf_counter()
                 page_a.get_by_role("button", name="Enregistrer (1)").click()
-                selecteur = f"body[data-esquisse-version='{version}']"
-                page_a.frame_locator(IFRAME_CARTE).locator(selecteur).wait_for(state="attached")
+                attendre_version(page_a, version)
                 ici.append(time.perf_counter() - debut)
-                page_b.frame_locator(IFRAME_CARTE).locator(selecteur).wait_for(state="attached", timeout=15000)
+                attendre_version(page_b, version, delai_ms=15000)
                 ailleurs.append(time.perf_counter() - debut)
                 page_a.wait_for_timeout(1500)
                 ws.append(compteur.ws)

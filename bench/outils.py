@@ -7,6 +7,7 @@ import shutil
 import statistics
 import tempfile
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,32 +44,44 @@ class Mesure:
     octets_couches: int
 
 
+class Compteur:
+    """Octets reçus par une page, mesurés par le protocole de débogage de Chromium : HTTP (dont les couches
+    de référence, servies sous ``/app/static/cache/``) et trames WebSocket, avec leur poids compressé estimé."""
+
+    def __init__(self, contexte, page):
+        self.http = self.ws = self.couches = self.ws_compresse = 0
+        self._urls = {}
+        cdp = contexte.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.on("Network.requestWillBeSent", lambda e: self._urls.__setitem__(e["requestId"], e["request"]["url"]))
+        cdp.on("Network.loadingFinished", self._fin)
+        cdp.on("Network.webSocketFrameReceived", self._trame)
+
+    def _fin(self, e):
+        n = int(e.get("encodedDataLength", 0))
+        self.http += n
+        if "/app/static/cache/" in self._urls.get(e["requestId"], ""):
+            self.couches += n
+
+    def _trame(self, e):
+        r = e["response"]
+        donnees = r.get("payloadData", "")
+        # Trames binaires (opcode 2) : le contenu arrive encodé en base64.
+        octets = base64.b64decode(donnees) if r.get("opcode") == 2 else donnees.encode()
+        self.ws += len(octets)
+        # Chromium rapporte les trames décompressées : on estime leur poids compressé (deflate).
+        compresseur = zlib.compressobj(6, zlib.DEFLATED, -15)
+        self.ws_compresse += len(compresseur.compress(octets) + compresseur.flush())
+
+    def remise_a_zero(self):
+        self.http = self.ws = self.couches = self.ws_compresse = 0
+
+
 def mesurer_chargement(navigateur, url: str, largeur=1920, hauteur=1080, delai_ms: int = 60000) -> Mesure:
     """Charge ``url`` dans un contexte neuf (cache vide) et mesure jusqu'à la carte prête."""
     contexte, reseau = contexte_hors_ligne(navigateur, largeur=largeur, hauteur=hauteur)
     page = contexte.new_page()
-    cdp = contexte.new_cdp_session(page)
-    cdp.send("Network.enable")
-    octets = {"http": 0, "ws": 0, "couches": 0}
-    urls = {}
-
-    def requete(ev):
-        urls[ev["requestId"]] = ev["request"]["url"]
-
-    def fin(ev):
-        octets["http"] += int(ev.get("encodedDataLength", 0))
-        if "/app/static/cache/" in urls.get(ev["requestId"], ""):
-            octets["couches"] += int(ev.get("encodedDataLength", 0))
-
-    def trame(ev):
-        r = ev["response"]
-        donnees = r.get("payloadData", "")
-        # Trames binaires (opcode 2) : le contenu arrive encodé en base64.
-        octets["ws"] += len(base64.b64decode(donnees)) if r.get("opcode") == 2 else len(donnees.encode())
-
-    cdp.on("Network.requestWillBeSent", requete)
-    cdp.on("Network.loadingFinished", fin)
-    cdp.on("Network.webSocketFrameReceived", trame)
+    compteur = Compteur(contexte, page)
     debut = time.perf_counter()
     page.goto(url)
     page.wait_for_selector(IFRAME_CARTE, timeout=delai_ms)
@@ -79,7 +92,7 @@ def mesurer_chargement(navigateur, url: str, largeur=1920, hauteur=1080, delai_m
     contexte.close()
     if reseau.bloquees:
         raise RuntimeError(f"requêtes hors ligne inattendues : {reseau.bloquees[:3]}")
-    return Mesure(duree, octets["http"] + octets["ws"], octets["ws"], octets["couches"])
+    return Mesure(duree, compteur.http + compteur.ws, compteur.ws, compteur.couches)
 
 
 def mediane(mesures: list[Mesure]) -> Mesure:

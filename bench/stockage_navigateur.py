@@ -30,10 +30,10 @@ from esquisse.esquisses.versions import Changement
 from esquisse.stockage.choix import ouvrir
 from esquisse.stockage.interfaces import RefHypothese
 from tests.outils import (
-    IFRAME_CARTE,
     RACINE,
     arreter_serveur,
     attendre_carte,
+    attendre_version,
     contexte_hors_ligne,
     demarrer_serveur,
     lancer_chromium,
@@ -56,9 +56,7 @@ def mesurer(navigateur, url: str, source: str, ref: RefHypothese, repetitions: i
         entite = {"type": "Feature", "geometry": CARRE, "properties": {"titre": f"mesure {k}", "categorie": "projet"}}
         debut = time.perf_counter()
         r = depot.enregistrer([Changement(f"{prefixe}{k}", None, entite)], "bench")
-        page.frame_locator(IFRAME_CARTE).locator(f"body[data-esquisse-version='{r.version.numero}']").wait_for(
-            state="attached", timeout=30000
-        )
+        attendre_version(page, r.version.numero)
         durees.append(time.perf_counter() - debut)
         assert r.version.numero == numero + 1
     contexte.close()

@@ -1,7 +1,7 @@
 """Esquisse en ligne de commande : ``python -m esquisse <commande> …``.
 
 Chaque sous-commande est déclarée par une fonction ``_declarer_<commande>(sous)`` qui ajoute
-son analyseur et lui associe la fonction qui l'exécute (``executer``). Une erreur attendue
+son analyseur et lui associe la fonction qui l'exécute (``_commande``). Une erreur attendue
 (:class:`~esquisse.noyau.erreurs.EsquisseErreur`) s'affiche en français, sans trace, avec le code 1.
 """
 
@@ -18,6 +18,27 @@ def _progression(part: float, message: str) -> None:
     print(f"{round(100 * part):3d} % {message}", file=sys.stderr)
 
 
+def _commande(sous, nom: str, executer, aide: str, description: str) -> argparse.ArgumentParser:
+    """Déclare la sous-commande ``nom`` : son aide, sa description, la fonction qui l'exécute."""
+    p = sous.add_parser(nom, help=aide, description=description)
+    p.set_defaults(executer=executer)
+    return p
+
+
+def _option_projets(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--projets", help="dossier des ateliers (par défaut : réglage ESQUISSE_PROJETS)")
+
+
+def _projets(args: argparse.Namespace) -> Path:
+    from esquisse.noyau.reglages import reglage
+
+    return Path(args.projets) if args.projets else reglage("ESQUISSE_PROJETS")
+
+
+def _option_port(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--port", type=int, default=8501, help="port du serveur (défaut : 8501)")
+
+
 # -- publier -------------------------------------------------------------------------------------
 
 
@@ -26,7 +47,7 @@ def _publier(args: argparse.Namespace) -> int:
     from esquisse.exports.publication import publier, publier_zip
     from esquisse.noyau.reglages import reglage
 
-    projets = Path(args.projets) if args.projets else reglage("ESQUISSE_PROJETS")
+    projets = _projets(args)
     atelier = charger_atelier(projets, args.atelier)
     cache = reglage("ESQUISSE_CACHE")
     progression = None if args.silencieux else _progression
@@ -41,10 +62,12 @@ def _publier(args: argparse.Namespace) -> int:
 
 
 def _declarer_publier(sous) -> None:
-    p = sous.add_parser(
+    p = _commande(
+        sous,
         "publier",
-        help="publier l'atelier : un site statique hors ligne de ce qui a été partagé",
-        description="Construit un site statique autonome (index.html à ouvrir sans réseau) : hypothèses retenues "
+        _publier,
+        "publier l'atelier : un site statique hors ligne de ce qui a été partagé",
+        "Construit un site statique autonome (index.html à ouvrir sans réseau) : hypothèses retenues "
         "ou partagées, ce qui a changé entre les séances, feuille de route, sources. Un dossier existant "
         "n'est remplacé que s'il contient une publication précédente.",
     )
@@ -52,9 +75,8 @@ def _declarer_publier(sous) -> None:
     p.add_argument("dossier", metavar="DOSSIER", help="dossier du site (ou fichier .zip avec --zip)")
     p.add_argument("--date", help="date de publication AAAA-MM-JJ (par défaut : celle du dernier contenu publié)")
     p.add_argument("--zip", action="store_true", help="écrire une archive zip au lieu d'un dossier")
-    p.add_argument("--projets", help="dossier des ateliers (par défaut : réglage ESQUISSE_PROJETS)")
+    _option_projets(p)
     p.add_argument("--silencieux", action="store_true", help="ne pas afficher la progression")
-    p.set_defaults(executer=_publier)
 
 
 # -- copier-atelier ------------------------------------------------------------------------------
@@ -68,16 +90,17 @@ def _copier_atelier(args: argparse.Namespace) -> int:
 
 
 def _declarer_copier_atelier(sous) -> None:
-    p = sous.add_parser(
+    p = _commande(
+        sous,
         "copier-atelier",
-        help="copie un atelier d'un magasin à l'autre (dossier d'ateliers ou URL postgresql://)",
-        description="Copie un atelier entier (documents, versions avec leurs numéros et empreintes, brouillons) "
+        _copier_atelier,
+        "copie un atelier d'un magasin à l'autre (dossier d'ateliers ou URL postgresql://)",
+        "Copie un atelier entier (documents, versions avec leurs numéros et empreintes, brouillons) "
         "d'un dossier d'ateliers vers une base PostgreSQL + PostGIS, ou l'inverse. Rien d'existant n'est remplacé.",
     )
     p.add_argument("identifiant", metavar="ID", help="identifiant de l'atelier")
     p.add_argument("--de", required=True, metavar="SOURCE", help="dossier d'ateliers ou URL postgresql://")
     p.add_argument("--vers", required=True, metavar="CIBLE", help="dossier d'ateliers ou URL postgresql://")
-    p.set_defaults(executer=_copier_atelier)
 
 
 # -- invitation ----------------------------------------------------------------------------------
@@ -98,7 +121,7 @@ def _invitation(args: argparse.Namespace) -> int:
     from esquisse.atelier.seances import seance
     from esquisse.noyau.reglages import reglage
 
-    projets = Path(args.projets) if args.projets else reglage("ESQUISSE_PROJETS")
+    projets = _projets(args)
     atelier = charger_atelier(projets, args.atelier)
     if args.seance:
         seance(atelier.dossier, args.seance)  # une séance inconnue est refusée avant toute écriture
@@ -113,10 +136,12 @@ def _invitation(args: argparse.Namespace) -> int:
 
 
 def _declarer_invitation(sous) -> None:
-    p = sous.add_parser(
+    p = _commande(
+        sous,
         "invitation",
-        help="imprime l'adresse d'une invitation signée (tablette, mur)",
-        description="Émet une invitation signée pour un atelier et imprime son adresse. « contribution » ouvre la "
+        _invitation,
+        "imprime l'adresse d'une invitation signée (tablette, mur)",
+        "Émet une invitation signée pour un atelier et imprime son adresse. « contribution » ouvre la "
         "page Tablette, « lecture » la projection (le mur, le cercle large) ; « animation » fait entrer "
         "l'équipe-projet quand ESQUISSE_ACCES=invitations. L'invitation se révoque dans la page "
         "« Séances et hypothèses ».",
@@ -126,9 +151,8 @@ def _declarer_invitation(sous) -> None:
     p.add_argument("--seance", metavar="ID", help="limiter l'invitation à cette séance")
     p.add_argument("--expire", default="4h", metavar="DUREE", help="durée de validité : 30min, 4h, 2j (défaut : 4h)")
     p.add_argument("--adresse", metavar="URL", help="adresse du serveur (défaut : http://<adresse locale>:PORT)")
-    p.add_argument("--port", type=int, default=8501, help="port du serveur (défaut : 8501)")
-    p.add_argument("--projets", help="dossier des ateliers (par défaut : réglage ESQUISSE_PROJETS)")
-    p.set_defaults(executer=_invitation)
+    _option_port(p)
+    _option_projets(p)
 
 
 # -- lancer ----------------------------------------------------------------------------------------
@@ -141,11 +165,11 @@ def _lancer(args: argparse.Namespace) -> int:
     import urllib.request
     import webbrowser
 
-    from esquisse.acces.invitations import mode_acces, nouveau_jeton_animation
+    from esquisse.acces.invitations import nouveau_jeton_animation
     from esquisse.acces.oidc import options_streamlit
     from esquisse.noyau.reglages import RACINE, reglage
 
-    mode = mode_acces(reglage("ESQUISSE_ACCES"))
+    mode = reglage("ESQUISSE_ACCES")
     adresse = f"http://localhost:{args.port}/"
     if mode == "local":
         adresse += f"?jeton={nouveau_jeton_animation(reglage('ESQUISSE_SECRETS'))}"
@@ -180,18 +204,17 @@ def _lancer(args: argparse.Namespace) -> int:
 
 
 def _declarer_lancer(sous) -> None:
-    p = sous.add_parser(
+    p = _commande(
+        sous,
         "lancer",
-        help="lance l'application et imprime son adresse (avec le jeton d'animation en mode local)",
-        description="Lance Esquisse (streamlit run app.py). En mode local (ESQUISSE_ACCES=local, par défaut), tire un "
+        _lancer,
+        "lance l'application et imprime son adresse (avec le jeton d'animation en mode local)",
+        "Lance Esquisse (streamlit run app.py). En mode local (ESQUISSE_ACCES=local, par défaut), tire un "
         "jeton d'animation neuf (fichier 0600 dans ESQUISSE_SECRETS) et imprime puis ouvre l'adresse qui le porte.",
     )
-    p.add_argument("--port", type=int, default=8501, help="port du serveur (défaut : 8501)")
+    _option_port(p)
     p.add_argument("--sans-navigateur", action="store_true", help="ne pas ouvrir le navigateur")
-    p.set_defaults(executer=_lancer)
 
-
-# -- analyse de la ligne de commande -------------------------------------------------------------
 
 # -- options-streamlit ---------------------------------------------------------------------------
 
@@ -204,16 +227,19 @@ def _options_streamlit(args: argparse.Namespace) -> int:
 
 
 def _declarer_options_streamlit(sous) -> None:
-    p = sous.add_parser(
+    _commande(
+        sous,
         "options-streamlit",
-        help="options de `streamlit run` pour le mode d'accès (ESQUISSE_ACCES) : secrets de connexion OIDC",
-        description="En mode oidc, écrit la section [auth] des secrets de Streamlit (fichier 0600 du dossier "
+        _options_streamlit,
+        "options de `streamlit run` pour le mode d'accès (ESQUISSE_ACCES) : secrets de connexion OIDC",
+        "En mode oidc, écrit la section [auth] des secrets de Streamlit (fichier 0600 du dossier "
         "ESQUISSE_SECRETS) d'après les réglages ESQUISSE_OIDC_*, et affiche l'option --secrets.files qui la "
         "désigne. N'affiche rien dans les autres modes, ni si ESQUISSE_OIDC_CLIENT est vide (Streamlit lit "
         "alors le .streamlit/secrets.toml de l'exploitant).",
     )
-    p.set_defaults(executer=_options_streamlit)
 
+
+# -- analyse de la ligne de commande -------------------------------------------------------------
 
 DECLARATIONS = [
     _declarer_publier,

@@ -14,7 +14,7 @@ from esquisse.noyau.erreurs import EsquisseErreur
 from esquisse.referentiel.couches import AVERTISSEMENT_SCOT, SCHEMAS
 from ui.acces import acteur_courant
 from ui.navigation import exiger_atelier, page
-from ui.session import afficher_annonces, annoncer, dossier_projets
+from ui.session import Saisie, afficher_annonces, annoncer, dossier_projets
 from ui.textes import legende_html, md
 
 page("Atelier")
@@ -128,13 +128,14 @@ with participants:
         [{"acces": "", "courriel": "", **p} for p in participants_json(atelier.participants)],
         columns=["nom", "structure", "role", "acces", "courriel"],
     )
+    saisie_participants = Saisie(f"participants-{atelier.id}")
     with st.form("participants-atelier"):
         edite = st.data_editor(
             tableau,
             num_rows="dynamic",
             hide_index=True,
             width="stretch",
-            key=f"participants-{atelier.id}",
+            key=saisie_participants.cle,
             placeholder="",
             column_config={
                 "nom": st.column_config.TextColumn("Nom", required=True, max_chars=100, width="medium"),
@@ -155,7 +156,7 @@ with participants:
             except EsquisseErreur as exc:
                 st.error(f"Participants non enregistrés : {exc}")
             else:
-                st.session_state.pop(f"participants-{atelier.id}", None)
+                saisie_participants.oublier()
                 annoncer(f"{len(lignes)} participant(s) enregistré(s).")
                 st.rerun()
     if atelier.participants:

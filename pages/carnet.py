@@ -15,9 +15,10 @@ from esquisse.atelier.releve import (
 from esquisse.exports.carnet import FORMATS_CARNET
 from esquisse.noyau.dates import date_heure
 from esquisse.noyau.erreurs import EsquisseErreur
+from ui.acces import saisir_auteur
 from ui.navigation import choisir_seance, exiger_atelier, page
 from ui.roles import exiger_droit
-from ui.session import dossier_exports, saisir_auteur
+from ui.session import Saisie, dossier_exports, fichier_prepare, retenir_fichier_prepare
 from ui.taches import executer
 from ui.telechargements import bouton_telechargement
 from ui.textes import md
@@ -55,24 +56,23 @@ except EsquisseErreur as exc:
 # Streamlit oublie l'état des zones de texte quand on change de page : on repart alors du relevé enregistré.
 cle = f"releve::{atelier.id}::{seance.id}"
 proposes = participants_proposes(atelier.participants)
-cles_presents = f"{cle}::presents"
-if (
-    cle not in st.session_state
-    or cles_presents not in st.session_state
-    or any(f"{cle}::{r}" not in st.session_state for r in RUBRIQUES)
-):
-    st.session_state[cle] = releve.revision
-    for rubrique in RUBRIQUES:
-        st.session_state[f"{cle}::{rubrique}"] = texte(getattr(releve, rubrique))
+revision = Saisie(cle)
+presents = Saisie(f"{cle}::presents")
+rubriques = {r: Saisie(f"{cle}::{r}") for r in RUBRIQUES}
+saisies = [revision, presents, *rubriques.values()]
+if not all(s.existe() for s in saisies):
+    revision.regler(releve.revision)
+    for rubrique, saisie in rubriques.items():
+        saisie.regler(texte(getattr(releve, rubrique)))
     # Personne n'est présumé présent : on coche les présents parmi les participants de l'atelier.
     coches, autres = repartir_presents(releve.participants, proposes)
-    st.session_state[cles_presents] = coches
-    st.session_state[f"{cle}::participants"] = texte(tuple(autres))
+    presents.regler(coches)
+    rubriques["participants"].regler(texte(tuple(autres)))
 
 
 def recharger():
-    for k in [cle, cles_presents, *(f"{cle}::{r}" for r in RUBRIQUES)]:
-        st.session_state.pop(k, None)
+    for s in saisies:
+        s.oublier()
 
 
 st.markdown("#### Relevé de la séance")
@@ -86,14 +86,14 @@ with st.form(f"releve-{atelier.id}-{seance.id}"):
         st.multiselect(
             "Présents parmi les participants de l'atelier",
             proposes,
-            key=cles_presents,
+            key=presents.cle,
             placeholder="Personne n'est présumé présent : choisissez les présents",
             help="Les participants de l'atelier (page Atelier). Les autres présents s'écrivent ci-dessous.",
         )
     gauche, droite = st.columns(2)
     for k, (rubrique, libelle) in enumerate(RUBRIQUES.items()):
         (gauche if k % 2 == 0 else droite).text_area(
-            libelle, key=f"{cle}::{rubrique}", help=AIDES[rubrique], height=150, placeholder=AIDES[rubrique]
+            libelle, key=rubriques[rubrique].cle, help=AIDES[rubrique], height=150, placeholder=AIDES[rubrique]
         )
     enregistrer = st.form_submit_button("Enregistrer le relevé", type="primary", icon=":material/save:")
 if enregistrer:
@@ -103,18 +103,16 @@ if enregistrer:
             atelier,
             seance,
             {
-                **{r: elements(st.session_state[f"{cle}::{r}"]) for r in RUBRIQUES},
-                "participants": reunir_presents(
-                    st.session_state[cles_presents], elements(st.session_state[f"{cle}::participants"])
-                ),
+                **{r: elements(s.valeur()) for r, s in rubriques.items()},
+                "participants": reunir_presents(presents.valeur(), elements(rubriques["participants"].valeur())),
             },
-            st.session_state[cle],
+            revision.valeur(),
         )
     except EsquisseErreur as exc:
         st.error(str(exc))
         st.button("Recharger le relevé enregistré (vos changements non enregistrés seront perdus)", on_click=recharger)
     else:
-        st.session_state[cle] = nouveau.revision
+        revision.regler(nouveau.revision)
         st.success(f"Relevé enregistré (révision {nouveau.revision}).")
 
 st.markdown("#### Document")
@@ -136,8 +134,8 @@ if droite.button("Préparer le carnet", type="primary", icon=":material/descript
         ),
     )
     if fichiers is not None:
-        st.session_state[cle_fichiers] = fichiers
-for format_, chemin in (st.session_state.get(cle_fichiers) or {}).items():
+        retenir_fichier_prepare(cle_fichiers, fichiers)
+for format_, chemin in (fichier_prepare(cle_fichiers) or {}).items():
     if chemin.exists():
         bouton_telechargement(
             chemin, f"Télécharger le carnet {format_.upper()}", f"telecharger-{cle_fichiers}-{format_}"

@@ -15,10 +15,18 @@ from esquisse.esquisses.geojson import ROLES
 from esquisse.esquisses.legende import categorie_ou_inconnue
 from esquisse.esquisses.versions import Changement
 from esquisse.noyau.erreurs import EsquisseErreur
-from ui.acces import acteur_courant
-from ui.edition import Poste, categorie_courante, chargement_carte, inviter_tablettes, parametres_carte
+from ui.acces import acteur_courant, auteur, saisir_auteur
+from ui.edition import (
+    Poste,
+    categorie_courante,
+    chargement_carte,
+    choisir_categorie,
+    dernier_dessin_selectionne,
+    inviter_tablettes,
+    parametres_carte,
+    retenir_dernier_dessin,
+)
 from ui.navigation import choisir_seance_et_hypothese, exiger_atelier, page
-from ui.session import auteur, saisir_auteur
 from ui.textes import legende_html, md
 
 page("Carte et esquisses")
@@ -85,8 +93,8 @@ def zone_edition():
     attente = poste_.attente()
     dessins = {d.id: d for d in attente}
     dernier = poste_.dernier_dessin(retour)
-    if dernier in dessins and dernier != st.session_state.get("dernier-dessin"):
-        st.session_state["dernier-dessin"] = dernier
+    if dernier in dessins and dernier != dernier_dessin_selectionne():
+        retenir_dernier_dessin(dernier)
         etat.selection = dernier
     if etat.selection not in dessins and etat.selection not in entites:
         nouveaux = [d.id for d in attente if d.base is None and not d.supprime]
@@ -173,7 +181,7 @@ def panneau(numero, entites, attente, dessins):
         if nouvelle != annotation:
             etat.annotations[selection] = nouvelle
             if choix:
-                st.session_state[f"categorie::{atelier.id}"] = choix
+                choisir_categorie(atelier, choix)
     else:
         courante = categorie_courante(atelier)
         noms = noms_categories(compatibles)
@@ -185,7 +193,7 @@ def panneau(numero, entites, attente, dessins):
             key=f"categorie-suivante-{atelier.id}",
         )
         if choix and choix != courante:
-            st.session_state[f"categorie::{atelier.id}"] = choix
+            choisir_categorie(atelier, choix)
         st.caption(
             "Dessinez avec les outils à gauche de la carte : zone, rectangle, ligne, point, ✍ main levée, T texte."
         )

@@ -14,6 +14,7 @@ from esquisse.noyau.erreurs import EsquisseErreur
 from ui.acces import acteur_courant
 from ui.edition import parametres_carte
 from ui.navigation import exiger_atelier, page
+from ui.session import Saisie
 from ui.telechargements import tableau
 from ui.textes import md
 
@@ -41,6 +42,7 @@ if lecture:
     MODES.pop("seances")
 VUES = {"cote": "Côte à côte", "differences": "Différences superposées"}
 cle = f"cmp-{atelier.id}"
+saisie_mode, saisie_vue = Saisie(f"{cle}-mode"), Saisie(f"{cle}-vue")
 
 # « Ce qui a changé depuis la séance N » : un clic règle les sélecteurs ci-dessous.
 actuelle = seance_actuelle(atelier)
@@ -50,19 +52,18 @@ if anterieures and not lecture:
     rangee = st.container(horizontal=True)
     for s in anterieures:
         if rangee.button(md(f"{s.titre} ({s.libelle.rsplit('(', 1)[-1]}"), key=f"{cle}-depuis-{s.id}"):
-            st.session_state[f"{cle}-mode"] = "seances"
-            st.session_state[f"{cle}-seance-a"] = s.id
-            st.session_state[f"{cle}-seance-b"] = actuelle.id
-            st.session_state[f"{cle}-vue"] = "differences"
+            saisie_mode.regler("seances")
+            Saisie(f"{cle}-seance-a").regler(s.id)
+            Saisie(f"{cle}-seance-b").regler(actuelle.id)
+            saisie_vue.regler("differences")
 
-mode = st.radio("Comparer", list(MODES), format_func=MODES.get, horizontal=True, key=f"{cle}-mode")
+mode = st.radio("Comparer", list(MODES), format_func=MODES.get, horizontal=True, key=saisie_mode.cle)
 
 
 def choisir_seance(libelle: str, cle_widget: str, defaut: int):
     ids = list(par_id)
     # Valeur par défaut posée dans l'état de session : le bouton « depuis la séance N » peut la changer.
-    if st.session_state.get(cle_widget) not in ids:
-        st.session_state[cle_widget] = ids[defaut % len(ids)]
+    Saisie(cle_widget).par_defaut(ids[defaut % len(ids)], admises=ids)
     return st.selectbox(libelle, ids, format_func=lambda i: par_id[i].libelle, key=cle_widget)
 
 
@@ -139,9 +140,8 @@ m[4].metric("Surface gagnée", f"{nombre(comparaison.surface_gagnee_ha)} ha", he
 m[5].metric("Surface perdue", f"{nombre(comparaison.surface_perdue_ha)} ha", help="Par les zones modifiées")
 st.caption(md(comparaison.resume))
 
-if st.session_state.get(f"{cle}-vue") not in VUES:
-    st.session_state[f"{cle}-vue"] = "cote"
-vue = st.segmented_control("Affichage", list(VUES), format_func=VUES.get, key=f"{cle}-vue")
+saisie_vue.par_defaut("cote", admises=VUES)
+vue = st.segmented_control("Affichage", list(VUES), format_func=VUES.get, key=saisie_vue.cle)
 if vue == "differences":
     st_folium(
         carte_lecture(parametres, comparaison.carte_differences()),

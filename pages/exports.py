@@ -21,7 +21,7 @@ from esquisse.exports.export_sig import FORMATS_SIG
 from ui.edition import parametres_carte
 from ui.navigation import choisir_seance_et_hypothese, exiger_atelier, page
 from ui.roles import exiger_droit
-from ui.session import dossier_exports
+from ui.session import dossier_exports, fichier_prepare, retenir_fichier_prepare
 from ui.taches import executer
 from ui.telechargements import bouton_telechargement
 from ui.textes import md
@@ -96,8 +96,8 @@ with carte:
                 ),
             )
             if resultat is not None:
-                st.session_state[cle] = resultat
-        resultat = st.session_state.get(cle)
+                retenir_fichier_prepare(cle, resultat)
+        resultat = fichier_prepare(cle)
         if resultat is not None and resultat.chemin.exists():
             bouton_telechargement(resultat.chemin, f"Télécharger {md(resultat.chemin.name)}", f"telecharger-{cle}")
             apercu, _ = st.columns([2, 1])
@@ -120,8 +120,8 @@ with carte:
                     ),
                 )
                 if geopdf is not None:
-                    st.session_state[cle_geopdf] = geopdf
-            geopdf = st.session_state.get(cle_geopdf)
+                    retenir_fichier_prepare(cle_geopdf, geopdf)
+            geopdf = fichier_prepare(cle_geopdf)
             if geopdf is not None and geopdf.exists():
                 bouton_telechargement(geopdf, f"Télécharger {md(geopdf.name)}", f"telecharger-{cle_geopdf}")
 
@@ -182,7 +182,7 @@ with sig:
 
             chemin = executer("Préparation du fichier", exporter)
             if chemin is not None:
-                st.session_state[f"export-sig::{atelier.id}"] = chemin
-        chemin = st.session_state.get(f"export-sig::{atelier.id}")
+                retenir_fichier_prepare(f"export-sig::{atelier.id}", chemin)
+        chemin = fichier_prepare(f"export-sig::{atelier.id}")
         if chemin is not None and chemin.exists():
             bouton_telechargement(chemin, f"Télécharger {md(chemin.name)}", f"telecharger-sig-{atelier.id}")

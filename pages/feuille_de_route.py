@@ -17,6 +17,7 @@ from esquisse.noyau.reglages import reglage
 from ui.acces import acteur_courant
 from ui.navigation import exiger_atelier, page
 from ui.session import (
+    Saisie,
     afficher_annonces,
     annoncer,
     dossier_cache,
@@ -312,7 +313,8 @@ else:
         "Un tableau CSV ou XLSX aux colonnes de l'export (au moins « Orientation » et « Action ») remplace la "
         "feuille de route, après confirmation. Gardez les colonnes d'identifiants pour garder les liens."
     )
-    fichier = st.file_uploader("Tableau à importer", type=["csv", "xlsx"], key=f"fdr-import-{atelier.id}")
+    saisie_import = Saisie(f"fdr-import-{atelier.id}")
+    fichier = st.file_uploader("Tableau à importer", type=["csv", "xlsx"], key=saisie_import.cle)
     if fichier is not None:
         try:
             importee = fdr.importer(fichier.getvalue(), fichier.name, lue)
@@ -332,6 +334,6 @@ else:
                     st.error(f"Rien n'a été enregistré : {exc}")
                 else:
                     oublier_feuille_en_edition(atelier)
-                    st.session_state.pop(f"fdr-import-{atelier.id}", None)
+                    saisie_import.oublier()
                     annoncer(f"Feuille de route remplacée par « {md(fichier.name)} ».")
                     st.rerun()

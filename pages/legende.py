@@ -17,7 +17,7 @@ from esquisse.esquisses.legende import (
 from esquisse.noyau.erreurs import EsquisseErreur
 from ui.acces import acteur_courant
 from ui.navigation import exiger_atelier, page
-from ui.session import afficher_annonces, annoncer, dossier_projets
+from ui.session import Saisie, afficher_annonces, annoncer, dossier_projets
 from ui.textes import legende_html
 
 page("Légende")
@@ -37,12 +37,13 @@ st.caption(
 gauche, droite = st.columns([3, 2])
 with gauche:
     tableau = pd.DataFrame(legende_json(atelier.legende))
+    saisie_legende = Saisie(f"legende-{atelier.id}")
     edite = st.data_editor(
         tableau,
         num_rows="dynamic",
         hide_index=True,
         width="stretch",
-        key=f"legende-{atelier.id}",
+        key=saisie_legende.cle,
         column_order=["nom", "geometrie", "couleur", "trait", "epaisseur", "id"],
         column_config={
             "nom": st.column_config.TextColumn("Nom", required=True, max_chars=80),
@@ -83,7 +84,7 @@ if enregistrer or defaut:
     except EsquisseErreur as exc:
         st.error(f"Légende non enregistrée : {exc}")
     else:
-        st.session_state.pop(f"legende-{atelier.id}", None)
+        saisie_legende.oublier()
         annoncer("Légende enregistrée.")
         st.rerun()
 

@@ -10,7 +10,14 @@ from esquisse.noyau.erreurs import EsquisseErreur
 from esquisse.noyau.reglages import reglage
 from ui.acces import acteur_courant
 from ui.navigation import page
-from ui.session import ateliers, dossier_exports, dossier_projets, identifiant_atelier
+from ui.session import (
+    ateliers,
+    dossier_exports,
+    dossier_projets,
+    fichier_prepare,
+    identifiant_atelier,
+    retenir_fichier_prepare,
+)
 from ui.taches import executer
 from ui.telechargements import bouton_telechargement, taille_lisible
 from ui.textes import md
@@ -53,8 +60,8 @@ else:
             ),
         )
         if chemin is not None:
-            st.session_state[cle] = chemin
-    chemin = st.session_state.get(cle)
+            retenir_fichier_prepare(cle, chemin)
+    chemin = fichier_prepare(cle)
     if chemin is not None and chemin.exists():
         bouton_telechargement(chemin, f"Télécharger {md(chemin.name)}", f"telecharger-{cle}")
 

@@ -9,10 +9,10 @@ import streamlit as st
 from esquisse.acces import services
 from esquisse.acces.politique import peut
 from esquisse.atelier.seances import STATUTS, TYPES_SEANCE, calendrier, lister_hypotheses, lister_seances
-from esquisse.noyau.erreurs import EsquisseErreur
 from ui.acces import acteur_courant, gerer_invitations, peut_inviter
 from ui.navigation import exiger_atelier, page
 from ui.session import afficher_annonces, annoncer
+from ui.taches import sous_garde
 from ui.telechargements import tableau
 from ui.textes import md
 
@@ -42,11 +42,8 @@ else:
         jour = st.date_input("Date", value=date.today(), format="DD/MM/YYYY")
         titre = st.text_input("Titre (facultatif)", max_chars=120, placeholder="ex. Atelier 2 à Bray-sur-Seine")
         if st.form_submit_button("Créer la séance", type="primary"):
-            try:
+            with sous_garde():
                 s = services.creer_seance(acteur, atelier, type_, jour.isoformat(), titre)
-            except EsquisseErreur as exc:
-                st.error(md(str(exc)))
-            else:
                 st.query_params["seance"] = s.id
                 annoncer(f"Séance « {md(s.titre)} » créée.")
                 st.rerun()
@@ -100,7 +97,7 @@ for e in reversed(entrees):
             nouvelle_date = st.date_input("Date", value=date.fromisoformat(s.date), format="DD/MM/YYYY")
             nouveau_titre = st.text_input("Titre", value=s.titre, max_chars=120, key=f"titre-seance-{s.id}")
             if st.form_submit_button("Enregistrer", type="primary"):
-                try:
+                with sous_garde():
                     services.modifier_seance(
                         acteur,
                         atelier,
@@ -109,9 +106,6 @@ for e in reversed(entrees):
                         date_iso=nouvelle_date.isoformat(),
                         titre=nouveau_titre,
                     )
-                except EsquisseErreur as exc:
-                    st.error(md(str(exc)))
-                else:
                     annoncer(f"Séance « {md(nouveau_titre or s.titre)} » modifiée.")
                     st.rerun()
         if archiver.button(
@@ -120,11 +114,8 @@ for e in reversed(entrees):
             icon=":material/archive:",
             help="La séance disparaît des listes ; ses hypothèses et leurs versions restent, et on peut la rétablir.",
         ):
-            try:
+            with sous_garde("Séance non archivée"):
                 services.archiver_seance(acteur, atelier, s.id, True)
-            except EsquisseErreur as exc:
-                st.error(f"Séance non archivée : {md(str(exc))}")
-            else:
                 annoncer(f"Séance « {md(s.titre)} » archivée : rien n'est supprimé, elle peut être rétablie.")
                 st.rerun()
         for h in hyps:
@@ -146,11 +137,8 @@ for e in reversed(entrees):
                 label_visibility="collapsed",
             )
             if statut != h.statut:
-                try:
+                with sous_garde("Statut non modifié", c1):
                     services.modifier_hypothese(acteur, atelier, h, statut=statut)
-                except EsquisseErreur as exc:
-                    c1.error(f"Statut non modifié : {md(str(exc))}")
-                else:
                     st.rerun()
             partagee = c4.checkbox(
                 "Partagée",
@@ -160,11 +148,8 @@ for e in reversed(entrees):
                 "Une hypothèse retenue est toujours publiée.",
             )
             if partagee != h.partagee:
-                try:
+                with sous_garde("Partage non modifié", c1):
                     services.modifier_hypothese(acteur, atelier, h, partagee=partagee)
-                except EsquisseErreur as exc:
-                    c1.error(f"Partage non modifié : {md(str(exc))}")
-                else:
                     st.rerun()
             c3.page_link(
                 "pages/carte.py",
@@ -183,7 +168,7 @@ for e in reversed(entrees):
                 format_func=libelles.__getitem__,
             )
             if st.form_submit_button("Créer l'hypothèse", type="primary"):
-                try:
+                with sous_garde():
                     h = services.creer_hypothese(
                         acteur,
                         atelier,
@@ -192,10 +177,7 @@ for e in reversed(entrees):
                         description,
                         reprise_de=anterieures[reprise - 1][1] if reprise else None,
                     )
-                except EsquisseErreur as exc:
-                    st.error(md(str(exc)))
-                else:
-                    st.session_state["cree"] = h.titre
+                    annoncer(f"Hypothèse « {md(h.titre)} » créée.", "toast")
                     st.rerun()
 
 if archivees and anime:
@@ -205,16 +187,10 @@ if archivees and anime:
             texte, bouton = st.columns([8, 2], vertical_alignment="center")
             texte.markdown(f"**{md(s.titre)}** — {md(s.libelle_type)}, {md(s.libelle.rsplit('(', 1)[-1].rstrip(')'))}")
             if bouton.button("Rétablir", key=f"retablir-{s.id}", icon=":material/unarchive:"):
-                try:
+                with sous_garde("Séance non rétablie"):
                     services.archiver_seance(acteur, atelier, s.id, False)
-                except EsquisseErreur as exc:
-                    st.error(f"Séance non rétablie : {md(str(exc))}")
-                else:
                     annoncer(f"Séance « {md(s.titre)} » rétablie.")
                     st.rerun()
-
-if cree := st.session_state.pop("cree", None):
-    st.toast(f"Hypothèse « {md(cree)} » créée.")
 
 if peut_inviter(atelier.id):
     with st.expander("Invitations des tablettes et du mur", icon=":material/qr_code:"):

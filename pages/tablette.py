@@ -8,10 +8,9 @@ from esquisse.esquisses.edition import Annotation
 from esquisse.esquisses.legende import categorie_ou_inconnue
 from esquisse.esquisses.versions import Changement
 from esquisse.noyau.erreurs import EsquisseErreur
-from ui.acces import acteur_courant
+from ui.acces import acteur_courant, auteur, saisir_auteur
 from ui.edition import Poste, chargement_carte, parametres_carte
 from ui.navigation import choisir_hypothese, choisir_seance, exiger_atelier, page
-from ui.session import auteur, saisir_auteur
 from ui.textes import md
 
 page("Tablette", plein_ecran=True)
@@ -100,7 +99,7 @@ def zone_tablette():
                 )
                 etat.message = "Dessin effacé (il reste dans l'historique)."
             except EsquisseErreur as exc:
-                st.session_state["erreur-enregistrement"] = str(exc)
+                poste_.signaler_erreur(str(exc))
             etat.selection = None
             st.rerun(scope="fragment")
 

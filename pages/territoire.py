@@ -12,6 +12,7 @@ from esquisse.referentiel import perimetres
 from ui.navigation import exiger_atelier, page
 from ui.roles import exiger_droit
 from ui.session import (
+    Saisie,
     afficher_annonces,
     annoncer,
     brouillon_territoire,
@@ -24,53 +25,56 @@ from ui.session import (
 from ui.telechargements import tableau
 from ui.textes import md
 
-CLE_CARTE = "carte-territoire"
+CARTE = Saisie("carte-territoire")  # la dernière valeur renvoyée par la carte (le dernier clic)
 
 page("Territoire de projet")
 atelier = exiger_atelier()
 acteur = exiger_droit("territoire.modifier", atelier.id)
 st.subheader(f"Territoire de projet · {md(atelier.nom)}")
-cle_nom = f"territoire-nom-{atelier.id}"
+saisie_nom = Saisie(f"territoire-nom-{atelier.id}")
 
 # Le clic arrivé de la carte est appliqué avant de la redessiner : elle montre tout de suite
 # la sélection à jour. Chaque clic porte un identifiant unique : il ne compte qu'une fois.
-clic = perimetres.lire_clic(st.session_state.get(CLE_CARTE))
+clic = perimetres.lire_clic(CARTE.valeur())
 brouillon = brouillon_territoire(atelier)
 if clic and clic.id != brouillon.dernier_clic:
     brouillon = modifier_brouillon_territoire(
         atelier, codes=perimetres.basculer(brouillon.codes, clic.code), dernier_clic=clic.id
     )
-if cle_nom not in st.session_state:
-    st.session_state[cle_nom] = brouillon.nom
+saisie_nom.par_defaut(brouillon.nom)
 
 
 def enregistrer() -> None:
     b = brouillon_territoire(atelier)
     try:
-        services.enregistrer_perimetre(acteur, dossier_projets(), atelier.id, st.session_state[cle_nom], b.codes)
+        services.enregistrer_perimetre(acteur, dossier_projets(), atelier.id, saisie_nom.valeur(), b.codes)
     except EsquisseErreur as exc:
         annoncer(str(exc), "error")
         return
-    modifier_brouillon_territoire(atelier, nom=" ".join(st.session_state[cle_nom].split()))
+    modifier_brouillon_territoire(atelier, nom=" ".join(saisie_nom.valeur().split()))
     annoncer(f"Territoire de projet enregistré : {len(set(b.codes))} communes. Il apparaît sur la carte de l'atelier.")
 
 
 def revenir() -> None:
     oublier_brouillon_territoire(atelier)
-    st.session_state.pop(cle_nom, None)
+    saisie_nom.oublier()
 
 
 def effacer() -> None:
     modifier_brouillon_territoire(atelier, codes=())
 
 
+def groupements_choisis(genre: str) -> Saisie:
+    return Saisie(f"groupements-{genre}")
+
+
 def par_groupement(action: str, genre: str) -> None:
-    choisis = st.session_state.get(f"groupements-{genre}", [])
+    choisis = groupements_choisis(genre).valeur([])
     codes = [c for g in choisis for c in g.communes]
     b = brouillon_territoire(atelier)
     nouveaux = perimetres.ajouter(b.codes, codes) if action == "ajouter" else perimetres.retirer(b.codes, codes)
     modifier_brouillon_territoire(atelier, codes=nouveaux)
-    st.session_state[f"groupements-{genre}"] = []
+    groupements_choisis(genre).regler([])
 
 
 try:
@@ -86,13 +90,13 @@ afficher_annonces()
 gauche, droite = st.columns([5, 2], gap="medium")
 
 with droite:
-    st.text_input("Nom du territoire de projet", key=cle_nom)
+    st.text_input("Nom du territoire de projet", key=saisie_nom.cle)
     # Chiffres l'un sous l'autre : lisibles même sur l'écran étroit d'un portable.
     st.metric("Communes", f"{chiffres.n_communes:,}".replace(",", "\u202f"))
     st.metric("Population", f"{chiffres.population:,}".replace(",", "\u202f"))
     st.metric("Superficie (km²)", f"{chiffres.superficie_km2:,.1f}".replace(",", "\u202f").replace(".", ","))
     enregistre = atelier.perimetre
-    nom_saisi = " ".join(st.session_state[cle_nom].split())
+    nom_saisi = " ".join(saisie_nom.valeur().split())
     modifie = enregistre is None or set(enregistre.communes) != set(brouillon.codes) or enregistre.nom != nom_saisi
     if modifie:
         st.warning("Modifications non enregistrées.", icon=":material/edit:")
@@ -124,11 +128,11 @@ with droite:
         st.multiselect(
             perimetres.LIBELLES_GROUPEMENT[genre],
             liste,
-            key=f"groupements-{genre}",
+            key=groupements_choisis(genre).cle,
             format_func=lambda g: g.libelle,
             placeholder="Choisir…",
         )
-        vide = not st.session_state.get(f"groupements-{genre}")
+        vide = not groupements_choisis(genre).valeur()
         for action, libelle in (("ajouter", "Ajouter au territoire"), ("retirer", "Retirer du territoire")):
             st.button(
                 libelle,
@@ -144,7 +148,7 @@ with droite:
 with gauche:
     st_folium(
         carte_selection(parametres),
-        key=CLE_CARTE,
+        key=CARTE.cle,
         height=700,
         use_container_width=True,
         returned_objects=OBJETS_RENVOYES,

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -189,6 +190,42 @@ def attendre_carte(page, delai_ms: int = 30000, rang: int = 0):
         state="attached", timeout=delai_ms
     )
     return cadre_carte(page, rang)
+
+
+def attendre_version(page, numero: int, delai_ms: int = 30000, rang: int = 0) -> None:
+    """Attend que la carte (la ``rang``-ième de la page) affiche la version ``numero`` de son hypothèse."""
+    page.frame_locator(IFRAME_CARTE).nth(rang).locator(f"body[data-esquisse-version='{numero}']").wait_for(
+        state="attached", timeout=delai_ms
+    )
+
+
+# Les exécutions du script (la page entière ou un fragment) : on les compte à partir d'un moment (l'état du
+# script passe à « running »), puis on attend qu'il y en ait eu assez et que la dernière soit finie.
+RELANCES_GUETTEES = """() => {
+    window.__relances = 0;
+    const app = document.querySelector('[data-testid="stApp"]');
+    new MutationObserver(() => {
+        if (app.getAttribute('data-test-script-state') === 'running') window.__relances += 1;
+    }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+RELANCES_FINIES = """(n) => window.__relances >= n
+    && document.querySelector('[data-testid="stApp"]').getAttribute('data-test-script-state') === 'notRunning'"""
+SCRIPT_FINI = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+@contextmanager
+def relance_attendue(page, fois: int = 1, delai_ms: int = 30000):
+    """Le bloc fait un geste qui relance le script (un clic, une valeur de la carte) ; au sortir du bloc, ``fois``
+    exécutions ont commencé depuis le geste et la dernière a fini côté serveur : ce qu'elle écrit est écrit."""
+    page.evaluate(RELANCES_GUETTEES)
+    yield
+    page.wait_for_function(RELANCES_FINIES, arg=fois, timeout=delai_ms)
+
+
+def attendre_fin_du_script(page, delai_ms: int = 30000) -> None:
+    """L'exécution en cours de la page est finie : tout ce qu'elle affiche est là. À appeler une fois la page
+    commencée (un de ses textes affiché)."""
+    page.locator(SCRIPT_FINI).wait_for(state="attached", timeout=delai_ms)
 
 
 # -- pannes du disque ------------------------------------------------------------------------------

@@ -22,7 +22,6 @@ from esquisse.acces.invitations import (
     jeton_animation_valide,
     lire_duree,
     lire_invitation,
-    mode_acces,
     nouveau_jeton_animation,
     revoquer,
     secret,
@@ -174,9 +173,6 @@ def test_refus_en_francais(tmp_path):
     for mauvaise in ("quatre heures", "0h", "1000j", ""):
         with pytest.raises(DonneeInvalide, match=r"[Dd]urée"):
             lire_duree(mauvaise)
-    assert mode_acces("") == "local" and mode_acces(" Invitations ") == "invitations"
-    with pytest.raises(DonneeInvalide, match="ESQUISSE_ACCES"):
-        mode_acces("tout-le-monde")
 
 
 def test_commande_invitation(tmp_path):

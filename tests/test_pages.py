@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from esquisse.atelier.ateliers import creer_atelier
+from esquisse.atelier.seances import lister_hypotheses, lister_seances
 from tests.conftest import RACINE
 from ui.navigation import PAGES
 from ui.textes import md
@@ -92,3 +93,26 @@ def test_choisir_qui_dessine_parmi_les_participants():
     participant = at.selectbox(key="auteur_participant").options[0]
     assert at.text_input(key="auteur_nom").value in participant
     assert at.selectbox(key="auteur_role").value in {"elu", "equipe-projet", "dreal", "ddt", "partenaire"}
+
+
+def test_pages_sans_etat_de_session_brut():
+    """Les pages passent par les accesseurs nommés de ``ui`` (``ui.session.Saisie``, ``ui.edition``…) : aucune
+    ne lit ni n'écrit ``st.session_state`` elle-même."""
+    scripts = [RACINE / "app.py", *sorted((RACINE / "pages").glob("*.py"))]
+    assert len(scripts) > 10
+    assert [s.name for s in scripts if "session_state" in s.read_text(encoding="utf-8")] == []
+
+
+def test_hypothese_creee_annoncee_par_une_notification(projets):
+    """Créer une hypothèse : la page se réaffiche avec une notification (titre échappé), sans autre message ;
+    l'hypothèse existe."""
+    at = executer("pages/seances.py", "bassee-montois")
+    titre = next(t for t in at.text_input if t.label == "Titre" and not (t.key or "").startswith("titre-seance"))
+    titre.input("Hypothèse <b>C</b>")
+    next(b for b in at.button if b.label == "Créer l'hypothèse").click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [t.value for t in at.toast] == [f"Hypothèse « {md('Hypothèse <b>C</b>')} » créée."]
+    assert not at.success and not at.error
+    titres = [h.titre for s in lister_seances(projets / "bassee-montois") for h in lister_hypotheses(s)]
+    assert titres.count("Hypothèse <b>C</b>") == 1

@@ -29,6 +29,15 @@ def test_entier_invalide():
         reglage("ESQUISSE_ZOOM_ETIQUETTES", {"ESQUISSE_ZOOM_ETIQUETTES": "onze"})
 
 
+def test_choix():
+    """Un réglage à choix (``ESQUISSE_ACCES``) : la casse n'importe pas ; une autre valeur est refusée en
+    français, avec les valeurs admises."""
+    assert reglage("ESQUISSE_ACCES", {}) == "local"
+    assert reglage("ESQUISSE_ACCES", {"ESQUISSE_ACCES": " Invitations "}) == "invitations"
+    with pytest.raises(DonneeInvalide, match="ESQUISSE_ACCES vaut « tout-le-monde » ; valeurs admises : local, "):
+        reglage("ESQUISSE_ACCES", {"ESQUISSE_ACCES": "tout-le-monde"})
+
+
 def test_reglage_inconnu():
     with pytest.raises(DonneeInvalide, match="Réglage inconnu"):
         reglage("ESQUISSE_RIEN")

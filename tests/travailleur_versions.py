@@ -7,9 +7,8 @@ enregistrement, à un point précis : ``avant-lien`` (fichier temporaire écrit,
 encore créée), ``apres-lien`` (version créée, pas encore indexée), ``index-partiel``
 (ligne d'historique à moitié écrite).
 
-Chaque enregistrement ajoute une entité nouvelle et modifie le titre d'une entité partagée ;
-la sortie décrit, pour chaque enregistrement, la version écrite, les entités ajoutées et les
-conflits rapportés.
+Les enregistrements sont ceux de :func:`enregistrer_en_boucle`, partagée avec
+``tests.travailleur_stockage``.
 """
 
 from __future__ import annotations
@@ -53,15 +52,18 @@ def polygone(cx: float, cy: float, n: int) -> dict:
     return {"type": "Polygon", "coordinates": [[*anneau, anneau[0]]]}
 
 
-def main() -> None:
-    dossier, nom, nombre, sortie = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
-    lourd = "--lourd" in sys.argv
-    point = sys.argv[sys.argv.index("--tuer-a") + 1] if "--tuer-a" in sys.argv else None
-    depot = Depot(dossier, {"atelier": "test"})
+def enregistrer_en_boucle(depot, nom: str, nombre: int, sortie: Path, lourd: bool, avant=None) -> None:
+    """Les ``nombre`` enregistrements d'un travailleur sur ``depot`` (un ``Depot`` de fichiers ou les versions d'un
+    magasin) ; ``avant(k)`` est appelé avant le k-ième.
+
+    Chaque enregistrement ajoute une entité nouvelle et modifie le titre de l'entité partagée « commune » ; après
+    chacun, ``sortie`` (remplacée d'un coup) décrit les enregistrements faits : version écrite, entité ajoutée,
+    conflits rapportés.
+    """
     journal = []
     for k in range(nombre):
-        if point and k == nombre - 1:
-            piege(point)
+        if avant is not None:
+            avant(k)
         numero = depot.numero_courant()
         changements = [
             Changement(
@@ -88,7 +90,20 @@ def main() -> None:
                 "conflits": [c.id for c in resultat.conflits],
             }
         )
-        sortie.write_text(json.dumps(journal))
+        temporaire = sortie.with_suffix(".tmp")
+        temporaire.write_text(json.dumps(journal))
+        temporaire.replace(sortie)
+
+
+def main() -> None:
+    dossier, nom, nombre, sortie = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
+    point = sys.argv[sys.argv.index("--tuer-a") + 1] if "--tuer-a" in sys.argv else None
+
+    def avant(k: int) -> None:
+        if point and k == nombre - 1:
+            piege(point)
+
+    enregistrer_en_boucle(Depot(dossier, {"atelier": "test"}), nom, nombre, sortie, "--lourd" in sys.argv, avant)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ boucle locale.
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,12 +30,17 @@ from esquisse.acces.invitations import (
     invitations,
     jeton_animation_valide,
     lire_invitation,
-    mode_acces,
     revoquer,
 )
-from esquisse.acces.politique import LIBELLES_ROLES, PERSONNE, TOUS_LES_ATELIERS, Acteur, Role, peut
+from esquisse.acces.politique import LIBELLES_ROLES, PERSONNE, TOUS_LES_ATELIERS, Acteur, Role, peut, verifier
+from esquisse.atelier.ateliers import Atelier, charger_atelier
+from esquisse.atelier.seances import lister_seances
+from esquisse.esquisses.geojson import ROLES
 from esquisse.noyau.erreurs import EsquisseErreur
 from esquisse.noyau.reglages import reglage
+from ui import connexion
+from ui.session import dossier_projets, ouvrir_atelier
+from ui.textes import md
 
 PARAMETRE_JETON = "jeton"
 PARAMETRE_INVITATION = "invitation"
@@ -55,7 +59,8 @@ class _Entree:
 
 
 def mode() -> str:
-    return mode_acces(reglage("ESQUISSE_ACCES"))
+    """Le mode d'accès (réglage ``ESQUISSE_ACCES``) ; une valeur inconnue est refusée en français."""
+    return reglage("ESQUISSE_ACCES")
 
 
 def dossier_secrets() -> Path:
@@ -67,25 +72,8 @@ def _entree() -> _Entree | None:
 
 
 def _animateur_local(origine: str) -> Acteur:
-    from ui.session import auteur
-
     nom, role = auteur()
     return Acteur(nom=nom, role_structure=role, roles={TOUS_LES_ATELIERS: Role.ANIMATION}, origine=origine)
-
-
-def _connexion():
-    """Le module de connexion OpenID Connect (``ui.connexion`` : ``acteur_oidc``, ``page_connexion``), s'il
-    est installé."""
-    if importlib.util.find_spec("ui.connexion") is None:
-        return None
-    import ui.connexion
-
-    return ui.connexion
-
-
-def _acteur_oidc() -> Acteur | None:
-    connexion = _connexion()
-    return connexion.acteur_oidc() if connexion is not None else None
 
 
 def _acteur_invite() -> Acteur | None:
@@ -104,7 +92,7 @@ def acteur_identifie() -> Acteur | None:
     nom n'est pas une saisie libre. ``None`` pour l'animation locale, le mode ouvert, ou personne."""
     m = mode()
     if m == "oidc":
-        return _acteur_oidc()
+        return connexion.acteur_oidc()
     if m in ("local", "invitations"):
         return _acteur_invite()
     return None
@@ -121,6 +109,49 @@ def acteur_courant() -> Acteur:
     if m == "local" and entree is not None and entree.animation_locale:
         return _animateur_local("local")
     return acteur_identifie() or PERSONNE
+
+
+# -- qui dessine -------------------------------------------------------------------------------------
+
+
+def auteur() -> tuple[str, str]:
+    """Nom et rôle de la personne qui dessine sur ce poste : ceux de son invitation (« Qui êtes-vous ? ») ou
+    de sa connexion, sinon ceux saisis une fois par session."""
+    acteur = acteur_identifie()
+    if acteur is not None:
+        return acteur.nom, acteur.role_structure or "elu"
+    return st.session_state.get("auteur_nom") or "Anonyme", st.session_state.get("auteur_role", "elu")
+
+
+def saisir_auteur(atelier: Atelier | None = None) -> None:
+    """Nom et rôle de qui dessine ; un participant de l'atelier se choisit d'un geste.
+
+    Une personne connectée (mode ``oidc``) dessine sous son nom : rien à saisir.
+    """
+    acteur = acteur_identifie()
+    if acteur is not None:
+        st.markdown(f"Vous dessinez sous le nom de **{md(acteur.nom)}** ({md(ROLES.get(auteur()[1], ''))}).")
+        return
+    participants = list(atelier.participants) if atelier is not None else []
+    if participants:
+
+        def choisir_participant():
+            k = st.session_state.get("auteur_participant")
+            if k is not None:
+                st.session_state["auteur_nom"] = participants[k].nom
+                st.session_state["auteur_role"] = participants[k].role
+
+        st.selectbox(
+            "Je suis…",
+            range(len(participants)),
+            index=None,
+            format_func=lambda k: f"{participants[k].nom} ({participants[k].libelle_role})",
+            placeholder="Choisir parmi les participants",
+            key="auteur_participant",
+            on_change=choisir_participant,
+        )
+    st.text_input("Votre nom", key="auteur_nom", placeholder="ex. Marie Dupont", max_chars=100)
+    st.selectbox("Votre rôle", list(ROLES), format_func=ROLES.get, key="auteur_role")
 
 
 # -- la porte de chaque page -----------------------------------------------------------------------
@@ -141,10 +172,6 @@ def _page_d_invitation(message: str = "", erreur: bool = False) -> None:
 
 def _qui_etes_vous(invitation: Invitation, entree: _Entree) -> None:
     """Une fois par session : la personne se choisit parmi les participants de l'atelier."""
-    from esquisse.atelier.ateliers import charger_atelier
-    from ui.session import dossier_projets
-    from ui.textes import md
-
     try:
         atelier = charger_atelier(dossier_projets(), invitation.atelier)
     except EsquisseErreur as exc:
@@ -178,10 +205,6 @@ def exiger_acteur() -> Acteur:
     if m == "ouvert":
         return acteur_courant()
     if m == "oidc":
-        connexion = _connexion()
-        if connexion is None:
-            st.error("Le mode d'accès « oidc » demande la connexion OpenID Connect, absente de cette installation.")
-            st.stop()
         acteur = connexion.acteur_oidc()
         if acteur is None:
             connexion.page_connexion()  # « Se connecter avec … », et rien d'autre
@@ -224,8 +247,6 @@ def exiger_acteur() -> Acteur:
 def _suivre_invitation(invitation: Invitation) -> None:
     """L'adresse désigne l'atelier (et la séance) de l'invitation."""
     if st.query_params.get("atelier") != invitation.atelier:
-        from ui.session import ouvrir_atelier
-
         ouvrir_atelier(invitation.atelier)
     if invitation.seance and st.query_params.get("seance") != invitation.seance:
         st.query_params["seance"] = invitation.seance
@@ -247,10 +268,6 @@ def peut_inviter(atelier: str) -> bool:
 def gerer_invitations(atelier) -> None:
     """La liste des invitations de ``atelier`` (:class:`~esquisse.atelier.ateliers.Atelier`), chacune
     révocable (équipe d'animation seulement)."""
-    from esquisse.acces.politique import verifier
-    from esquisse.atelier.seances import lister_seances
-    from ui.textes import md
-
     try:
         liste = invitations(dossier_secrets(), atelier.id)
     except EsquisseErreur as exc:
@@ -275,6 +292,5 @@ def gerer_invitations(atelier) -> None:
 
 def afficher_session() -> None:
     """Dans la barre latérale, la personne connectée et « Se déconnecter » (mode ``oidc``)."""
-    connexion = _connexion()
-    if mode() == "oidc" and connexion is not None and (acteur := connexion.acteur_oidc()) is not None:
+    if mode() == "oidc" and (acteur := connexion.acteur_oidc()) is not None:
         connexion.menu_connexion(acteur)

@@ -133,11 +133,31 @@ def etat_edition(atelier: Atelier, h: Hypothese) -> EtatEdition:
 
 
 def categorie_courante(atelier: Atelier) -> str:
+    """La catégorie des prochains dessins : la dernière choisie dans cette session, sinon la première."""
     cle = f"categorie::{atelier.id}"
     ids = [c.id for c in atelier.legende]
     if st.session_state.get(cle) not in ids:
         st.session_state[cle] = ids[0]
     return st.session_state[cle]
+
+
+def choisir_categorie(atelier: Atelier, categorie: str) -> None:
+    st.session_state[f"categorie::{atelier.id}"] = categorie
+
+
+CLE_DERNIER_DESSIN = "dernier-dessin"
+
+
+def dernier_dessin_selectionne() -> str | None:
+    """Le dernier dessin de la carte déjà sélectionné pour l'annoter (chaque dessin ne l'est qu'une fois)."""
+    return st.session_state.get(CLE_DERNIER_DESSIN)
+
+
+def retenir_dernier_dessin(identifiant: str) -> None:
+    st.session_state[CLE_DERNIER_DESSIN] = identifiant
+
+
+CLE_ERREUR = "erreur-enregistrement"
 
 
 _journal = logging.getLogger("esquisse")
@@ -207,14 +227,12 @@ class Poste:
             texte = str(exc)
             if isinstance(exc, EcritureImpossible):
                 texte += " " + DESSINS_GARDES
-            st.session_state["erreur-enregistrement"] = texte
+            self.signaler_erreur(texte)
             return None
         except Exception as exc:  # imprévu : la carte doit rester affichée, avec ses dessins
             _journal.exception("Échec de l'enregistrement de %s", self.h.dossier)
             etat.message = ""
-            st.session_state["erreur-enregistrement"] = (
-                f"erreur inattendue ({type(exc).__name__} : {exc}). {DESSINS_GARDES}"
-            )
+            self.signaler_erreur(f"erreur inattendue ({type(exc).__name__} : {exc}). {DESSINS_GARDES}")
             return None
         etat.acquittes.update({d.id: d.local for d in dessins})
         for c in changements:
@@ -232,8 +250,12 @@ class Poste:
         etat.message = "Aucun changement par rapport à la version enregistrée."
         return False
 
+    def signaler_erreur(self, texte: str) -> None:
+        """« Rien n'a été enregistré : … », montré par :meth:`messages` au prochain affichage."""
+        st.session_state[CLE_ERREUR] = texte
+
     def messages(self) -> None:
-        if erreur := st.session_state.pop("erreur-enregistrement", None):
+        if erreur := st.session_state.pop(CLE_ERREUR, None):
             st.error(f"Rien n'a été enregistré : {md(erreur)}")
         if self.etat.message:
             st.success(md(self.etat.message))

@@ -1,7 +1,8 @@
-"""L'état de session, par accesseurs nommés : atelier ouvert, dossiers, qui dessine, annonces, brouillons de
-page.
+"""L'état de session, par accesseurs nommés : atelier ouvert, dossiers, annonces, brouillons de page, fichiers
+préparés, et les saisies qu'une page relit ou règle (:class:`Saisie`).
 
-Aucune page ne lit ``st.session_state`` avec une clé partagée : elles passent par ici.
+Aucune page ne lit ni n'écrit ``st.session_state`` : elles passent par ici (et par ``ui.acces`` pour qui agit,
+``ui.edition`` pour la carte d'édition).
 """
 
 from __future__ import annotations
@@ -9,15 +10,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
 from esquisse.atelier.ateliers import Atelier, Inventaire, charger_atelier, inventorier_ateliers, lister_ateliers
-from esquisse.esquisses.geojson import ROLES
 from esquisse.noyau.erreurs import EsquisseErreur
 from esquisse.noyau.reglages import reglage
-from ui.acces import acteur_identifie
-from ui.textes import md
 
 CLE_ATELIER = "atelier"
 
@@ -73,48 +72,6 @@ def atelier_courant() -> Atelier | None:
     return atelier
 
 
-def auteur() -> tuple[str, str]:
-    """Nom et rôle de la personne qui dessine sur ce poste : ceux de son invitation (« Qui êtes-vous ? ») ou
-    de sa connexion, sinon ceux saisis une fois par session."""
-    from ui.acces import acteur_identifie
-
-    acteur = acteur_identifie()
-    if acteur is not None:
-        return acteur.nom, acteur.role_structure or "elu"
-    return st.session_state.get("auteur_nom") or "Anonyme", st.session_state.get("auteur_role", "elu")
-
-
-def saisir_auteur(atelier: Atelier | None = None) -> None:
-    """Nom et rôle de qui dessine ; un participant de l'atelier se choisit d'un geste.
-
-    Une personne connectée (mode ``oidc``) dessine sous son nom : rien à saisir.
-    """
-    acteur = acteur_identifie()
-    if acteur is not None:
-        st.markdown(f"Vous dessinez sous le nom de **{md(acteur.nom)}** ({md(ROLES.get(auteur()[1], ''))}).")
-        return
-    participants = list(atelier.participants) if atelier is not None else []
-    if participants:
-
-        def choisir_participant():
-            k = st.session_state.get("auteur_participant")
-            if k is not None:
-                st.session_state["auteur_nom"] = participants[k].nom
-                st.session_state["auteur_role"] = participants[k].role
-
-        st.selectbox(
-            "Je suis…",
-            range(len(participants)),
-            index=None,
-            format_func=lambda k: f"{participants[k].nom} ({participants[k].libelle_role})",
-            placeholder="Choisir parmi les participants",
-            key="auteur_participant",
-            on_change=choisir_participant,
-        )
-    st.text_input("Votre nom", key="auteur_nom", placeholder="ex. Marie Dupont", max_chars=100)
-    st.selectbox("Votre rôle", list(ROLES), format_func=ROLES.get, key="auteur_role")
-
-
 def poste() -> str:
     """Identifiant de ce poste (session du navigateur), pour ses brouillons."""
     return st.session_state.setdefault("poste", uuid.uuid4().hex[:12])
@@ -166,7 +123,10 @@ def afficher_annonces(zone: str = "") -> None:
     annonces = st.session_state.get(CLE_ANNONCES, [])
     st.session_state[CLE_ANNONCES] = [a for a in annonces if a[0] != zone]
     for _, genre, texte in (a for a in annonces if a[0] == zone):
-        {"success": st.success, "error": st.error, "info": st.info, "warning": st.warning}[genre](texte)
+        # « toast » : une notification seule, sans message dans la page.
+        {"success": st.success, "error": st.error, "info": st.info, "warning": st.warning, "toast": st.toast}[genre](
+            texte
+        )
         if genre == "success" and not zone:
             # En haut de la page, le message peut être hors de la vue (page longue, bouton en bas) :
             # une notification le montre aussi là où l'on regarde. Un message de ``zone`` est déjà
@@ -189,6 +149,46 @@ def feuille_en_edition(atelier: Atelier, lue):
 
 def oublier_feuille_en_edition(atelier: Atelier) -> None:
     st.session_state.pop(f"feuille::{atelier.id}", None)
+
+
+@dataclass(frozen=True)
+class Saisie:
+    """Une valeur que la page garde d'un affichage à l'autre et qu'elle relit ou règle elle-même : celle d'un
+    widget (``st.text_input(…, key=saisie.cle)``), ou une des siennes (la révision d'où part un formulaire).
+
+    La clé est propre à la page qui la crée ; rien d'autre ne la lit.
+    """
+
+    cle: str
+
+    def existe(self) -> bool:
+        return self.cle in st.session_state
+
+    def valeur(self, defaut: Any = None) -> Any:
+        return st.session_state.get(self.cle, defaut)
+
+    def regler(self, valeur: Any) -> None:
+        """Donne sa valeur au widget : avant qu'il soit affiché dans cet affichage-ci, ou dans un rappel."""
+        st.session_state[self.cle] = valeur
+
+    def par_defaut(self, valeur: Any, admises=None) -> None:
+        """Règle la valeur de départ si la saisie n'en a pas encore (ou plus une de ``admises``)."""
+        if not self.existe() or (admises is not None and self.valeur() not in admises):
+            self.regler(valeur)
+
+    def oublier(self) -> None:
+        """Le widget repartira de sa valeur initiale."""
+        st.session_state.pop(self.cle, None)
+
+
+def fichier_prepare(quoi: str) -> Any:
+    """Ce que cette session a préparé sous le nom ``quoi`` (un export, une archive), ou ``None``."""
+    return st.session_state.get(quoi)
+
+
+def retenir_fichier_prepare(quoi: str, valeur: Any) -> None:
+    """Garde le fichier préparé (ou le résultat qui le décrit) pour les affichages suivants de la page."""
+    st.session_state[quoi] = valeur
 
 
 CLE_PUBLICATIONS = "publications-preparees"

@@ -1,14 +1,17 @@
-"""Les tâches longues : barre de progression, erreurs en français, journal des erreurs inattendues."""
+"""Les actions des pages : tâches longues (barre de progression, erreurs en français, journal des erreurs
+inattendues) et écritures courtes sous garde (:func:`sous_garde`)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 import streamlit as st
 
 from esquisse.noyau.erreurs import EsquisseErreur
+from ui.textes import md
 
 T = TypeVar("T")
 
@@ -45,3 +48,17 @@ def executer(libelle: str, tache: Callable[[Callable[[float, str], None]], T]) -
         barre.progress(1.0, text="Terminé.")
         statut.update(label=f"{libelle} : terminé", state="complete", expanded=False)
     return resultat
+
+
+@contextmanager
+def sous_garde(refus: str = "", ou=st) -> Iterator[None]:
+    """Une écriture de page sous garde : ce qui suit le service dans le bloc (annoncer, réafficher) n'a lieu
+    que s'il a réussi.
+
+    Refusé (:class:`EsquisseErreur`), le service n'a rien changé : le message en français s'affiche dans
+    ``ou`` (une colonne ; la page par défaut), précédé de ``refus`` s'il est donné, et la page continue.
+    """
+    try:
+        yield
+    except EsquisseErreur as exc:
+        ou.error(f"{refus} : {md(str(exc))}" if refus else md(str(exc)))

@@ -32,9 +32,7 @@ from esquisse.acces.politique import LIBELLES_ROLES, Acteur, Role
 from esquisse.noyau.dates import date_heure
 from esquisse.noyau.erreurs import AccesRefuse, DonneeInvalide, SchemaInvalide
 from esquisse.noyau.fichiers import ecrire_json, traduire_erreurs_disque, verrou
-from esquisse.noyau.reglages import REGLAGES
 
-MODES = next(r.choix for r in REGLAGES if r.nom == "ESQUISSE_ACCES")  # déclarés une fois, avec le réglage
 FICHIER_SECRET = "secret"
 FICHIER_JETON = "jeton-animation"
 SEL_INVITATION = "esquisse.invitation.v1"  # un seul usage : inviter dans un atelier
@@ -49,14 +47,6 @@ DEMANDER = "Demandez un nouveau lien à l'équipe d'animation."
 
 class InvitationRefusee(AccesRefuse):
     """Le lien d'invitation ne peut pas servir (modifié, forgé, expiré, révoqué) : rien n'est écrit."""
-
-
-def mode_acces(valeur: str) -> str:
-    """Le mode d'accès lu dans ``ESQUISSE_ACCES`` ; une valeur inconnue est refusée en français."""
-    mode = (valeur or "local").strip().lower()
-    if mode not in MODES:
-        raise DonneeInvalide(f"Le réglage ESQUISSE_ACCES vaut « {valeur} » ; valeurs admises : {', '.join(MODES)}.")
-    return mode
 
 
 # -- fichiers secrets ------------------------------------------------------------------------------

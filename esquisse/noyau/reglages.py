@@ -21,7 +21,7 @@ class Reglage:
     description: str
     defaut: str
     type: type = str
-    choix: tuple[str, ...] = ()
+    choix: tuple[str, ...] = ()  # valeurs admises, en minuscules ; la casse de la valeur lue n'importe pas
 
     def lire(self, environ: dict[str, str] | None = None):
         env = os.environ if environ is None else environ
@@ -39,9 +39,11 @@ class Reglage:
         if self.type is Path:
             chemin = Path(brut).expanduser()
             return chemin if chemin.is_absolute() else RACINE / chemin
-        if self.choix and brut not in self.choix:
-            admis = ", ".join(self.choix)
-            raise DonneeInvalide(f"Le réglage {self.nom} vaut « {brut} » ; valeurs admises : {admis}.")
+        if self.choix:  # des mots en minuscules : « Invitations » vaut « invitations »
+            if brut.lower() not in self.choix:
+                admis = ", ".join(self.choix)
+                raise DonneeInvalide(f"Le réglage {self.nom} vaut « {brut} » ; valeurs admises : {admis}.")
+            return brut.lower()
         return brut
 
 

@@ -115,15 +115,41 @@ def degres_par_pixel(cadre) -> float:
     return max(abs(a[0] - b[0]), abs(a[1] - b[1]))
 
 
+# Leaflet.draw refuse tout nouveau sommet pendant 50 ms après chacun (contre les doubles événements
+# tactiles). On retient le traceur actif (polygone, ligne) pour attendre, après chaque appui, qu'il ait pris
+# le sommet et qu'il accepte le suivant.
+TRACEUR_OBSERVE = """() => {
+  const P = L.Draw.Polyline.prototype;
+  if (!P.__esqObserve) {
+    const ajouter = P.addHooks;
+    P.addHooks = function () { window.__esqTraceur = this; return ajouter.apply(this, arguments); };
+    P.__esqObserve = true;
+  }
+}"""
+SOMMET_PRIS = """(n) => { const t = window.__esqTraceur;
+  return !!t && t._markers.length === n && !t._disableMarkers; }"""
+
+
+def observer_traceur(cadre) -> None:
+    """À appeler avant de choisir l'outil de tracé : :func:`attendre_sommet` saura quoi regarder."""
+    cadre.evaluate(TRACEUR_OBSERVE)
+
+
+def attendre_sommet(cadre, n: int) -> None:
+    """Le tracé en cours a ``n`` sommets et en accepte un de plus."""
+    cadre.wait_for_function(SOMMET_PRIS, arg=n, timeout=10000)
+
+
 def dessiner_zone(page, cadre, points):
     boite = boite_carte(page)
+    observer_traceur(cadre)
     page.frame_locator(IFRAME_CARTE).locator("a.leaflet-draw-draw-polygon").click()
     attendu = []
-    for fx, fy in points:
+    for k, (fx, fy) in enumerate(points, start=1):
         x, y = boite["width"] * fx, boite["height"] * fy
         attendu.append(latlng(cadre, x, y))
         page.mouse.click(boite["x"] + x, boite["y"] + y)
-        page.wait_for_timeout(150)
+        attendre_sommet(cadre, k)
     page.mouse.click(boite["x"] + boite["width"] * points[0][0], boite["y"] + boite["height"] * points[0][1])
     return attendu
 

@@ -31,7 +31,15 @@ from esquisse.atelier.seances import creer_hypothese, lister_seances, modifier_h
 from esquisse.carte.partage import adresses_locales
 from tests.navigateur.conftest import capture, sans_erreur_js
 from tests.navigateur.test_modes import geste_tactile
-from tests.outils import IFRAME_CARTE, RACINE, arreter_serveur, attendre_carte, demarrer_serveur, port_libre
+from tests.outils import (
+    IFRAME_CARTE,
+    RACINE,
+    arreter_serveur,
+    attendre_carte,
+    demarrer_serveur,
+    port_libre,
+    relance_attendue,
+)
 
 ATELIER = "bassee-montois"
 ACCUEIL = "Demandez un lien à l'équipe d'animation"
@@ -202,17 +210,6 @@ FORGE = """() => {
 }"""
 
 
-RELANCE_GUETTEE = """() => {
-    window.__relance = false;
-    const app = document.querySelector('[data-testid="stApp"]');
-    new MutationObserver(() => {
-        if (app.getAttribute('data-test-script-state') === 'running') window.__relance = true;
-    }).observe(app, {attributes: true});
-}"""
-RELANCE_FINIE = """() => window.__relance
-    && document.querySelector('[data-testid="stApp"]').getAttribute('data-test-script-state') === 'notRunning'"""
-
-
 def test_lien_de_lecture_sans_outils_et_forge_refusee(salle, hors_ligne, hyp):
     contexte, reseau = hors_ligne(largeur=1920, hauteur=1080)
     mur = contexte.new_page()
@@ -243,9 +240,8 @@ def test_lien_de_lecture_sans_outils_et_forge_refusee(salle, hors_ligne, hyp):
     assert iframe.locator(".leaflet-draw-toolbar, .esq-pastille").count() == 0
     tablette.get_by_text("Lecture seule : vous consultez cette hypothèse").wait_for()
     # La valeur forgée relance le script côté serveur : on attend cette relance, puis sa fin.
-    tablette.evaluate(RELANCE_GUETTEE)
-    cadre.evaluate(FORGE)
-    tablette.wait_for_function(RELANCE_FINIE)
+    with relance_attendue(tablette):
+        cadre.evaluate(FORGE)
     capture(tablette, "invitation-lecture-forge-1920x1080")
     assert hyp.depot(ATELIER).numero_courant() == 0
     assert empreinte(salle.projets / ATELIER) == avant  # ni version, ni brouillon

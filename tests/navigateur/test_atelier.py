@@ -11,8 +11,10 @@ import pytest
 
 from esquisse.atelier.ateliers import charger_atelier
 from esquisse.atelier.seances import lister_hypotheses, lister_seances
-from tests.navigateur.conftest import capture
-from tests.outils import IFRAME_CARTE, attendre_carte, echecs_application
+from tests.navigateur.conftest import attendre_sommet, capture, observer_traceur
+from tests.outils import IFRAME_CARTE, attendre_carte, cadre_carte, echecs_application
+
+ECART_ENTRE_APPUIS_MS = 300
 
 ECRANS = {
     "1920x1080-souris": {"largeur": 1920, "hauteur": 1080},
@@ -37,12 +39,20 @@ def appuyer(page, x: float, y: float, tactile: bool) -> None:
 
 def dessiner_triangle(page, tactile: bool) -> None:
     iframe = page.frame_locator(IFRAME_CARTE)
+    cadre = cadre_carte(page)
+    observer_traceur(cadre)
     toucher(iframe.locator("a.leaflet-draw-draw-polygon"), tactile)
     boite = iframe.locator(".leaflet-container").bounding_box()
-    sommets = [(0.4, 0.4), (0.6, 0.4), (0.5, 0.6), (0.4, 0.4)]  # le dernier referme la zone
-    for fx, fy in sommets:
+    sommets = [(0.4, 0.4), (0.6, 0.4), (0.5, 0.6)]
+    for k, (fx, fy) in enumerate(sommets, start=1):
         appuyer(page, boite["x"] + boite["width"] * fx, boite["y"] + boite["height"] * fy, tactile)
-        page.wait_for_timeout(250)
+        attendre_sommet(cadre, k)
+        if tactile:
+            # Le rythme du doigt, pas une attente : Leaflet prend deux appuis à moins de 250 ms, où qu'ils
+            # soient, pour un double appui (aucun événement ne dit quand ce délai est passé).
+            page.wait_for_timeout(ECART_ENTRE_APPUIS_MS)
+    fx, fy = sommets[0]  # un appui sur le premier sommet referme la zone
+    appuyer(page, boite["x"] + boite["width"] * fx, boite["y"] + boite["height"] * fy, tactile)
 
 
 @pytest.mark.parametrize("ecran", list(ECRANS))
@@ -90,7 +100,7 @@ def test_creer_un_atelier_une_seance_une_hypothese_et_dessiner(serveur, hors_lig
     editeur.wait_for()
     editeur.fill("Léa Girard")
     editeur.press("Enter")
-    page.wait_for_timeout(300)
+    editeur.wait_for(state="detached")  # la cellule est validée
     capture(page, f"atelier-2-participant-{ecran}")
     toucher(page.get_by_role("button", name="Enregistrer les participants"), tactile)
     page.get_by_test_id("stAlertContentSuccess").get_by_text("1 participant(s) enregistré(s).").wait_for()

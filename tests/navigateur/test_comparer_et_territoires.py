@@ -8,6 +8,7 @@ Un serveur Streamlit propre à ce module sert une copie de ``projets/`` où les 
 from __future__ import annotations
 
 import shutil
+from contextlib import contextmanager
 
 import pytest
 import shapely
@@ -19,7 +20,14 @@ from esquisse.atelier.seances import creer_hypothese, creer_seance, hypothese, s
 from esquisse.esquisses.versions import Changement
 from tests.demonstration import recreer_gascogne
 from tests.navigateur.conftest import capture
-from tests.outils import IFRAME_CARTE, RACINE, arreter_serveur, demarrer_serveur, echecs_application
+from tests.outils import (
+    IFRAME_CARTE,
+    RACINE,
+    arreter_serveur,
+    attendre_fin_du_script,
+    demarrer_serveur,
+    echecs_application,
+)
 
 ATELIER = "gascogne-toulouse"
 CARTES_PRETES = (
@@ -40,19 +48,51 @@ def serveur_demo(tmp_path_factory):
     arreter_serveur(s)
 
 
+# Le document d'une iframe de carte (même origine que la page) remplit ``condition``, et ce n'est pas celui
+# qu'on a marqué comme l'ancien.
+CADRE_QUI_REMPLIT = """(condition) => Array.from(
+    document.querySelectorAll('iframe[title="streamlit_folium.st_folium"]')).some((f) => {
+        const w = f.contentWindow;
+        try { return !!w && !w.__esqAncien && !!w.eval(`(${condition})()`); } catch (e) { return false; }
+    })"""
+
+
 def cadre_pret(page, n_cartes: int, ancien=None):
     """Le cadre de la carte (un autre que ``ancien``), une fois ses ``n_cartes`` cartes dessinées."""
-    page.wait_for_selector(IFRAME_CARTE, timeout=30000)
-    for _ in range(300):
-        cadres = [f for f in page.frames if "streamlit_folium" in f.url and f is not ancien]
-        for cadre in cadres:
-            try:
-                if cadre.evaluate(CARTES_PRETES.replace("{n}", str(n_cartes))):
-                    return cadre
-            except Exception:  # cadre en cours de remplacement
-                pass
-        page.wait_for_timeout(100)
+    if ancien is not None:
+        ancien.evaluate("() => { window.__esqAncien = true; }")
+    condition = CARTES_PRETES.replace("{n}", str(n_cartes))
+    page.wait_for_function(CADRE_QUI_REMPLIT, arg=condition, timeout=30000)
+    for cadre in page.frames:
+        if "streamlit_folium" in cadre.url and cadre.evaluate(f"() => !window.__esqAncien && ({condition})()"):
+            return cadre
     raise AssertionError(f"aucune carte prête avec {n_cartes} carte(s)")
+
+
+# Les deux cartes synchronisées ont fini de bouger : la meneuse a fini son mouvement (inertie, zoom animé)
+# et aucune des deux n'est encore animée.
+MOUVEMENT_GUETTE = """(meneuse) => {
+    window.__mouvementFini = false;
+    window[meneuse].once('moveend', () => { window.__mouvementFini = true; });
+}"""
+MOUVEMENT_FINI = """() => window.__mouvementFini && [map_div, map_div2].every(
+    (m) => !m._animatingZoom && !(m._panAnim && m._panAnim._inProgress))"""
+
+
+@contextmanager
+def mouvement(cadre, meneuse: str):
+    """Le bloc déplace ou zoome la carte ``meneuse`` ; au sortir, les deux cartes sont immobiles."""
+    cadre.evaluate(MOUVEMENT_GUETTE, meneuse)
+    yield
+    cadre.wait_for_function(MOUVEMENT_FINI, timeout=10000)
+
+
+CARTE_IMMOBILE = """() => !Esquisse.carte._animatingZoom
+    && !(Esquisse.carte._panAnim && Esquisse.carte._panAnim._inProgress)"""
+
+# Une infobulle de Leaflet ouverte, au bout de son fondu d'ouverture.
+INFOBULLE_OUVERTE = """() => { const p = document.querySelector('.leaflet-popup');
+    return !!p && getComputedStyle(p).opacity === '1'; }"""
 
 
 def rectangle(cadre, selecteur: str) -> dict:
@@ -67,7 +107,6 @@ def glisser(page, r: dict, dx: float, dy: float) -> None:
     for k in range(1, 11):
         page.mouse.move(x + dx * k / 10, y + dy * k / 10)
     page.mouse.up()
-    page.wait_for_timeout(800)  # fin de l'inertie de Leaflet
 
 
 # Chaque trait terminé par une flèche : la carte qui le porte, sa couleur, celle de sa pointe
@@ -109,15 +148,17 @@ def test_deux_cartes_synchronisees(serveur_demo, hors_ligne):
 
     # Déplacer la carte de gauche déplace celle de droite, au même endroit.
     avant = cadre.evaluate(CENTRES)
-    glisser(page, gauche, -220, 120)
+    with mouvement(cadre, "map_div"):
+        glisser(page, gauche, -220, 120)
     apres = cadre.evaluate(CENTRES)
     assert abs(apres[0]["lng"] - avant[0]["lng"]) > 0.05 and abs(apres[0]["lat"] - avant[0]["lat"]) > 0.02
     assert apres[1]["lng"] == pytest.approx(apres[0]["lng"], abs=1e-6)
     assert apres[1]["lat"] == pytest.approx(apres[0]["lat"], abs=1e-6)
     # Et dans l'autre sens, zoom compris.
-    glisser(page, droite, 150, -60)
-    cadre.locator("#map_div2 .leaflet-control-zoom-in").click()
-    page.wait_for_timeout(800)
+    with mouvement(cadre, "map_div2"):
+        glisser(page, droite, 150, -60)
+    with mouvement(cadre, "map_div2"):
+        cadre.locator("#map_div2 .leaflet-control-zoom-in").click()
     fin = cadre.evaluate(CENTRES)
     assert fin[3] == avant[3] + 0.5 and fin[2] == fin[3]
     assert fin[0]["lng"] == pytest.approx(fin[1]["lng"], abs=1e-6)
@@ -156,7 +197,7 @@ def test_petit_ecran_et_depuis_la_seance_1(serveur_demo, hors_ligne):
     cadre.evaluate(
         "() => { const c = map_div._esqLecture.couches['gt-agri']; c.openPopup(c.getBounds().getCenter()); }"
     )
-    page.wait_for_timeout(400)  # fondu d'ouverture de Leaflet
+    cadre.wait_for_function(INFOBULLE_OUVERTE)
     fiche = cadre.locator(".leaflet-popup-content .esq-fiche").inner_text()
     assert cadre.locator(".leaflet-popup-content .esq-fiche").bounding_box()["width"] > 250
     assert "Modifiée : forme redessinée" in fiche and "ha gagnés" in fiche and "Communes (" in fiche
@@ -179,9 +220,11 @@ def test_infobulle_de_la_carte_d_edition(serveur_demo, hors_ligne):
     corps = page.frame_locator(IFRAME_CARTE).first.locator("body[data-esquisse-version='2'][data-esquisse-pret]")
     corps.wait_for(state="attached", timeout=30000)
     # Tant que personne n'a touché la carte, elle se recadre quand son cadre change de taille :
-    # on laisse la page finir sa mise en page avant de viser.
-    page.wait_for_timeout(800)
+    # on laisse la page finir sa mise en page (script exécuté, réseau au repos, carte immobile) avant de viser.
+    attendre_fin_du_script(page)
+    page.wait_for_load_state("networkidle")
     cadre = next(f for f in page.frames if "streamlit_folium" in f.url)
+    cadre.wait_for_function(CARTE_IMMOBILE)
     # Sur la carte d'édition aussi, les liens de réciprocité ont leur pointe de flèche.
     fleches = cadre.evaluate(FLECHES)
     assert fleches and all(f["pointe"] == f["trait"] == "#0f7b6c" for f in fleches), fleches
@@ -194,7 +237,7 @@ def test_infobulle_de_la_carte_d_edition(serveur_demo, hors_ligne):
     page.mouse.click(iframe["x"] + r["x"], iframe["y"] + r["y"])  # un vrai clic
     territoires = cadre.locator(".leaflet-popup-content .esq-fiche-territoires")
     territoires.wait_for(timeout=10000)
-    page.wait_for_timeout(400)  # fondu d'ouverture de Leaflet
+    cadre.wait_for_function(INFOBULLE_OUVERTE)
     texte = territoires.inner_text()
     # La fiche montrée est celle que le domaine calcule pour cette version, mot pour mot.
     assert texte == fiches_version(atelier, depot, 2)["gt-agri"]
@@ -243,7 +286,7 @@ def test_texte_saisi_jamais_interprete(serveur_demo, hors_ligne):
     fiche = cadre.locator(".leaflet-popup-content .esq-fiche")
     assert fiche.locator(".esq-fiche-titre").inner_text() == "Zone " + PIEGE
     assert fiche.locator(".esq-fiche-commentaire").inner_text() == PIEGE
-    page.wait_for_timeout(300)
+    # Le piège est montré en texte (ci-dessus) : il n'a pas été lu comme du HTML, aucune image n'a été créée.
     assert cadre.locator("img[src='x']").count() == 0 and page.locator("img[src='x']").count() == 0
     assert cadre.evaluate("document.body.dataset.pirate") is None
     assert page.evaluate("document.body.dataset.pirate") is None

@@ -19,7 +19,7 @@ from tests.navigateur.conftest import (
     ouvrir,
     sans_erreur_js,
 )
-from tests.outils import IFRAME_CARTE, attendre_carte, echecs_application
+from tests.outils import IFRAME_CARTE, attendre_carte, attendre_fin_du_script, echecs_application, relance_attendue
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -166,7 +166,7 @@ def test_texte_saisi_jamais_execute(hors_ligne, hypothese):
     # Historique : le message et l'auteur apparaissent comme du texte.
     page.goto(url.replace("/carte?", "/historique?"))
     page.get_by_text("Historique des versions").wait_for()
-    page.wait_for_timeout(1500)
+    attendre_fin_du_script(page)
     assert page.locator("img[src='x']").count() == 0
     capture(page, "xss-historique")
     assert alertes == []
@@ -256,8 +256,9 @@ def test_dessin_efface_avant_tout_enregistrement_ne_laisse_rien(hors_ligne, hypo
     dessiner_zone(page, cadre, [(0.3, 0.3), (0.5, 0.3), (0.5, 0.5), (0.3, 0.5)])
     page.get_by_role("button", name="Enregistrer (1)").wait_for()
     effacer_la_premiere_esquisse(page, cadre)
-    page.get_by_role("button", name="Enregistrer (0)").wait_for()
-    page.wait_for_timeout(2500)  # plusieurs tours de la veille : le dessin effacé ne revient pas
+    # Plusieurs tours de la veille (une exécution du fragment par seconde) : le dessin effacé ne revient pas.
+    with relance_attendue(page, fois=3):
+        page.get_by_role("button", name="Enregistrer (0)").wait_for()
     assert cadre.evaluate("Object.keys(Esquisse.dessin.etat.couches).length") == 0
     assert page.get_by_role("button", name="Enregistrer (0)").is_disabled()
     assert h.depot().numero_courant() == 0

@@ -16,7 +16,7 @@ from esquisse.atelier.ateliers import creer_atelier
 from esquisse.atelier.seances import creer_hypothese, creer_seance, modifier_hypothese
 from esquisse.esquisses.versions import Changement
 from tests.navigateur.conftest import capture
-from tests.outils import IFRAME_CARTE, attendre_carte, echecs_application
+from tests.outils import IFRAME_CARTE, attendre_carte, attendre_fin_du_script, echecs_application
 
 ATELIER = "bassee-montois"
 XSS = "<img src=x onerror=alert(1)>"
@@ -57,13 +57,12 @@ def test_modifier_une_action_dans_le_tableau(serveur, hors_ligne):
     # un premier clic choisit la cellule, un second ouvre son éditeur.
     x, y = boite["x"] + 40 + 200 + 80, boite["y"] + 35 + 17
     page.mouse.click(x, y)
-    page.wait_for_timeout(300)
-    page.mouse.click(x, y)
+    page.keyboard.press("Enter")  # la cellule choisie s'ouvre à l'édition
     editeur = page.locator("textarea.gdg-input")
     editeur.wait_for()
     editeur.fill("Installer des maraîchers sur les gravières réhabilitées")
     editeur.press("Enter")
-    page.wait_for_timeout(300)
+    editeur.wait_for(state="detached")  # la cellule est validée
     capture(page, "feuille-de-route-tableau-1920x1080")
     page.get_by_role("button", name="Enregistrer la feuille de route").click()
     page.get_by_test_id("stAlertContentSuccess").get_by_text("Feuille de route enregistrée").wait_for()
@@ -163,7 +162,7 @@ def test_textes_saisis_jamais_interpretes(serveur, hors_ligne):
     ]:
         page.goto(f"{serveur.url}/{chemin}")
         page.get_by_text(attendu).first.wait_for()
-        page.wait_for_timeout(800)
+        attendre_fin_du_script(page)
         assert page.locator("img[src='x']").count() == 0, chemin
     page.get_by_text(XSS).first.wait_for()  # le texte est montré tel quel
     page.goto(f"{serveur.url}/feuille_de_route?atelier={atelier.id}")

@@ -14,7 +14,7 @@ from shapely.geometry import shape
 
 from esquisse.carte.partage import adresses_locales
 from tests.navigateur.conftest import capture, derniere_version, ouvrir, sans_erreur_js
-from tests.outils import IFRAME_CARTE, attendre_carte
+from tests.outils import IFRAME_CARTE, attendre_carte, attendre_fin_du_script
 
 
 def geste_tactile(contexte, page, points) -> None:
@@ -68,7 +68,7 @@ def test_tablette_et_projection(hors_ligne, hypothese):
     projection.frame_locator(IFRAME_CARTE).locator(".esq-titre-esquisse", has_text="Prairies de fauche").wait_for(
         timeout=5000
     )
-    tablette.wait_for_timeout(800)
+    attendre_fin_du_script(tablette)
     capture(tablette, "tablette-1024x768")
     capture(projection, "projection-1920x1080")
     sans_erreur_js(cadre_tablette)

@@ -3,23 +3,14 @@ l'onglet Participants montre l'accès et le courriel, un réglage de l'animation
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from esquisse.acces import journal
 from esquisse.atelier.ateliers import charger_atelier
 from tests.navigateur.conftest import capture
+from tests.outils import relance_attendue
 
 ATELIER = "bassee-montois"
-
-
-def attendre(page, condition, delai: float = 20) -> None:
-    """Attend que ``condition`` (sur le disque) soit vraie, en sondant ; échoue au-delà de ``delai``."""
-    fin = time.monotonic() + delai
-    while not condition():
-        assert time.monotonic() < fin, "condition jamais remplie"
-        page.wait_for_timeout(50)
 
 
 @pytest.mark.parametrize("ecran", [(1920, 1080), (1024, 768)])
@@ -35,8 +26,9 @@ def test_participants_acces_et_journal(serveur, hors_ligne, ecran):
     capture(page, f"acces-participants-{largeur}x{hauteur}")
     avant = len(journal.lire(serveur.projets / ATELIER)[0])
     libre = charger_atelier(serveur.projets, ATELIER).contribution_libre
-    page.get_by_text("Les contributeurs peuvent aussi retoucher les esquisses des autres").click()
-    attendre(page, lambda: charger_atelier(serveur.projets, ATELIER).contribution_libre != libre)
+    with relance_attendue(page):  # le réglage est écrit par l'exécution que le clic provoque
+        page.get_by_text("Les contributeurs peuvent aussi retoucher les esquisses des autres").click()
+    assert charger_atelier(serveur.projets, ATELIER).contribution_libre != libre
     page.get_by_role("tab", name="Journal").click()
     page.get_by_text("Qui a fait quoi, et quand").wait_for()
     page.locator("[data-testid='stDataFrame']").last.wait_for()
@@ -46,5 +38,6 @@ def test_participants_acces_et_journal(serveur, hors_ligne, ecran):
     assert entrees[0].role == "animation" and entrees[0].origine == "ouvert"
     # L'atelier partagé par les autres tests retrouve son réglage.
     page.get_by_role("tab", name="Participants").click()
-    page.get_by_text("Les contributeurs peuvent aussi retoucher les esquisses des autres").click()
-    attendre(page, lambda: charger_atelier(serveur.projets, ATELIER).contribution_libre == libre)
+    with relance_attendue(page):
+        page.get_by_text("Les contributeurs peuvent aussi retoucher les esquisses des autres").click()
+    assert charger_atelier(serveur.projets, ATELIER).contribution_libre == libre
