@@ -1,7 +1,8 @@
 """Du moment où une version est enregistrée à celui où elle paraît dans le navigateur d'un autre
 serveur, pour les deux magasins.
 
-Deux serveurs Streamlit partagent le magasin (le même dossier, ou la même base PostGIS). Le
+Deux serveurs Streamlit partagent le magasin (le même dossier, ou la même base PostGIS, chacun
+avec son propre dossier local). Le
 navigateur est ouvert sur l'un, puis sur l'autre ; la version est enregistrée par un autre
 processus (ce script, comme le ferait un autre serveur) ; on mesure jusqu'à ce que la carte
 l'affiche, sans recharger. Référence : le magasin de fichiers, tel qu'il sert aujourd'hui une
@@ -14,6 +15,7 @@ numéro tenu en mémoire par l'écouteur du processus, réveillé par NOTIFY).
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import sys
@@ -28,6 +30,8 @@ from playwright.sync_api import sync_playwright
 from esquisse.atelier.seances import creer_hypothese, lister_seances
 from esquisse.esquisses.versions import Changement
 from esquisse.stockage.choix import ouvrir
+from esquisse.stockage.copie import copier
+from esquisse.stockage.disque import StockageFichiers
 from esquisse.stockage.interfaces import RefHypothese
 from tests.outils import (
     RACINE,
@@ -75,11 +79,21 @@ def main() -> None:
         for nom, base in (("fichiers", ""), ("PostGIS", grappe.creer_base("bench"))):
             projets = travail / nom / "projets"
             shutil.copytree(RACINE / "projets", projets)
+            dossiers = (projets, projets)  # fichiers : les deux serveurs partagent le dossier
+            if base:
+                # PostGIS : les ateliers dans la base, chaque serveur avec son dossier local (un cache).
+                fichiers = StockageFichiers(projets)
+                for identifiant in fichiers.documents.ateliers():
+                    copier(identifiant, fichiers, ouvrir(base))
+                dossiers = (travail / nom / "local-a", travail / nom / "local-b")
+                for d in dossiers:
+                    d.mkdir()
+                os.environ["ESQUISSE_BASE"] = base  # ce script crée l'hypothèse dans la base
             env = {"ESQUISSE_BASE": base, "ESQUISSE_EXPORTS": str(travail / nom / "exports")}
-            a = demarrer_serveur(projets, travail / nom / "a.log", env_sup=env)
-            b = demarrer_serveur(projets, travail / nom / "b.log", env_sup=env)
+            a = demarrer_serveur(dossiers[0], travail / nom / "a.log", env_sup=env)
+            b = demarrer_serveur(dossiers[1], travail / nom / "b.log", env_sup=env)
             serveurs += [a, b]
-            seance = lister_seances(projets / ATELIER)[0]
+            seance = lister_seances(dossiers[0] / ATELIER)[0]
             h = creer_hypothese(seance, f"Mesure {nom}", atelier=ATELIER)
             ref = RefHypothese(ATELIER, seance.id, h.id)
             source = base or str(projets)
