@@ -27,6 +27,8 @@ from esquisse.noyau.fichiers import ecrire_json, raison_illisible, traduire_erre
 from esquisse.noyau.reglages import RACINE
 from esquisse.referentiel.cog import REGIONS as REGIONS_COG
 from esquisse.referentiel.couches import charger_couche
+from esquisse.stockage import rangement
+from esquisse.stockage.disque import verifier_chemin_depose
 
 DOSSIER_CATALOGUE = RACINE / "couches"
 FICHIER_ATELIER = "atelier.json"
@@ -95,6 +97,16 @@ def resoudre_reference(reference: str, dossier_atelier: Path) -> Path:
     chemin = (racine / relatif).resolve()
     if not chemin.is_relative_to(racine):
         raise SchemaInvalide(f"Référence de couche hors de son dossier : « {reference} ».")
+    if espace == "atelier":
+        # Une couche importée est un fichier déposé dans le magasin (``couches/…``) : avec une base,
+        # le dossier de l'atelier n'en est que le cache, rempli depuis la base à la première lecture.
+        depose = chemin.relative_to(racine).as_posix()
+        try:
+            return rangement.fichier_local(dossier_atelier, verifier_chemin_depose(depose)).resolve()
+        except Introuvable:
+            return chemin  # ni ici ni dans la base : l'appelant signale la couche introuvable
+        except DonneeInvalide:
+            return chemin  # un fichier hors de ``couches/`` (atelier ancien) : seulement sur le disque
     return chemin
 
 
