@@ -28,7 +28,8 @@ from esquisse.noyau.reglages import RACINE
 from esquisse.referentiel.cog import REGIONS as REGIONS_COG
 from esquisse.referentiel.couches import charger_couche
 from esquisse.stockage import rangement
-from esquisse.stockage.disque import verifier_chemin_depose
+from esquisse.stockage.disque import StockageFichiers, verifier_chemin_depose
+from esquisse.stockage.interfaces import RefDocument
 
 DOSSIER_CATALOGUE = RACINE / "couches"
 FICHIER_ATELIER = "atelier.json"
@@ -179,6 +180,23 @@ def _legende(donnees: dict) -> tuple[Categorie, ...]:
         return valider_legende(donnees.get("legende"))
     except DonneeInvalide as exc:
         raise SchemaInvalide(f"Légende de l'atelier « {donnees.get('nom')} » : {exc}") from exc
+
+
+def lire_atelier_en_fichiers(dossier: Path) -> Atelier:
+    """L'atelier rangé en fichiers dans ``dossier`` (son ``atelier.json``), contrôlé comme à la lecture,
+    quel que soit le magasin actif : sert à vérifier un atelier déballé d'une archive avant de le ranger."""
+    document = StockageFichiers(dossier.parent).documents.lire(RefDocument(dossier.name, "atelier"))
+    fichier = dossier / FICHIER_ATELIER
+    if document is None:
+        raise Introuvable(f"Aucun atelier dans le dossier « {dossier.name} ».")
+    if not isinstance(document.contenu, dict):
+        raise SchemaInvalide(f"Le fichier {fichier} doit contenir un objet JSON.")
+    try:
+        return _depuis_json(dossier, document.contenu)
+    except EsquisseErreur:
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:  # un champ de la mauvaise forme
+        raise SchemaInvalide(f"Le fichier {fichier} est mal formé ({type(exc).__name__} : {exc}).") from exc
 
 
 @dataclass(frozen=True)
