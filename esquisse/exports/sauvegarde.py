@@ -11,6 +11,11 @@ correspondent pas, les tailles au-delà de la limite (réglage ``ESQUISSE_ARCHIV
 les bombes de décompression ; il compte les octets réellement décompressés plutôt que de
 croire l'en-tête. Il extrait dans un dossier temporaire, vérifie tout, puis renomme ce
 dossier d'un coup : rien n'est écrit à moitié, et un atelier existant n'est jamais remplacé.
+
+Avec une base (``ESQUISSE_BASE``), l'export recopie d'abord l'atelier de la base dans un dossier
+temporaire, au format des fichiers, et l'archive a la même forme ; l'import déballe et vérifie
+l'archive de la même façon, hors du dossier des ateliers, puis copie l'atelier dans la base
+(:func:`esquisse.stockage.copie.copier`, qui refuse un atelier que la base connaît déjà).
 """
 
 from __future__ import annotations
