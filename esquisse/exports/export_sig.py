@@ -38,9 +38,6 @@ from esquisse.noyau.texte import cellule_csv
 
 Progression = Callable[[float, str], None]
 
-# Les erreurs de GDAL en écriture ; sur un disque plein, elles deviennent une EcritureImpossible.
-ERREURS_GDAL = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError)
-
 FORMATS_SIG = {
     "gpkg": "GeoPackage (QGIS, Lambert-93)",
     "geojson": "GeoJSON (RFC 7946, WGS84)",
@@ -146,7 +143,7 @@ def exporter_geopackage(
     etapes = len(choix) + len(refs.couches) + 1
     with (
         remplacer_par_temporaire(destination) as temporaire,
-        traduire_erreurs_bibliotheque(temporaire.parent, f"« {destination.name} »", ERREURS_GDAL),
+        traduire_erreurs_bibliotheque(temporaire.parent, f"« {destination.name} »"),
     ):
         premiere = True
         for k, c in enumerate(choix):

@@ -66,7 +66,7 @@ from esquisse.imports.sources import (
 )
 from esquisse.noyau.dates import date_heure
 from esquisse.noyau.erreurs import DonneeInvalide, EsquisseErreur, SchemaInvalide
-from esquisse.noyau.fichiers import traduire_erreurs_disque
+from esquisse.noyau.fichiers import traduire_erreurs_bibliotheque, traduire_erreurs_disque
 from esquisse.noyau.texte import LIGNES_RAPPORT
 from esquisse.noyau.texte import exemples as _exemples
 from esquisse.noyau.texte import nombre as _nombre
@@ -402,7 +402,8 @@ def preparer(
 def _en_geopackage(gdf: gpd.GeoDataFrame, genre: str) -> bytes:
     with tempfile.TemporaryDirectory(prefix="esquisse-gpkg-") as dossier:
         chemin = Path(dossier) / f"{genre}.gpkg"
-        pyogrio.write_dataframe(gdf, chemin, layer=genre, driver="GPKG")
+        with traduire_erreurs_bibliotheque(Path(dossier), "la couche importée"):
+            pyogrio.write_dataframe(gdf, chemin, layer=genre, driver="GPKG")
         return chemin.read_bytes()
 
 

@@ -97,7 +97,8 @@ def traduire_erreurs_bibliotheque(
 ) -> Iterator[None]:
     """Bloc où une bibliothèque (GDAL…) écrit elle-même dans ``dossier`` : elle signale un disque plein
     par sa propre erreur, souvent sans le nommer (« no such table »). Après une de ces ``erreurs``, le
-    disque est sondé ; s'il ne peut plus écrire, l'erreur devient une :class:`EcritureImpossible`."""
+    disque est sondé ; s'il ne peut plus écrire, l'erreur devient une :class:`EcritureImpossible`.
+    Les erreurs de pyogrio (GDAL) sont des ``RuntimeError``."""
     try:
         yield
     except erreurs as exc:
