@@ -8,6 +8,7 @@ import json
 import shutil
 import stat
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from esquisse.atelier.ateliers import charger_atelier, lister_ateliers, modifier_atelier
 from esquisse.atelier.releve import enregistrer_releve
 from esquisse.atelier.seances import creer_hypothese, lister_hypotheses, lister_seances, modifier_hypothese
+from esquisse.esquisses.versions import Changement
 from esquisse.exports.sauvegarde import MANIFESTE, exporter_archive, fichiers_atelier, importer_archive, lire_archive
 from esquisse.noyau.erreurs import DonneeInvalide
 from tests.esquisses_de_test import seance_avec_hypotheses
@@ -313,6 +315,11 @@ def test_aller_retour_dans_chaque_magasin(projets_magasin, tmp_path):
     reference = enregistrer_couche(projets_magasin, source, "epci", atelier.couche("epci"), {"fichier": "epci.gpkg"})
     m = magasin(projets_magasin)
     m.journal.ajouter(source, {"le": "2026-03-12T10:00:00Z", "qui": "Paul", "action": "seance.creer"})
+    # Une version née dans ce magasin (dans la base : empreinte chaînée), après celles de la démonstration.
+    nee_ici = m.hypotheses(source)[0]
+    zone = {"type": "Polygon", "coordinates": [[[3.2, 48.4], [3.3, 48.4], [3.3, 48.45], [3.2, 48.4]]]}
+    entite = {"type": "Feature", "geometry": zone, "properties": {"categorie": "projet", "titre": "Ajout"}}
+    numero = m.versions(nee_ici).enregistrer([Changement("ajout-1", None, entite)], "Paul", "ddt").version.numero
     atelier = charger_atelier(projets_magasin, source)
 
     archive = exporter_archive(atelier, tmp_path / "sauvegarde.zip")
@@ -321,9 +328,12 @@ def test_aller_retour_dans_chaque_magasin(projets_magasin, tmp_path):
     dossier_demo = RACINE / "projets" / source
     demo = {f"{source}/{r}": (dossier_demo / r).read_bytes() for r in fichiers_atelier(dossier_demo)}
     couche = f"{source}/{reference.removeprefix('atelier:')}"
-    assert set(contenu) == set(demo) | {couche, f"{source}/journal.jsonl"}
+    dossier_nee = f"{source}/seances/{nee_ici.seance}/hypotheses/{nee_ici.hypothese}"
+    nouvelle = f"{dossier_nee}/versions/v{numero:06d}.geojson"
+    assert set(contenu) == set(demo) | {couche, f"{source}/journal.jsonl", nouvelle}
     versions = [n for n in demo if "/versions/" in n or n.endswith("historique.jsonl")]
-    assert versions and all(contenu[n] == demo[n] for n in versions)
+    assert versions and all(contenu[n] == demo[n] for n in versions if n != f"{dossier_nee}/historique.jsonl")
+    assert contenu[f"{dossier_nee}/historique.jsonl"].startswith(demo[f"{dossier_nee}/historique.jsonl"])
     assert contenu[couche] == m.fichiers.lire(source, reference.removeprefix("atelier:"))
 
     avant = {r: m.documents.lire(r).contenu for r in m.documents.lister(source)}
@@ -341,9 +351,21 @@ def test_aller_retour_dans_chaque_magasin(projets_magasin, tmp_path):
     ]
     for h in hypotheses:
         d_avant, d_apres = m.versions(h), m.versions(type(h)(copie, h.seance, h.hypothese))
-        assert d_apres.historique() == d_avant.historique()
-        for meta in d_avant.historique():
-            assert d_apres.lire(meta.numero).entites == d_avant.lire(meta.numero).entites
+        for avant_, apres in zip(d_avant.historique(), d_apres.historique(), strict=True):
+            if avant_.empreinte.startswith("chaine:"):
+                # Née dans la base : l'archive la porte en fichier, dont l'empreinte est celle des octets.
+                fichier = contenu[f"{source}/seances/{h.seance}/hypotheses/{h.hypothese}/{avant_.fichier}"]
+                assert apres == replace(avant_, empreinte=hashlib.sha256(fichier).hexdigest())
+            else:
+                assert apres == avant_
+            assert d_apres.lire(avant_.numero).entites == d_avant.lire(avant_.numero).entites
+    assert (
+        d_apres.historique()
+        and m.versions(type(nee_ici)(copie, nee_ici.seance, nee_ici.hypothese))
+        .lire(numero)
+        .par_id()["ajout-1"]["properties"]["titre"]
+        == "Ajout"
+    )
     assert m.fichiers.lister(copie) == m.fichiers.lister(source)
     assert resultat.atelier.couche("epci").equals(atelier.couche("epci"))
     assert m.journal.lire(copie) == m.journal.lire(source)
