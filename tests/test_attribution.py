@@ -13,7 +13,14 @@ from pyproj import Geod
 from shapely.geometry import mapping
 
 from esquisse.analyse.attribution import attribuer as attribuer_entites
-from esquisse.analyse.attribution import construire_referentiel, enumerer, fiche, fiches_version, referentiel
+from esquisse.analyse.attribution import (
+    construire_referentiel,
+    enumerer,
+    fiche,
+    fiches,
+    fiches_version,
+    referentiel,
+)
 from esquisse.atelier.ateliers import charger_atelier
 from esquisse.atelier.seances import creer_hypothese, creer_seance
 from esquisse.esquisses.geojson import normaliser_geometrie
@@ -258,3 +265,40 @@ def test_communes_sans_noms_d_epci_ni_scot_completees_par_leurs_couches(projets)
     (b,) = attribuer_entites(referentiel(atelier), [entite("z", zone_sur(livrees, noms))]).values()
     assert {t.code for t in b.epci} == set(attendues["epci_siren"]) and all(t.nom == t.code for t in b.epci)
     assert b.scot == ()
+
+
+class _DepotCompte:
+    """Un vrai dépôt de versions, dont on compte les lectures de versions entières."""
+
+    def __init__(self, depot):
+        self.depot, self.lectures = depot, 0
+
+    def __getattr__(self, nom):
+        return getattr(self.depot, nom)
+
+    def lire(self, numero):
+        self.lectures += 1
+        return self.depot.lire(numero)
+
+
+def test_fiches_d_une_version_dans_chaque_magasin(projets_magasin, gascogne):
+    """Fichiers ou base : les fiches de chaque version sont celles de ses entités, mises en cache sur
+    l'empreinte de la version (lue dans l'historique) ; une version relue ne se relit pas."""
+    from esquisse.esquisses.versions import Depot
+    from esquisse.stockage.rangement import magasin, ref_hypothese
+
+    seance, hypothese = "2026-02-12-atelier-2", "a-le-gers-garde-manger-de-la-metropole"
+    reference = Depot(RACINE / "projets" / "gascogne-toulouse" / "seances" / seance / "hypotheses" / hypothese)
+    depot = _DepotCompte(
+        magasin(projets_magasin).versions(ref_hypothese(projets_magasin / "gascogne-toulouse", seance, hypothese))
+    )
+    assert [m.empreinte for m in depot.historique()] == [m.empreinte for m in reference.historique()]
+    ref = referentiel(gascogne)
+    for meta in reference.historique():
+        attendues = fiches(ref, reference.lire(meta.numero).entites, gascogne.legende)
+        assert fiches_version(gascogne, depot, meta.numero) == attendues and attendues, meta.numero
+        assert all("Commune" in f or "Territoire" in f for f in attendues.values())
+    lectures = depot.lectures
+    for meta in reference.historique():
+        fiches_version(gascogne, depot, meta.numero)
+    assert depot.lectures == lectures, "une version déjà vue a été relue"

@@ -20,10 +20,11 @@ from esquisse.analyse.annotations import choisir, references, tableau
 from esquisse.atelier.ateliers import charger_atelier
 from esquisse.esquisses.versions import Changement
 from esquisse.exports.export_sig import ENTETES_CSV, GEOMETRIES_GPKG, exporter_sig, nom_couche
-from esquisse.noyau.erreurs import DonneeInvalide
+from esquisse.noyau.erreurs import DonneeInvalide, EcritureImpossible
 from tests.conftest import RACINE
 from tests.documents import couches_gpkg
 from tests.esquisses_de_test import enregistrer, seance_avec_hypotheses
+from tests.outils import remplir_disque
 
 configure_logging(enabled=False)
 
@@ -194,3 +195,27 @@ def test_tableau_trie_par_legende_et_mesures(projets):
     # Et une version sans esquisse donne un tableau vide, sans erreur.
     h.depot(atelier.id).enregistrer([Changement("z", numero, None), Changement("l", numero, None)], "Marie")
     assert len(tableau(h.depot(atelier.id).lire(numero + 1), atelier.legende, refs)) == 0
+
+
+@pytest.mark.parametrize("marge", [0, 200_000, 1_000_000])
+def test_geopackage_sur_un_disque_plein(gascogne, petit_disque, marge):
+    """Un vrai petit disque plein (tmpfs) : GDAL échoue à sa façon, l'utilisateur lit une erreur en
+    français ; l'export précédent reste intact, rien d'écrit à moitié ; la place libérée, l'export passe."""
+    atelier, choix = gascogne
+    sorties = petit_disque / "sorties"
+    sorties.mkdir()
+    precedent = exporter_sig(atelier, choix[1:], "gpkg", sorties)
+    avant = precedent.read_bytes()
+    bouche = remplir_disque(petit_disque)
+    with open(bouche, "r+b") as f:  # un peu de place : GDAL commence à écrire, puis manque de place
+        f.truncate(max(bouche.stat().st_size - marge, 0))
+    with pytest.raises(EcritureImpossible) as erreur:
+        exporter_sig(atelier, choix, "gpkg", sorties)
+    message = str(erreur.value)
+    assert message.startswith("Le disque est plein : impossible d'enregistrer « gascogne-toulouse.gpkg »"), message
+    assert "Errno" not in message and "SQL" not in message
+    assert sorted(p.name for p in sorties.iterdir()) == [precedent.name], "un fichier à moitié écrit est resté"
+    assert precedent.read_bytes() == avant
+    bouche.unlink()
+    gpkg = exporter_sig(atelier, choix, "gpkg", sorties)
+    assert "communes" in couches_gpkg(gpkg)

@@ -25,7 +25,7 @@ from shapely.geometry import Polygon
 from esquisse.atelier.ateliers import charger_atelier
 from esquisse.carte.construction import parametres_atelier
 from esquisse.imports.importation import OptionsImport, analyser, importer, proposer_correspondances
-from esquisse.noyau.erreurs import EsquisseErreur, SchemaInvalide
+from esquisse.noyau.erreurs import EcritureImpossible, EsquisseErreur, SchemaInvalide
 from tests.fabriques import (
     APPARTENANCES_NATIONALES,
     COMMUNES_NATIONALES,
@@ -37,7 +37,7 @@ from tests.fabriques import (
     instantane,
     shapefile_zippe,
 )
-from tests.outils import RACINE
+from tests.outils import RACINE, remplir_disque
 
 FIXTURES = Path("/work/shared/fixtures")
 if not FIXTURES.is_dir():
@@ -610,3 +610,21 @@ def test_affichage_prepare_des_l_import(projets, archive_correcte):
     assert "Préparation de l'affichage sur la carte" in etapes and not rapport.avertissements
     parametres = parametres_atelier(charger_atelier(projets, "bassee-montois"), DOSSIER_STATIQUE / "cache")
     assert all((DOSSIER_STATIQUE / c.chemin).is_file() for c in parametres.couches)
+
+
+def test_disque_temporaire_plein_pendant_l_ecriture_de_la_couche(projets, entrees, petit_disque, monkeypatch):
+    """GDAL écrit le GeoPackage dans le dossier temporaire : plein, il échoue à sa façon ; l'utilisateur
+    lit le message en français et l'atelier n'a pas bougé."""
+    territoires = gpd.read_file(RACINE / "couches" / "gascogne-toulouse" / "territoires.geojson")
+    chemin = geojson_sans_crs(territoires, entrees / "territoires.geojson")
+    monkeypatch.setattr(tempfile, "tempdir", str(petit_disque))
+    bouche = remplir_disque(petit_disque)
+    avant = instantane(projets / "gascogne-toulouse")
+    with pytest.raises(EcritureImpossible) as erreur:
+        importer(projets, "gascogne-toulouse", chemin, chemin.name, OptionsImport("territoires"))
+    assert str(erreur.value).startswith("Le disque est plein : impossible d'enregistrer la couche importée")
+    assert instantane(projets / "gascogne-toulouse") == avant
+    assert sorted(p.name for p in petit_disque.iterdir()) == [bouche.name], "un fichier temporaire est resté"
+    bouche.unlink()
+    rapport = importer(projets, "gascogne-toulouse", chemin, chemin.name, OptionsImport("territoires"))
+    assert rapport.nb_entites == len(territoires)

@@ -8,6 +8,7 @@ import json
 import shutil
 import stat
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,11 @@ import pytest
 from esquisse.atelier.ateliers import charger_atelier, lister_ateliers, modifier_atelier
 from esquisse.atelier.releve import enregistrer_releve
 from esquisse.atelier.seances import creer_hypothese, lister_hypotheses, lister_seances, modifier_hypothese
-from esquisse.exports.sauvegarde import MANIFESTE, exporter_archive, importer_archive, lire_archive
+from esquisse.esquisses.versions import Changement
+from esquisse.exports.sauvegarde import MANIFESTE, exporter_archive, fichiers_atelier, importer_archive, lire_archive
 from esquisse.noyau.erreurs import DonneeInvalide
 from tests.esquisses_de_test import seance_avec_hypotheses
+from tests.outils import RACINE
 
 
 def arbre(dossier: Path) -> dict[str, bytes]:
@@ -289,3 +292,81 @@ def test_archive_illisible(valide, projets, tmp_path, contenu, message):
 def test_identifiant_invalide(valide, projets):
     with pytest.raises(DonneeInvalide, match=r"Identifiant invalide : « \.\./dehors »"):
         importer_archive(valide, projets, "../dehors")
+
+
+# -- les deux magasins ----------------------------------------------------------------------------------
+
+
+def _zip(archive: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(archive) as zf:
+        return {n: zf.read(n) for n in zf.namelist() if n != MANIFESTE}
+
+
+def test_aller_retour_dans_chaque_magasin(projets_magasin, tmp_path):
+    """Fichiers ou base : l'atelier de démonstration, avec une couche importée et son journal, sort en
+    archive de même forme (et, pour les versions, aux mêmes octets) que depuis les fichiers, puis revient
+    sous un autre identifiant : mêmes versions (numéros, empreintes, entités), documents, couche, journal."""
+    from esquisse.imports.importation import enregistrer_couche
+    from esquisse.stockage.interfaces import RefDocument
+    from esquisse.stockage.rangement import magasin
+
+    source, copie = "bassee-montois", "bassee-montois-copie"
+    atelier = charger_atelier(projets_magasin, source)
+    reference = enregistrer_couche(projets_magasin, source, "epci", atelier.couche("epci"), {"fichier": "epci.gpkg"})
+    m = magasin(projets_magasin)
+    m.journal.ajouter(source, {"le": "2026-03-12T10:00:00Z", "qui": "Paul", "action": "seance.creer"})
+    # Une version née dans ce magasin (dans la base : empreinte chaînée), après celles de la démonstration.
+    nee_ici = m.hypotheses(source)[0]
+    zone = {"type": "Polygon", "coordinates": [[[3.2, 48.4], [3.3, 48.4], [3.3, 48.45], [3.2, 48.4]]]}
+    entite = {"type": "Feature", "geometry": zone, "properties": {"categorie": "projet", "titre": "Ajout"}}
+    numero = m.versions(nee_ici).enregistrer([Changement("ajout-1", None, entite)], "Paul", "ddt").version.numero
+    atelier = charger_atelier(projets_magasin, source)
+
+    archive = exporter_archive(atelier, tmp_path / "sauvegarde.zip")
+    contenu = _zip(archive)
+    # La même forme que l'archive du même atelier rangé en fichiers, et les mêmes octets pour les versions.
+    dossier_demo = RACINE / "projets" / source
+    demo = {f"{source}/{r}": (dossier_demo / r).read_bytes() for r in fichiers_atelier(dossier_demo)}
+    couche = f"{source}/{reference.removeprefix('atelier:')}"
+    dossier_nee = f"{source}/seances/{nee_ici.seance}/hypotheses/{nee_ici.hypothese}"
+    nouvelle = f"{dossier_nee}/versions/v{numero:06d}.geojson"
+    assert set(contenu) == set(demo) | {couche, f"{source}/journal.jsonl", nouvelle}
+    versions = [n for n in demo if "/versions/" in n or n.endswith("historique.jsonl")]
+    assert versions and all(contenu[n] == demo[n] for n in versions if n != f"{dossier_nee}/historique.jsonl")
+    assert contenu[f"{dossier_nee}/historique.jsonl"].startswith(demo[f"{dossier_nee}/historique.jsonl"])
+    assert contenu[couche] == m.fichiers.lire(source, reference.removeprefix("atelier:"))
+
+    avant = {r: m.documents.lire(r).contenu for r in m.documents.lister(source)}
+    resultat = importer_archive(archive, projets_magasin, copie)
+    assert resultat.atelier.id == copie and resultat.atelier.couches["epci"] == reference
+    with pytest.raises(DonneeInvalide, match="il n'est pas remplacé"):
+        importer_archive(archive, projets_magasin, copie)
+
+    assert {RefDocument(copie, r.genre, r.seance, r.hypothese) for r in avant} == set(m.documents.lister(copie))
+    for r, contenu_avant in avant.items():
+        assert m.documents.lire(RefDocument(copie, r.genre, r.seance, r.hypothese)).contenu == contenu_avant
+    hypotheses = m.hypotheses(source)
+    assert hypotheses and [(h.seance, h.hypothese) for h in m.hypotheses(copie)] == [
+        (h.seance, h.hypothese) for h in hypotheses
+    ]
+    for h in hypotheses:
+        d_avant, d_apres = m.versions(h), m.versions(type(h)(copie, h.seance, h.hypothese))
+        for avant_, apres in zip(d_avant.historique(), d_apres.historique(), strict=True):
+            if avant_.empreinte.startswith("chaine:"):
+                # Née dans la base : l'archive la porte en fichier, dont l'empreinte est celle des octets.
+                fichier = contenu[f"{source}/seances/{h.seance}/hypotheses/{h.hypothese}/{avant_.fichier}"]
+                assert apres == replace(avant_, empreinte=hashlib.sha256(fichier).hexdigest())
+            else:
+                assert apres == avant_
+            assert d_apres.lire(avant_.numero).entites == d_avant.lire(avant_.numero).entites
+    assert (
+        d_apres.historique()
+        and m.versions(type(nee_ici)(copie, nee_ici.seance, nee_ici.hypothese))
+        .lire(numero)
+        .par_id()["ajout-1"]["properties"]["titre"]
+        == "Ajout"
+    )
+    assert m.fichiers.lister(copie) == m.fichiers.lister(source)
+    assert resultat.atelier.couche("epci").equals(atelier.couche("epci"))
+    assert m.journal.lire(copie) == m.journal.lire(source)
+    assert not list(projets_magasin.glob(".tmp-*"))

@@ -19,12 +19,13 @@ les versions (mises en cache : couches par empreinte de fichier, versions immuab
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import threading
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -35,7 +36,7 @@ from pyproj import Transformer
 from esquisse.atelier.ateliers import Atelier
 from esquisse.carte.affichage import empreinte_fichier
 from esquisse.esquisses.legende import Categorie, categorie_ou_inconnue
-from esquisse.esquisses.versions import DOSSIER_VERSIONS, Depot, nom_fichier
+from esquisse.noyau.erreurs import Introuvable
 from esquisse.referentiel.couches import charger_couche
 from esquisse.referentiel.perimetres import appartenances as appartenances_des_communes
 from esquisse.referentiel.territoire import LAMBERT93, epsg_metrique, epsg_pour
@@ -456,36 +457,40 @@ def fiches(ref: Referentiel, entites: Iterable[dict], legende: tuple[Categorie, 
     }
 
 
-@functools.lru_cache(maxsize=64)
-def _fiches_en_cache(
-    ref: Referentiel, dossier: str, numero: int, _fichier: tuple, legende: tuple[Categorie, ...]
-) -> dict[str, str]:
-    return fiches(ref, Depot(Path(dossier)).lire(numero).entites, legende)
-
-
 _FICHES_PAR_EMPREINTE: OrderedDict[tuple, dict[str, str]] = OrderedDict()
 _VERROU_FICHES = threading.Lock()
+
+
+def _empreinte_version(depot: DepotVersions, numero: int) -> str:
+    """L'empreinte de la version ``numero``, lue dans l'historique (sans lire la version elle-même)."""
+    meta = depot.derniere()
+    if meta is None or meta.numero != numero:
+        meta = next((m for m in depot.historique() if m.numero == numero), None)
+    if meta is None:
+        raise Introuvable(f"La version {numero} n'existe pas.")
+    if meta.empreinte:
+        return meta.empreinte
+    # Un index ancien, sans empreinte : celle du contenu de la version.
+    entites = json.dumps(depot.lire(numero).entites, ensure_ascii=False, sort_keys=True)
+    return "contenu:" + hashlib.sha256(entites.encode("utf-8")).hexdigest()
 
 
 def fiches_version(atelier: Atelier, depot: DepotVersions, numero: int) -> dict[str, str]:
     """Fiches « territoires touchés » de chaque entité d'une version.
 
-    Mises en cache par référentiel, version et légende : pour les fichiers, la version est
-    reconnue à son chemin, sa date et sa taille ; dans une base, à son empreinte (une version
-    n'est jamais modifiée).
+    Mises en cache par référentiel, empreinte de la version et légende, dans les deux magasins :
+    une version n'est jamais modifiée, et son empreinte se lit dans l'historique.
     """
     if not numero:
         return {}
-    if isinstance(depot, Depot):
-        fichier = empreinte_fichier(depot.dossier / DOSSIER_VERSIONS / nom_fichier(numero))
-        return dict(_fiches_en_cache(referentiel(atelier), str(depot.dossier), numero, fichier, atelier.legende))
-    version = depot.lire(numero)
     ref = referentiel(atelier)
-    cle = (ref, version.meta.empreinte, atelier.legende)
+    cle = (ref, _empreinte_version(depot, numero), atelier.legende)
     with _VERROU_FICHES:
         trouvees = _FICHES_PAR_EMPREINTE.get(cle)
+        if trouvees is not None:
+            _FICHES_PAR_EMPREINTE.move_to_end(cle)
     if trouvees is None:
-        trouvees = fiches(ref, version.entites, atelier.legende)
+        trouvees = fiches(ref, depot.lire(numero).entites, atelier.legende)
         with _VERROU_FICHES:
             _FICHES_PAR_EMPREINTE[cle] = trouvees
             while len(_FICHES_PAR_EMPREINTE) > 64:

@@ -29,7 +29,9 @@ from esquisse.noyau.fichiers import raison_illisible, traduire_erreurs_disque, v
 from esquisse.noyau.reglages import RACINE, reglage
 from esquisse.referentiel.cog import REGIONS as REGIONS_COG
 from esquisse.referentiel.couches import charger_couche
-from esquisse.stockage.interfaces import Document
+from esquisse.stockage import rangement
+from esquisse.stockage.disque import StockageFichiers, verifier_chemin_depose
+from esquisse.stockage.interfaces import Document, RefDocument
 from esquisse.stockage.rangement import creer_document, lire_document, magasin, modifier_document
 
 DOSSIER_CATALOGUE = RACINE / "couches"
@@ -98,6 +100,16 @@ def resoudre_reference(reference: str, dossier_atelier: Path) -> Path:
     chemin = (racine / relatif).resolve()
     if not chemin.is_relative_to(racine):
         raise SchemaInvalide(f"Référence de couche hors de son dossier : « {reference} ».")
+    if espace == "atelier":
+        # Une couche importée est un fichier déposé dans le magasin (``couches/…``) : avec une base,
+        # le dossier de l'atelier n'en est que le cache, rempli depuis la base à la première lecture.
+        depose = chemin.relative_to(racine).as_posix()
+        try:
+            return rangement.fichier_local(dossier_atelier, verifier_chemin_depose(depose)).resolve()
+        except Introuvable:
+            return chemin  # ni ici ni dans la base : l'appelant signale la couche introuvable
+        except DonneeInvalide:
+            return chemin  # un fichier hors de ``couches/`` (atelier ancien) : seulement sur le disque
     return chemin
 
 
@@ -106,9 +118,9 @@ def _dans_la_base() -> bool:
     return bool(reglage("ESQUISSE_BASE"))
 
 
-def _designation(dossier: Path) -> str:
+def _designation(dossier: Path, en_fichiers: bool = False) -> str:
     """Le document de l'atelier, nommé dans les messages : son fichier, ou sa place dans la base."""
-    if _dans_la_base():
+    if _dans_la_base() and not en_fichiers:
         return f"L'atelier « {dossier.name} » de la base"
     return f"Le fichier {dossier / FICHIER_ATELIER}"
 
@@ -142,19 +154,20 @@ def _lire_atelier(dossier: Path) -> Atelier:
     return _construire(dossier, donnees)
 
 
-def _construire(dossier: Path, donnees: dict) -> Atelier:
+def _construire(dossier: Path, donnees: dict, en_fichiers: bool = False) -> Atelier:
     """L'atelier décrit par ``donnees``, contrôlé ; un champ de la mauvaise forme : :class:`SchemaInvalide`."""
     try:
-        return _depuis_json(dossier, donnees)
+        return _depuis_json(dossier, donnees, en_fichiers)
     except EsquisseErreur:
         raise
     except (TypeError, ValueError, KeyError, AttributeError) as exc:  # un champ de la mauvaise forme
-        raise SchemaInvalide(f"{_designation(dossier)} est mal formé ({type(exc).__name__} : {exc}).") from exc
+        designation = _designation(dossier, en_fichiers)
+        raise SchemaInvalide(f"{designation} est mal formé ({type(exc).__name__} : {exc}).") from exc
 
 
-def _depuis_json(dossier: Path, donnees: dict) -> Atelier:
+def _depuis_json(dossier: Path, donnees: dict, en_fichiers: bool = False) -> Atelier:
     if not donnees.get("nom"):
-        raise SchemaInvalide(f"{_designation(dossier)} doit contenir au moins un « nom ».")
+        raise SchemaInvalide(f"{_designation(dossier, en_fichiers)} doit contenir au moins un « nom ».")
     couches = donnees.get("couches") or {}
     inconnus = set(couches) - set(GENRES_COUCHES)
     if inconnus:
@@ -195,6 +208,17 @@ def _legende(donnees: dict) -> tuple[Categorie, ...]:
         return valider_legende(donnees.get("legende"))
     except DonneeInvalide as exc:
         raise SchemaInvalide(f"Légende de l'atelier « {donnees.get('nom')} » : {exc}") from exc
+
+
+def lire_atelier_en_fichiers(dossier: Path) -> Atelier:
+    """L'atelier rangé en fichiers dans ``dossier`` (son ``atelier.json``), contrôlé comme à la lecture,
+    quel que soit le magasin actif : sert à vérifier un atelier déballé d'une archive avant de le ranger."""
+    document = StockageFichiers(dossier.parent).documents.lire(RefDocument(dossier.name, "atelier"))
+    if document is None:
+        raise Introuvable(f"Aucun atelier dans le dossier « {dossier.name} ».")
+    if not isinstance(document.contenu, dict):
+        raise SchemaInvalide(f"{_designation(dossier, en_fichiers=True)} doit contenir un objet JSON.")
+    return _construire(dossier, document.contenu, en_fichiers=True)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@
 - **CSV** : une ligne par esquisse, séparateur point-virgule et virgule décimale (tableurs
   réglés en français), UTF-8 avec BOM pour qu'Excel lise les accents.
 
-Chaque fichier est écrit à part puis renommé : une erreur ne laisse aucun fichier partiel.
+Chaque fichier est écrit à part puis renommé : une erreur ne laisse aucun fichier partiel. Un disque
+plein pendant que GDAL écrit le GeoPackage donne le message en français des autres écritures.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from esquisse.atelier.ateliers import Atelier
 from esquisse.esquisses.versions import maintenant
 from esquisse.noyau.dates import FUSEAU, date_heure
 from esquisse.noyau.erreurs import DonneeInvalide
-from esquisse.noyau.fichiers import ecrire_atomiquement, remplacer_par_temporaire
+from esquisse.noyau.fichiers import ecrire_atomiquement, remplacer_par_temporaire, traduire_erreurs_bibliotheque
 from esquisse.noyau.texte import cellule_csv
 
 Progression = Callable[[float, str], None]
@@ -140,7 +141,10 @@ def exporter_geopackage(
     avancer(0.02, "Lecture des couches de référence…")
     refs = references(atelier)
     etapes = len(choix) + len(refs.couches) + 1
-    with remplacer_par_temporaire(destination) as temporaire:
+    with (
+        remplacer_par_temporaire(destination) as temporaire,
+        traduire_erreurs_bibliotheque(temporaire.parent, f"« {destination.name} »"),
+    ):
         premiere = True
         for k, c in enumerate(choix):
             avancer(0.05 + 0.9 * k / etapes, f"Hypothèse « {c.hypothese.titre} » (version {c.numero})…")

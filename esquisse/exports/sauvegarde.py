@@ -11,6 +11,11 @@ correspondent pas, les tailles au-delà de la limite (réglage ``ESQUISSE_ARCHIV
 les bombes de décompression ; il compte les octets réellement décompressés plutôt que de
 croire l'en-tête. Il extrait dans un dossier temporaire, vérifie tout, puis renomme ce
 dossier d'un coup : rien n'est écrit à moitié, et un atelier existant n'est jamais remplacé.
+
+Avec une base (``ESQUISSE_BASE``), l'export recopie d'abord l'atelier de la base dans un dossier
+temporaire, au format des fichiers, et l'archive a la même forme ; l'import déballe et vérifie
+l'archive de la même façon, hors du dossier des ateliers, puis copie l'atelier dans la base
+(:func:`esquisse.stockage.copie.copier`, qui refuse un atelier que la base connaît déjà).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from esquisse.atelier.ateliers import (
     FICHIER_ATELIER,
     Atelier,
     charger_atelier,
+    lire_atelier_en_fichiers,
     resoudre_reference,
     verifier_identifiant,
 )
@@ -46,6 +52,10 @@ from esquisse.noyau.fichiers import (
     traduire_erreurs_disque,
     verrou,
 )
+from esquisse.noyau.reglages import reglage
+from esquisse.stockage.copie import copier
+from esquisse.stockage.disque import StockageFichiers
+from esquisse.stockage.rangement import magasin
 
 Progression = Callable[[float, str], None]
 
@@ -93,9 +103,26 @@ def fichiers_atelier(dossier: Path) -> list[PurePosixPath]:
 
 
 def exporter_archive(atelier: Atelier, destination: Path, progression: Progression | None = None) -> Path:
-    """L'archive zip de l'atelier entier, avec son manifeste ; renvoie ``destination``."""
+    """L'archive zip de l'atelier entier, avec son manifeste ; renvoie ``destination``.
+
+    Avec la base (``ESQUISSE_BASE``), l'atelier est d'abord recopié de la base vers un dossier
+    temporaire, au format des fichiers (documents, versions et historiques, couches importées,
+    journal, brouillons), puis zippé comme un dossier d'atelier : l'archive a la même forme.
+    """
+    if not reglage("ESQUISSE_BASE"):
+        return _zipper(atelier, atelier.dossier, destination, progression)
     avancer = progression or _rien
-    dossier = atelier.dossier
+    avancer(0.0, "Lecture de l'atelier dans la base…")
+    with (
+        traduire_erreurs_disque("l'archive de l'atelier"),
+        tempfile.TemporaryDirectory(prefix=f"{PREFIXE_TEMPORAIRE}archive-") as temporaire,
+    ):
+        copier(atelier.id, magasin(atelier.dossier.parent), StockageFichiers(Path(temporaire)))
+        return _zipper(atelier, Path(temporaire) / atelier.id, destination, progression)
+
+
+def _zipper(atelier: Atelier, dossier: Path, destination: Path, progression: Progression | None) -> Path:
+    avancer = progression or _rien
     relatifs = fichiers_atelier(dossier)
     manifeste = {
         "format": FORMAT_ARCHIVE,
@@ -274,10 +301,23 @@ def lire_archive(source: Path | BinaryIO, nom: str | None = None) -> Manifeste:
         return _lire_manifeste(zf, archive)
 
 
+def _pris(dossier_projets: Path, identifiant: str) -> bool:
+    """L'identifiant sert-il déjà : un dossier (fichiers), ou quoi que ce soit dans la base ?"""
+    if not reglage("ESQUISSE_BASE"):
+        return (dossier_projets / identifiant).exists()
+    m = magasin(dossier_projets)
+    return bool(
+        m.documents.lister(identifiant)
+        or m.hypotheses(identifiant)
+        or m.fichiers.lister(identifiant)
+        or m.journal.lire(identifiant)[0]
+    )
+
+
 def identifiant_libre(dossier_projets: Path, base: str) -> str:
     """``base``, ou ``base-2``, ``base-3``… : le premier identifiant d'atelier libre."""
     candidat, n = base, 2
-    while (dossier_projets / candidat).exists():
+    while _pris(dossier_projets, candidat):
         suffixe = f"-{n}"
         candidat, n = base[: 64 - len(suffixe)] + suffixe, n + 1
     return candidat
@@ -302,19 +342,25 @@ def importer_archive(
     """Importe l'archive ``source`` (fichier ou flux) comme atelier ``identifiant`` (celui de l'archive par défaut).
 
     Refuse, sans rien écrire, une archive hostile ou abîmée, et un identifiant déjà pris :
-    un atelier existant n'est jamais remplacé.
+    un atelier existant n'est jamais remplacé. L'archive est déballée dans un dossier
+    temporaire et vérifiée en entier ; puis ce dossier devient l'atelier (fichiers), ou
+    l'atelier est recopié de ce dossier dans la base (``ESQUISSE_BASE``).
     """
     avancer = progression or _rien
     archive = _nom(source, nom)
+    dans_la_base = bool(reglage("ESQUISSE_BASE"))
     with _ouvrir(source, archive) as zf:
         m = _lire_manifeste(zf, archive)
         cible_id = verifier_identifiant(identifiant or m.atelier)
         membres = _verifier_membres(zf, m, archive, taille_max)
         cible = dossier_projets / cible_id
-        if cible.exists():
+        if _pris(dossier_projets, cible_id):
             raise DonneeInvalide(_deja_pris(dossier_projets, cible_id))
         dossier_projets.mkdir(parents=True, exist_ok=True)
-        temporaire = Path(tempfile.mkdtemp(prefix=f"{PREFIXE_TEMPORAIRE}import-", dir=dossier_projets))
+        # Avec la base, le dossier local n'est qu'un cache : l'archive est déballée hors de lui.
+        temporaire = Path(
+            tempfile.mkdtemp(prefix=f"{PREFIXE_TEMPORAIRE}import-", dir=None if dans_la_base else dossier_projets)
+        )
         try:
             racine = temporaire / cible_id
             racine.mkdir()
@@ -323,18 +369,22 @@ def importer_archive(
                     avancer(0.9 * k / len(m.fichiers), f"Vérification : {k} fichiers sur {len(m.fichiers)}…")
                 _extraire(zf, membres[f"{m.atelier}/{f.chemin}"], racine, f, archive)
             try:
-                atelier = charger_atelier(temporaire, cible_id)
+                atelier = lire_atelier_en_fichiers(racine)
             except EsquisseErreur as exc:
                 raise DonneeInvalide(f"L'archive « {archive} » contient un atelier invalide : {exc}") from exc
             avertissements = _couches_absentes(atelier)
             avancer(0.95, "Mise en place de l'atelier…")
             with verrou(dossier_projets / FICHIER_VERROU_IMPORT):
-                if cible.exists():
+                if _pris(dossier_projets, cible_id):
                     raise DonneeInvalide(_deja_pris(dossier_projets, cible_id))
-                try:
-                    os.rename(racine, cible)
-                except OSError as exc:  # la cible est apparue entre-temps, non vide
-                    raise DonneeInvalide(_deja_pris(dossier_projets, cible_id)) from exc
+                if dans_la_base:
+                    # La copie refuse, avant toute écriture, un atelier que la base connaît déjà.
+                    copier(cible_id, StockageFichiers(temporaire), magasin(dossier_projets))
+                else:
+                    try:
+                        os.rename(racine, cible)
+                    except OSError as exc:  # la cible est apparue entre-temps, non vide
+                        raise DonneeInvalide(_deja_pris(dossier_projets, cible_id)) from exc
         finally:
             shutil.rmtree(temporaire, ignore_errors=True)
     avancer(1.0, "Atelier importé.")

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import re
 import tempfile
 import time
@@ -67,11 +66,12 @@ from esquisse.imports.sources import (
 )
 from esquisse.noyau.dates import date_heure
 from esquisse.noyau.erreurs import DonneeInvalide, EsquisseErreur, SchemaInvalide
-from esquisse.noyau.fichiers import creer_sans_ecraser, traduire_erreurs_disque
+from esquisse.noyau.fichiers import traduire_erreurs_bibliotheque, traduire_erreurs_disque
 from esquisse.noyau.texte import LIGNES_RAPPORT
 from esquisse.noyau.texte import exemples as _exemples
 from esquisse.noyau.texte import nombre as _nombre
 from esquisse.referentiel.couches import SCHEMAS, valider
+from esquisse.stockage.rangement import deposer_fichier, lire_document
 
 DOSSIER_COUCHES = "couches"  # dans le dossier de l'atelier
 
@@ -402,7 +402,8 @@ def preparer(
 def _en_geopackage(gdf: gpd.GeoDataFrame, genre: str) -> bytes:
     with tempfile.TemporaryDirectory(prefix="esquisse-gpkg-") as dossier:
         chemin = Path(dossier) / f"{genre}.gpkg"
-        pyogrio.write_dataframe(gdf, chemin, layer=genre, driver="GPKG")
+        with traduire_erreurs_bibliotheque(Path(dossier), "la couche importée"):
+            pyogrio.write_dataframe(gdf, chemin, layer=genre, driver="GPKG")
         return chemin.read_bytes()
 
 
@@ -498,8 +499,8 @@ def enregistrer_couche(
     nom_fichier = f"{genre}-{horodatage}-{empreinte}.gpkg"
     dossier_couches = atelier.dossier / DOSSIER_COUCHES
     existait = dossier_couches.exists()
-    chemin = dossier_couches / nom_fichier
-    reference = f"atelier:{DOSSIER_COUCHES}/{nom_fichier}"
+    relatif = f"{DOSSIER_COUCHES}/{nom_fichier}"
+    reference = f"atelier:{relatif}"
     cree = False
 
     def declarer(donnees: dict) -> None:
@@ -517,11 +518,15 @@ def enregistrer_couche(
                 del donnees["perimetre"]
 
     try:
-        cree = creer_sans_ecraser(chemin, contenu)
+        # Fichiers : ``couches/<nom>`` dans le dossier de l'atelier ; base : une ligne de la base, et sa
+        # copie locale (le cache de ce processus). Le même nom revient au même contenu (empreinte).
+        cree = deposer_fichier(atelier.dossier, relatif, contenu)
         modifier_atelier(dossier_projets, atelier_id, declarer)
     except BaseException:
         if cree:
-            chemin.unlink(missing_ok=True)
+            # Le fichier local (ou sa copie en cache) disparaît ; dans une base, la ligne déposée reste,
+            # citée par aucun atelier (un fichier déposé n'est jamais retiré).
+            (atelier.dossier / relatif).unlink(missing_ok=True)
         if not existait:
             with suppress(OSError):
                 dossier_couches.rmdir()
@@ -541,9 +546,10 @@ class EtatCouche:
 def etat_couches(atelier) -> list[EtatCouche]:
     """Les couches de l'atelier, d'où elles viennent et combien d'entités elles ont."""
     try:
-        donnees = json.loads((atelier.dossier / FICHIER_ATELIER).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        donnees = {}
+        document = lire_document(atelier.dossier, "atelier")
+    except (OSError, EsquisseErreur):
+        document = None
+    donnees = document.contenu if document is not None and isinstance(document.contenu, dict) else {}
     imports = donnees.get("imports") or {}
     etats = []
     for genre in GENRES_COUCHES:

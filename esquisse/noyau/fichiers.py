@@ -66,6 +66,50 @@ def traduire_erreurs_disque(quoi: str) -> Iterator[None]:
         raise erreur from exc
 
 
+# Ce que disent d'un disque plein les bibliothèques qui écrivent elles-mêmes (GDAL, SQLite), quand elles le disent.
+_DISQUE_PLEIN_DIT = ("no space left on device", "database or disk is full", "disk is full", "disk full")
+TAILLE_SONDE = 1 << 20
+
+
+def sonder_disque(dossier: Path, octets: int = TAILLE_SONDE) -> OSError | None:
+    """Écrit ``octets`` dans ``dossier``, les synchronise, puis les retire : l'erreur du disque (plein,
+    entrée-sortie, lecture seule) si c'est impossible, sinon ``None``."""
+    try:
+        fd, sonde = tempfile.mkstemp(prefix=PREFIXE_TEMPORAIRE, dir=dossier)
+    except OSError as exc:
+        return exc if exc.errno in CAUSES_DISQUE else None
+    try:
+        bloc, reste = b"\0" * 65536, octets
+        while reste > 0:
+            reste -= os.write(fd, bloc[:reste])
+        os.fsync(fd)
+    except OSError as exc:
+        return exc if exc.errno in CAUSES_DISQUE else None
+    finally:
+        os.close(fd)
+        Path(sonde).unlink(missing_ok=True)
+    return None
+
+
+@contextlib.contextmanager
+def traduire_erreurs_bibliotheque(
+    dossier: Path, quoi: str, erreurs: tuple[type[Exception], ...] = (RuntimeError,)
+) -> Iterator[None]:
+    """Bloc où une bibliothèque (GDAL…) écrit elle-même dans ``dossier`` : elle signale un disque plein
+    par sa propre erreur, souvent sans le nommer (« no such table »). Après une de ces ``erreurs``, le
+    disque est sondé ; s'il ne peut plus écrire, l'erreur devient une :class:`EcritureImpossible`.
+    Les erreurs de pyogrio (GDAL) sont des ``RuntimeError``."""
+    try:
+        yield
+    except erreurs as exc:
+        cause = sonder_disque(dossier)
+        if cause is None and any(m in str(exc).lower() for m in _DISQUE_PLEIN_DIT):
+            cause = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        if cause is None:
+            raise
+        raise erreur_disque(cause, quoi) from exc
+
+
 def raison_illisible(exc: BaseException) -> str:
     """Pourquoi un fichier JSON ne se lit pas, en français (« JSON invalide ligne 1, colonne 9 »)."""
     if isinstance(exc, json.JSONDecodeError):
