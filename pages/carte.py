@@ -7,7 +7,6 @@ from streamlit_folium import st_folium
 
 from esquisse.acces import services
 from esquisse.acces.politique import peut
-from esquisse.analyse.attribution import fiches_version
 from esquisse.atelier import vues
 from esquisse.carte.construction import construire_carte
 from esquisse.esquisses.edition import Annotation, categories_compatibles
@@ -88,8 +87,9 @@ def zone_edition():
     # On traite d'abord les dessins reçus et le formulaire, puis on affiche la carte à jour.
     retour = poste_.recevoir()
     gauche, droite = st.columns([7, 3])
-    numero = depot.numero_courant()
-    entites = depot.entites(numero)
+    version = poste_.version_courante()  # la dernière lue si la base ne répond plus
+    numero = version.meta.numero if version else 0
+    entites = version.par_id() if version else {}
     attente = poste_.attente()
     dessins = {d.id: d for d in attente}
     dernier = poste_.dernier_dessin(retour)
@@ -111,7 +111,7 @@ def zone_edition():
             lecture_seule(numero)
     with gauche:
         # Territoires touchés par chaque esquisse, dans son infobulle (en cache par version).
-        poste_.afficher_carte(HAUTEUR, fiches=fiches_version(atelier, depot, depot.numero_courant()))
+        poste_.afficher_carte(HAUTEUR, fiches=True)
 
 
 def lecture_seule(numero):
@@ -218,7 +218,7 @@ def panneau(numero, entites, attente, dessins):
         st.warning(f"Conflit sur « {md(titre)} » : {c.explication}.")
         un, deux = st.columns(2)
         if un.button("Appliquer ma version", key=f"conflit-mien-{k}"):
-            depot_numero = depot.numero_courant()
+            depot_numero = poste_.numero_courant()
             mien = Changement(c.id, depot_numero, c.locale) if c.locale else Changement(c.id, depot_numero, None)
             try:
                 resultat = services.enregistrer_changements(

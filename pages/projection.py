@@ -48,7 +48,7 @@ poste_ = Poste(atelier, hyp, parametres)
 @st.fragment
 def zone_carte():
     poste_.recevoir()
-    poste_.afficher_carte(hauteur, fiches=None)
+    poste_.afficher_carte(hauteur)
 
 
 zone_carte()

@@ -65,7 +65,7 @@ def zone_tablette():
             etat.selection = nouveaux[-1] if nouveaux else None
     poste_.afficher_carte(HAUTEUR)
     poste_.messages()
-    derniere = poste_.depot.entites(poste_.depot.numero_courant()).get(etat.selection or "")
+    derniere = poste_.entites_courantes().get(etat.selection or "")
     if derniere is None:
         if dessine:
             st.caption("Touchez une catégorie en bas de la carte, puis dessinez du doigt. C'est enregistré aussitôt.")
@@ -83,13 +83,13 @@ def zone_tablette():
             etat.selection = None
             st.rerun(scope="fragment")
         if b.form_submit_button("Ajouter le titre", type="primary", width="stretch"):
-            numero = poste_.depot.numero_courant()
+            numero = poste_.numero_courant()
             etat.annotations[etat.selection] = Annotation(base=numero, titre=titre)
             poste_.enregistrer([], "Titre enregistré.")  # la demande se ferme : la carte est de nouveau libre
             st.rerun(scope="fragment")
         if c.form_submit_button("Effacer ce dessin", width="stretch"):
             try:
-                numero = poste_.depot.numero_courant()
+                numero = poste_.numero_courant()
                 services.enregistrer_changements(
                     acteur_courant(),
                     atelier,

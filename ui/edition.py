@@ -14,6 +14,7 @@ from streamlit_folium import st_folium
 
 from esquisse.acces import services
 from esquisse.acces.politique import peut
+from esquisse.analyse.attribution import fiches_version
 from esquisse.atelier import vues
 from esquisse.atelier.ateliers import Atelier
 from esquisse.atelier.seances import (
@@ -25,7 +26,8 @@ from esquisse.esquisses import brouillons
 from esquisse.esquisses.edition import Annotation, en_attente, etat_navigateur, lire_dessins, rebaser
 from esquisse.esquisses.fusion import Conflit
 from esquisse.esquisses.geojson import ROLES
-from esquisse.noyau.erreurs import EcritureImpossible, EsquisseErreur
+from esquisse.esquisses.versions import Version
+from esquisse.noyau.erreurs import BaseInjoignable, EcritureImpossible, EsquisseErreur
 from esquisse.noyau.reglages import reglage
 from ui.acces import acteur_courant
 from ui.session import dossier_cache, poste, prefixe_statique
@@ -123,6 +125,7 @@ class EtatEdition:
     vu: int = 0  # dernière version affichée
     brouillon: str = ""  # empreinte du dernier brouillon écrit sur disque
     valeur_carte: list | None = None  # dernière valeur de la carte déjà traitée
+    derniere_lue: Version | None = None  # dernière version lue : montrée si la base ne répond plus
 
 
 def etat_edition(atelier: Atelier, h: Hypothese) -> EtatEdition:
@@ -163,6 +166,11 @@ CLE_ERREUR = "erreur-enregistrement"
 _journal = logging.getLogger("esquisse")
 
 
+EN_PANNE = (
+    "La base de données ne répond pas : la carte montre la dernière version lue, vos dessins attendent dans ce "
+    "navigateur. Ne le fermez pas ; la carte reprend d'elle-même dès que la base répond."
+)
+
 DESSINS_GARDES = (
     "Vos dessins restent dans ce navigateur : ne le fermez pas, et enregistrez à nouveau une fois le problème réglé."
 )
@@ -179,6 +187,40 @@ class Poste:
         self.etat: EtatEdition = etat_edition(atelier, h)
         self.legende = atelier.legende
         self.cle = f"carte-{parametres.dessin}-{atelier.id}-{h.seance}-{h.id}"
+        self.en_panne = False  # la base n'a pas répondu pendant cet affichage
+
+    # -- lire, même quand la base ne répond plus -------------------------------------------------
+
+    def version_courante(self) -> Version | None:
+        """La dernière version de l'hypothèse ; si la base ne répond pas, la dernière lue par ce poste
+        (la carte reste affichée avec les dessins en attente, et :meth:`messages` le dit)."""
+        try:
+            numero = self.depot.numero_courant()
+            version = self.depot.lire(numero) if numero else None
+        except BaseInjoignable:
+            self.en_panne = True
+            return self.etat.derniere_lue
+        self.en_panne = False
+        self.etat.derniere_lue = version
+        return version
+
+    def numero_courant(self) -> int:
+        version = self.version_courante()
+        return version.meta.numero if version else 0
+
+    def entites_courantes(self) -> dict[str, dict]:
+        version = self.version_courante()
+        return version.par_id() if version else {}
+
+    def fiches(self, version: Version | None) -> dict[str, str] | None:
+        """Les territoires touchés par chaque esquisse de ``version`` (rien si la base ne répond pas)."""
+        if version is None:
+            return None
+        try:
+            return fiches_version(self.atelier, self.depot, version.meta.numero)
+        except BaseInjoignable:
+            self.en_panne = True
+            return None
 
     # -- ce que la carte a envoyé --------------------------------------------------------------
 
@@ -255,6 +297,8 @@ class Poste:
         st.session_state[CLE_ERREUR] = texte
 
     def messages(self) -> None:
+        if self.en_panne:
+            st.warning(EN_PANNE, icon=":material/cloud_off:")
         if erreur := st.session_state.pop(CLE_ERREUR, None):
             st.error(f"Rien n'a été enregistré : {md(erreur)}")
         if self.etat.message:
@@ -272,6 +316,9 @@ class Poste:
                 services.garder_brouillon(
                     acteur_courant(), self.atelier, self.h, poste(), attente, self.etat.annotations
                 )
+            except BaseInjoignable:
+                self.en_panne = True  # dit par messages() ; la copie sera refaite au prochain affichage
+                return
             except EcritureImpossible as exc:
                 # Sans copie de secours sur disque, la carte doit quand même s'afficher : elle garde les dessins.
                 cause = exc.cause.lower()
@@ -285,9 +332,15 @@ class Poste:
     def proposer_brouillons(self) -> None:
         """Dessins laissés sans enregistrement par un poste fermé : on propose de les reprendre."""
         etat = self.etat
-        for probleme in brouillons.illisibles(self.atelier.dossier, self.h):
+        try:
+            problemes = brouillons.illisibles(self.atelier.dossier, self.h)
+            laisses = brouillons.abandonnes(self.atelier.dossier, self.h, poste())
+        except BaseInjoignable:
+            self.en_panne = True
+            return
+        for probleme in problemes:
             st.warning(md(probleme))
-        for k, b in enumerate(brouillons.abandonnes(self.atelier.dossier, self.h, poste())):
+        for k, b in enumerate(laisses):
             minutes = max(1, round(b.age / 60))
             st.warning(
                 f"Dessins non enregistrés de {md(b.auteur or 'Anonyme')} ({ROLES.get(b.role, b.role)}), "
@@ -318,10 +371,17 @@ class Poste:
 
     def vues(self) -> list[vues.Vue]:
         """Les vues de l'hypothèse ; un ``vues.json`` abîmé est signalé (et laissé tel quel)."""
-        liste, probleme = vues.lister_ou_signaler(self.h, self.parametres.emprise)
+        liste, probleme = self._vues()
         if probleme:
             st.warning(md(probleme))
         return liste
+
+    def _vues(self) -> tuple[list[vues.Vue], str]:
+        try:
+            return vues.lister_ou_signaler(self.h, self.parametres.emprise)
+        except BaseInjoignable:
+            self.en_panne = True
+            return vues.seulement_grand_territoire(self.parametres.emprise), ""
 
     def garder_vue(self) -> None:
         """Nommer le cadrage envoyé par « ＋ Garder cette vue » sur la carte."""
@@ -346,11 +406,12 @@ class Poste:
 
     # -- la carte --------------------------------------------------------------------------
 
-    def afficher_carte(self, hauteur: int, fiches: dict[str, str] | None = None) -> None:
-        """La carte, avec l'état à jour (après le panneau, qui a pu enregistrer)."""
+    def afficher_carte(self, hauteur: int, fiches: bool = False) -> None:
+        """La carte, avec l'état à jour (après le panneau, qui a pu enregistrer) ; ``fiches`` : les
+        territoires touchés par chaque esquisse, dans son infobulle."""
         etat = self.etat
-        numero = self.depot.numero_courant()
-        version = self.depot.lire(numero) if numero else None
+        version = self.version_courante()
+        numero = version.meta.numero if version else 0
         etat.vu = numero
         attente = self.attente()
         if self.parametres.dessin in ("edition", "tablette"):
@@ -363,9 +424,9 @@ class Poste:
             annotations=annotations,
             acquittes=etat.acquittes,
             restaurer=attente,
-            fiches=fiches,
+            fiches=self.fiches(version) if fiches else None,
         )
-        liste_vues = vues.lister_ou_signaler(self.h, self.parametres.emprise)[0]
+        liste_vues = self._vues()[0]
         etat_carte["vues"] = [{"id": v.id, "nom": v.nom, "emprise": list(v.emprise)} for v in liste_vues]
         # Accusé de réception des demandes venues de la carte (le navigateur cesse de les renvoyer).
         etat_carte["recus"] = {"vue_a_garder": st.session_state.get(f"{self.cle}-jeton-vue")}
@@ -384,10 +445,10 @@ class Poste:
 
         @st.fragment(run_every="1s")
         def veiller():
-            if poste_.parametres.dessin in ("edition", "tablette"):
-                brouillons.signe_de_vie(poste_.atelier.dossier, poste_.h, poste())
             # Fichiers : un stat ; PostGIS : le dernier numéro connu de l'écouteur du processus, en mémoire.
             try:
+                if poste_.parametres.dessin in ("edition", "tablette"):
+                    brouillons.signe_de_vie(poste_.atelier.dossier, poste_.h, poste())
                 dernier = poste_.depot.attendre_changement(poste_.etat.vu, 0)
             except EsquisseErreur:
                 return  # base injoignable : on regardera à la prochaine seconde ; l'enregistrement le dira

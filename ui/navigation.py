@@ -22,8 +22,9 @@ from esquisse.atelier.seances import (
 )
 from esquisse.atelier.seances import illisibles as documents_illisibles
 from esquisse.carte.affichage import elaguer_cache
-from esquisse.noyau.erreurs import EsquisseErreur
+from esquisse.noyau.erreurs import BaseInjoignable, EsquisseErreur
 from esquisse.noyau.reglages import RACINE
+from esquisse.stockage.rangement import verifier_joignable
 from ui.acces import acteur_courant, afficher_session, exiger_acteur
 from ui.session import CLE_ATELIER, atelier_courant, dossier_cache, dossier_projets, identifiant_atelier
 from ui.textes import md
@@ -79,6 +80,7 @@ def page(titre: str, plein_ecran: bool = False) -> None:
         st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.2rem;}</style>")
     # Les textes de Streamlit (sélecteur de fichiers, tableaux, listes…) en français, sur chaque page.
     selecteur_en_francais()
+    base_joignable()
     exiger_acteur()  # personne d'identifié : la page d'invitation, et rien d'autre
     identifiant = identifiant_atelier()
     with st.sidebar:
@@ -94,6 +96,24 @@ def page(titre: str, plein_ecran: bool = False) -> None:
             parametres = {k: v for k, v in st.query_params.items() if k in CLES_ADRESSE} if avec_atelier else None
             st.page_link(script, label=libelle, icon=icone, query_params=parametres or None)
     _elaguer_cache_au_demarrage(dossier_projets(), dossier_cache())
+
+
+BASE_EN_PANNE = (
+    "La base de données ne répond pas : cette page ne peut pas s'afficher pour l'instant. Rien n'est perdu ; "
+    "réessayez dans un instant, ou prévenez la personne qui gère le serveur si cela dure."
+)
+
+
+def base_joignable() -> None:
+    """Avec ``ESQUISSE_BASE`` : une base qui ne répond pas arrête la page sur un message en français et
+    un bouton « Réessayer », au lieu d'une trace d'erreur."""
+    try:
+        verifier_joignable()
+    except BaseInjoignable:
+        st.error(BASE_EN_PANNE, icon=":material/cloud_off:")
+        if st.button("Réessayer", type="primary"):
+            st.rerun()
+        st.stop()
 
 
 @functools.cache

@@ -112,6 +112,11 @@ def lister(h: Hypothese, emprise_territoire: tuple[float, float, float, float] |
     return _avec_grand_territoire(_lire(h), emprise_territoire)
 
 
+def seulement_grand_territoire(emprise_territoire: tuple[float, float, float, float] | None = None) -> list[Vue]:
+    """La liste des vues quand celles de l'hypothèse ne se lisent pas : le grand territoire seul."""
+    return _avec_grand_territoire([], emprise_territoire)
+
+
 def lister_ou_signaler(
     h: Hypothese, emprise_territoire: tuple[float, float, float, float] | None = None
 ) -> tuple[list[Vue], str]:

@@ -40,3 +40,7 @@ class EcritureImpossible(EsquisseErreur, OSError):
 
 class AccesRefuse(EsquisseErreur, PermissionError):
     """La personne qui agit n'a pas le droit de faire cette action dans cet atelier : rien n'est écrit."""
+
+
+class BaseInjoignable(EsquisseErreur, ConnectionError):
+    """La base de données (``ESQUISSE_BASE``) ne répond pas : rien n'a été écrit."""

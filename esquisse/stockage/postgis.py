@@ -42,6 +42,7 @@ import copy
 import hashlib
 import json
 import threading
+import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -54,7 +55,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from esquisse.esquisses.geojson import normaliser_entite
 from esquisse.esquisses.versions import Changement, Enregistrement, MetaVersion, Version, maintenant
-from esquisse.noyau.erreurs import Concurrence, DonneeInvalide, EsquisseErreur, Introuvable
+from esquisse.noyau.erreurs import BaseInjoignable, Concurrence, DonneeInvalide, Introuvable
 from esquisse.stockage.disque import verifier_chemin_depose
 from esquisse.stockage.enregistrement import (
     PREFIXE_EMPREINTE_CHAINEE,
@@ -78,6 +79,7 @@ from esquisse.stockage.interfaces import (
 
 CANAL = "esquisse_versions"
 ATTENTE_CONNEXION = 5.0  # secondes d'attente d'une connexion avant le message « la base ne répond pas »
+APRES_PANNE = 30.0  # secondes de connexions directes après une panne, le temps que le pool se reconnecte
 VERSIONS_EN_MEMOIRE = 64
 RANGS_PAR_VERSION = 1_000_000  # rang d'une entité ajoutée : numéro × RANGS_PAR_VERSION + position
 SCHEMA_QGIS = "qgis"
@@ -183,10 +185,6 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
 VERSION_SCHEMA = MIGRATIONS[-1][0]
 _VERROU_MIGRATIONS = 7_105_117  # clé de pg_advisory_xact_lock : une seule migration à la fois
 _CLASSE_VERROU_HYPOTHESE = 7_105_118  # première clé du verrou consultatif d'une hypothèse
-
-
-class BaseInjoignable(EsquisseErreur, ConnectionError):
-    """La base de données ne répond pas."""
 
 
 def _message_injoignable(exc: Exception) -> str:
@@ -320,6 +318,7 @@ class StockagePostgis:
             timeout=ATTENTE_CONNEXION,
         )
         self._ecouteur: Ecouteur | None = None
+        self._directes_jusqua = 0.0  # voir connexion()
         self._verrou_ecouteur = threading.Lock()
         self._ids: dict[RefHypothese, int] = {}
         self._ateliers_vus: set[str] = set()
@@ -339,14 +338,17 @@ class StockagePostgis:
     def connexion(self):
         """Une connexion du pool, validée à la sortie du bloc (annulée s'il échoue).
 
-        Une base injoignable donne :class:`BaseInjoignable` (message en français). Juste après
-        une panne, le pool attend avant de se reconnecter : on passe alors par une connexion
-        directe, pour que « Réessayer » marche dès que la base est revenue.
+        Une base injoignable donne :class:`BaseInjoignable` (message en français). Après une panne,
+        et pendant :data:`APRES_PANNE` secondes, on passe par des connexions directes : refusées
+        aussitôt tant que la base est arrêtée (pas d'attente du pool à chaque lecture), acceptées
+        dès qu'elle est revenue, pendant que le pool se reconnecte à son rythme.
         """
-        try:
-            conn = self.pool.getconn()
-        except PoolTimeout:
-            conn = None
+        conn = None
+        if time.monotonic() >= self._directes_jusqua:
+            try:
+                conn = self.pool.getconn()
+            except PoolTimeout:
+                conn = None
         try:
             if conn is None:
                 with psycopg.connect(self.dsn, connect_timeout=int(ATTENTE_CONNEXION)) as directe:
@@ -362,7 +364,13 @@ class StockagePostgis:
             finally:
                 self.pool.putconn(conn)
         except psycopg.OperationalError as exc:
+            self._directes_jusqua = time.monotonic() + APRES_PANNE
             raise BaseInjoignable(_message_injoignable(exc)) from exc
+
+    def verifier(self) -> None:
+        """La base répond-elle ? Sinon :class:`BaseInjoignable`."""
+        with self.connexion() as conn:
+            conn.execute("SELECT 1")
 
     @property
     def ecouteur(self) -> Ecouteur:

@@ -25,6 +25,14 @@ def magasin(dossier_projets: Path) -> Stockage:
     return ouvrir(base) if base else StockageFichiers(Path(dossier_projets))
 
 
+def verifier_joignable() -> None:
+    """Lève :class:`~esquisse.noyau.erreurs.BaseInjoignable` si la base ``ESQUISSE_BASE`` ne répond pas
+    (une requête minime, par une connexion du pool) ; ne fait rien avec les fichiers."""
+    base = reglage("ESQUISSE_BASE")
+    if base:
+        ouvrir(base).verifier()
+
+
 def magasin_atelier(dossier_atelier: Path) -> Stockage:
     """Le magasin de l'atelier rangé (avec les fichiers) dans ``dossier_atelier``."""
     return magasin(Path(dossier_atelier).parent)
