@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from esquisse.atelier.ateliers import lister_ateliers
-from esquisse.noyau.erreurs import DonneeInvalide
+from esquisse.noyau.erreurs import DonneeInvalide, EsquisseErreur
 from esquisse.stockage.choix import ouvrir
-from esquisse.stockage.copie import copier_atelier
+from esquisse.stockage.copie import copier, copier_atelier
 from esquisse.stockage.disque import StockageFichiers, dossier_hypothese
 from esquisse.stockage.interfaces import RefDocument, RefHypothese
 from tests.outils import RACINE
@@ -118,3 +118,22 @@ def test_versions_nees_dans_la_base_copiees_vers_les_fichiers(base_postgres, tmp
         )
         assert fichiers.lire(a.numero).entites == depot.lire(a.numero).entites
     assert lister_ateliers(tmp_path)[0].nom == "Née en base"
+
+
+def test_copie_interrompue_ne_laisse_rien_dans_la_base(projets, base_postgres):
+    """Une version illisible au milieu de la copie : la transaction est annulée, la base ne garde rien."""
+    identifiant = _atelier_avec_versions(projets)
+    fichiers = StockageFichiers(projets)
+    derniere = fichiers.hypotheses(identifiant)[-1]
+    meta = fichiers.versions(derniere).historique()[-1]
+    (dossier_hypothese(projets, derniere) / meta.fichier).write_text("{ abîmé", encoding="utf-8")
+    postgis = ouvrir(base_postgres)
+    with pytest.raises(EsquisseErreur):
+        copier(identifiant, fichiers, postgis)
+    assert postgis.documents.ateliers() == [] and postgis.documents.lister(identifiant) == []
+    assert postgis.hypotheses(identifiant) == [] and postgis.journal.lire(identifiant) == ([], 0)
+    # Une version manquante : refusée elle aussi, sans rien laisser.
+    (dossier_hypothese(projets, derniere) / meta.fichier).unlink()
+    with pytest.raises(EsquisseErreur):
+        copier(identifiant, fichiers, postgis)
+    assert postgis.documents.lister(identifiant) == [] and postgis.hypotheses(identifiant) == []

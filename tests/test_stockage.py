@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from esquisse.esquisses.versions import Changement
-from esquisse.noyau.erreurs import Concurrence, DonneeInvalide, Introuvable
+from esquisse.noyau.erreurs import Concurrence, DonneeInvalide, EsquisseErreur, Introuvable, SchemaInvalide
 from esquisse.stockage.disque import StockageFichiers
 from esquisse.stockage.interfaces import (
     Brouillons,
@@ -383,3 +383,23 @@ def test_magasin_fichiers_lit_les_ateliers_existants(projets):
     lu = magasin.documents.lire(ref)
     magasin.documents.ecrire(ref, {**lu.contenu, "titre": "Titre changé"}, lu.revision)
     assert hypothese(s, h.id).titre == "Titre changé"
+
+
+def test_fichier_illisible_pour_le_systeme_dit_en_francais(projets):
+    """Un dossier à la place de ``feuille_de_route.json`` ou de ``releve.json`` : une erreur du domaine
+    (pas une exception du système), et rien n'est écrit par-dessus."""
+    from esquisse.atelier import feuille_de_route as fdr
+    from esquisse.atelier.releve import lire_releve
+    from esquisse.atelier.seances import lister_seances
+
+    atelier = projets / "bassee-montois"
+    (atelier / "feuille_de_route.json").unlink()
+    (atelier / "feuille_de_route.json").mkdir()
+    with pytest.raises(SchemaInvalide, match=r"feuille_de_route\.json est illisible"):
+        fdr.lire(atelier)
+    seance = lister_seances(atelier)[0]
+    (seance.dossier / "releve.json").unlink(missing_ok=True)
+    (seance.dossier / "releve.json").mkdir()
+    with pytest.raises(EsquisseErreur, match="illisible"):
+        lire_releve(seance)
+    assert (seance.dossier / "releve.json").is_dir()

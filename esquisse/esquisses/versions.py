@@ -34,8 +34,14 @@ from pathlib import Path
 from esquisse.esquisses.fusion import Conflit
 from esquisse.esquisses.geojson import collection, normaliser_entite
 from esquisse.noyau.dates import FUSEAU, date_heure
-from esquisse.noyau.erreurs import DonneeInvalide, Introuvable
-from esquisse.noyau.fichiers import creer_sans_ecraser, nettoyer_temporaires, traduire_erreurs_disque, verrou
+from esquisse.noyau.erreurs import DonneeInvalide, Introuvable, SchemaInvalide
+from esquisse.noyau.fichiers import (
+    creer_sans_ecraser,
+    nettoyer_temporaires,
+    raison_illisible,
+    traduire_erreurs_disque,
+    verrou,
+)
 from esquisse.stockage.enregistrement import (
     PREFIXE_EMPREINTE_CHAINEE,
     appliquer_delta,
@@ -398,10 +404,13 @@ def _lire_index(chemin: str, _mtime: int, _taille: int) -> tuple[MetaVersion, ..
 
 @functools.lru_cache(maxsize=256)
 def _lire_version(chemin: str, _mtime: int, _taille: int) -> Version:
-    """Lecture d'une version (immuable : le cache ne peut pas devenir faux)."""
-    donnees = json.loads(Path(chemin).read_bytes())
-    contexte = {k: v for k, v in donnees["esquisse"].items() if k not in _CLES_VERSION}
-    return Version(_meta(donnees), tuple(donnees["features"]), contexte)
+    """Lecture d'une version (immuable : le cache ne peut pas devenir faux) ; abîmée : :class:`SchemaInvalide`."""
+    try:
+        donnees = json.loads(Path(chemin).read_bytes())
+        contexte = {k: v for k, v in donnees["esquisse"].items() if k not in _CLES_VERSION}
+        return Version(_meta(donnees), tuple(donnees["features"]), contexte)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise SchemaInvalide(f"La version {Path(chemin).name} est illisible ({raison_illisible(exc)}).") from exc
 
 
 # Membres « esquisse » d'un fichier de version propres à la version ; les autres sont le contexte.

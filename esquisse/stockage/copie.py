@@ -48,7 +48,9 @@ def copier(identifiant: str, source: Stockage, cible: Stockage) -> Copie:
     documents = source.documents.lister(identifiant)
     hypotheses = source.hypotheses(identifiant)
     if not documents and not hypotheses:
-        raise DonneeInvalide(f"L'atelier « {identifiant} » n'existe pas dans {source!r} : rien n'a été copié.")
+        raise DonneeInvalide(
+            f"L'atelier « {identifiant} » n'existe pas dans {source.description} : rien n'a été copié."
+        )
     fichiers = source.fichiers.lister(identifiant)
     journal, _ = source.journal.lire(identifiant)
     if (
@@ -58,9 +60,15 @@ def copier(identifiant: str, source: Stockage, cible: Stockage) -> Copie:
         or cible.journal.lire(identifiant)[0]
     ):
         raise DonneeInvalide(
-            f"L'atelier « {identifiant} » existe déjà dans {cible!r} : rien n'a été copié, rien n'est écrasé."
+            f"L'atelier « {identifiant} » existe déjà dans {cible.description} : rien n'a été copié, rien n'est écrasé."
         )
-    for ref in documents:
+    with cible.transaction():  # PostGIS : tout l'atelier, ou rien
+        return _copier(identifiant, source, cible, documents, hypotheses, fichiers, journal)
+
+
+def _copier(identifiant, source, cible, documents, hypotheses, fichiers, journal) -> Copie:
+    # La fiche de l'atelier en dernier : un atelier n'apparaît dans la liste qu'une fois complet.
+    for ref in sorted(documents, key=lambda r: r.genre == "atelier"):
         document = source.documents.lire(ref)
         if document is not None:
             cible.documents.ecrire(ref, document.contenu, 0)

@@ -12,6 +12,7 @@ quelqu'un modifie le fichier à la main, ce qui est voulu. Aucun fichier n'en po
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -76,6 +77,8 @@ class DocumentsFichiers:
             brut = chemin.read_bytes()
         except FileNotFoundError:
             return None
+        except OSError as exc:  # droits, erreur d'entrée-sortie, dossier à la place du fichier
+            raise SchemaInvalide(f"Le fichier {chemin} est illisible ({raison_illisible(exc)}).") from exc
         try:
             return Document(json.loads(brut), revision)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -267,6 +270,11 @@ class StockageFichiers:
     def __repr__(self) -> str:
         return f"StockageFichiers({self.racine})"
 
+    @property
+    def description(self) -> str:
+        """Le magasin, nommé en français dans les messages."""
+        return f"le dossier {self.racine}"
+
     def versions(self, h: RefHypothese) -> Depot:
         return Depot(dossier_hypothese(self.racine, h), h.contexte)
 
@@ -276,6 +284,10 @@ class StockageFichiers:
             dossier = index.parent
             trouvees.append(RefHypothese(atelier, dossier.parent.parent.name, dossier.name))
         return trouvees
+
+    def transaction(self):
+        """Sans effet pour les fichiers : chaque écriture y est déjà entière (voir :mod:`esquisse.noyau.fichiers`)."""
+        return contextlib.nullcontext()
 
     def fermer(self) -> None:
         pass

@@ -186,11 +186,17 @@ class Stockage(Protocol):
     brouillons: Brouillons
     journal: Journal
     fichiers: FichiersAtelier
+    description: str  # le magasin nommé en français (« le dossier … », « la base de données « … » »)
 
     def versions(self, h: RefHypothese) -> DepotVersions: ...
 
     def hypotheses(self, atelier: str) -> list[RefHypothese]:
         """Les hypothèses qui ont au moins une version."""
+        ...
+
+    def transaction(self):
+        """Bloc dont les écritures (dans ce fil) forment un tout : PostGIS les valide ensemble ou
+        aucune ; les fichiers n'en ont pas besoin (chaque écriture y est entière)."""
         ...
 
     def fermer(self) -> None: ...

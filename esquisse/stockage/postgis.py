@@ -319,6 +319,7 @@ class StockagePostgis:
         )
         self._ecouteur: Ecouteur | None = None
         self._directes_jusqua = 0.0  # voir connexion()
+        self._fil = threading.local()  # .conn : la connexion d'une transaction() en cours dans ce fil
         self._verrou_ecouteur = threading.Lock()
         self._ids: dict[RefHypothese, int] = {}
         self._ateliers_vus: set[str] = set()
@@ -334,6 +335,11 @@ class StockagePostgis:
     def __repr__(self) -> str:
         return f"StockagePostgis({psycopg.conninfo.conninfo_to_dict(self.dsn).get('dbname', '')})"
 
+    @property
+    def description(self) -> str:
+        """Le magasin, nommé en français dans les messages."""
+        return f"la base de données « {psycopg.conninfo.conninfo_to_dict(self.dsn).get('dbname', '')} »"
+
     @contextlib.contextmanager
     def connexion(self):
         """Une connexion du pool, validée à la sortie du bloc (annulée s'il échoue).
@@ -343,6 +349,10 @@ class StockagePostgis:
         aussitôt tant que la base est arrêtée (pas d'attente du pool à chaque lecture), acceptées
         dès qu'elle est revenue, pendant que le pool se reconnecte à son rythme.
         """
+        en_cours = getattr(self._fil, "conn", None)
+        if en_cours is not None:  # dans une transaction() : même connexion, validée à la fin de celle-ci
+            yield en_cours
+            return
         conn = None
         if time.monotonic() >= self._directes_jusqua:
             try:
@@ -366,6 +376,28 @@ class StockagePostgis:
         except psycopg.OperationalError as exc:
             self._directes_jusqua = time.monotonic() + APRES_PANNE
             raise BaseInjoignable(_message_injoignable(exc)) from exc
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """Toutes les écritures du bloc, dans ce fil, en une seule transaction : tout ou rien.
+
+        Sert à copier un atelier (``copier-atelier``, import d'une archive) : une panne au milieu
+        n'en laisse aucune partie dans la base.
+        """
+        if getattr(self._fil, "conn", None) is not None:
+            yield
+            return
+        with self.connexion() as conn:
+            self._fil.conn = conn
+            try:
+                yield
+            except BaseException:
+                # Identifiants d'hypothèses créés dans la transaction annulée : à relire.
+                self._ids.clear()
+                self._ateliers_vus.clear()
+                raise
+            finally:
+                self._fil.conn = None
 
     def verifier(self) -> None:
         """La base répond-elle ? Sinon :class:`BaseInjoignable`."""
