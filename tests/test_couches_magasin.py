@@ -8,6 +8,7 @@ import os
 import pytest
 
 from esquisse.atelier.ateliers import charger_atelier, resoudre_reference
+from esquisse.carte.affichage import elaguer_cache
 from esquisse.imports.importation import OptionsImport, importer
 from esquisse.noyau.erreurs import SchemaInvalide
 from esquisse.stockage.rangement import deposer_fichier, lire_document, magasin
@@ -22,7 +23,7 @@ def archive_correcte(tmp_path):
     return shapefile_zippe(en_admin_express(communes_livrees()), entrees)
 
 
-def test_couche_importee_rangee_dans_le_magasin(projets_magasin, archive_correcte):
+def test_couche_importee_rangee_dans_le_magasin(projets_magasin, archive_correcte, tmp_path):
     """Fichiers : la couche est un fichier de ``couches/`` ; base : une ligne de la base, que le dossier
     local ne fait que recopier. Un autre serveur (dossier local vide) la lit depuis la base."""
     rapport = importer(projets_magasin, "bassee-montois", archive_correcte, "COMMUNE.zip", OptionsImport("communes"))
@@ -37,8 +38,12 @@ def test_couche_importee_rangee_dans_le_magasin(projets_magasin, archive_correct
 
     atelier = charger_atelier(projets_magasin, "bassee-montois")
     if os.environ.get("ESQUISSE_BASE"):
-        # Un autre serveur : son dossier local n'a pas la couche, elle est recopiée depuis la base.
+        # Un autre serveur : son dossier local n'a pas la couche, elle est recopiée depuis la base…
         (projets_magasin / "bassee-montois" / relatif).unlink()
+        # … quand on la lit, pas quand on élague le cache d'affichage au démarrage.
+        (tmp_path / "cache" / "couches").mkdir(parents=True)
+        elaguer_cache(projets_magasin, tmp_path / "cache", age_min=0)
+        assert not (projets_magasin / "bassee-montois" / relatif).exists()
     assert len(atelier.couche("communes")) == 168
     assert atelier.chemin_couche("communes").read_bytes() == depose
 

@@ -66,13 +66,13 @@ class Atelier:
     # Permis par l'animation : les contributeurs peuvent aussi retoucher les esquisses des autres.
     contribution_libre: bool = False
 
-    def chemin_couche(self, genre: str) -> Path:
-        """Fichier de la couche ``genre`` de l'atelier."""
+    def chemin_couche(self, genre: str, recopier: bool = True) -> Path:
+        """Fichier de la couche ``genre`` de l'atelier (``recopier=False`` : sans la recopier depuis la base)."""
         try:
             reference = self.couches[genre]
         except KeyError:
             raise Introuvable(f"L'atelier « {self.nom} » n'a pas de couche « {genre} ».") from None
-        return resoudre_reference(reference, self.dossier)
+        return resoudre_reference(reference, self.dossier, recopier)
 
     def couche(self, genre: str) -> gpd.GeoDataFrame:
         return charger_couche(self.chemin_couche(genre), genre)
@@ -87,8 +87,11 @@ def verifier_identifiant(identifiant: str) -> str:
     return identifiant
 
 
-def resoudre_reference(reference: str, dossier_atelier: Path) -> Path:
-    """Chemin d'une référence de couche, sans jamais sortir de son dossier racine."""
+def resoudre_reference(reference: str, dossier_atelier: Path, recopier: bool = True) -> Path:
+    """Chemin d'une référence de couche, sans jamais sortir de son dossier racine.
+
+    Avec une base, une couche importée absente du dossier local y est recopiée, sauf si
+    ``recopier`` est faux (on veut seulement savoir où elle serait)."""
     espace, _, relatif = reference.partition(":")
     racines = {"catalogue": DOSSIER_CATALOGUE, "atelier": dossier_atelier}
     if espace not in racines or not relatif:
@@ -100,7 +103,7 @@ def resoudre_reference(reference: str, dossier_atelier: Path) -> Path:
     chemin = (racine / relatif).resolve()
     if not chemin.is_relative_to(racine):
         raise SchemaInvalide(f"Référence de couche hors de son dossier : « {reference} ».")
-    if espace == "atelier":
+    if espace == "atelier" and recopier:
         # Une couche importée est un fichier déposé dans le magasin (``couches/…``) : avec une base,
         # le dossier de l'atelier n'en est que le cache, rempli depuis la base à la première lecture.
         depose = chemin.relative_to(racine).as_posix()

@@ -291,11 +291,12 @@ def cle_couche(identifiant: str, cle_source: object, presentation: Presentation 
     return empreinte(FORMAT, identifiant, cle_source, presentation.champs, presentation.etiquette, presentation.contour)
 
 
-def sources_affichage(atelier) -> dict[str, object]:
+def sources_affichage(atelier, recopier: bool = True) -> dict[str, object]:
     """Par couche affichée de l'atelier (genres, puis « perimetre »), ce qui identifie son contenu.
 
     Rien n'est lu que la date et la taille des fichiers : c'est aussi ce qui dit quels fichiers
-    du cache servent encore (:func:`elaguer_cache`). Une couche dont le fichier manque est omise.
+    du cache servent encore (:func:`elaguer_cache`). Une couche dont le fichier manque est omise ;
+    ``recopier=False`` : une couche importée que ce serveur n'a pas encore recopiée depuis la base aussi.
     """
     from esquisse.atelier.ateliers import GENRES_COUCHES  # import tardif : ateliers ne dépend pas de l'affichage
 
@@ -303,7 +304,7 @@ def sources_affichage(atelier) -> dict[str, object]:
     for genre in GENRES_COUCHES:
         if genre in atelier.couches:
             try:
-                sources[genre] = empreinte_fichier(atelier.chemin_couche(genre))
+                sources[genre] = empreinte_fichier(atelier.chemin_couche(genre, recopier))
             except OSError:
                 continue
     if atelier.perimetre and "communes" in sources:
@@ -331,7 +332,8 @@ def elaguer_cache(dossier_projets: Path, dossier_cache: Path, age_min: float = A
     gardees = {
         cle_couche(identifiant, source)
         for atelier in inventorier_ateliers(dossier_projets).ateliers
-        for identifiant, source in sources_affichage(atelier).items()
+        # Rien à recopier depuis la base : une couche absente d'ici n'a rien dans ce cache.
+        for identifiant, source in sources_affichage(atelier, recopier=False).items()
     }
     limite = time.time() - age_min
     supprimes = []
