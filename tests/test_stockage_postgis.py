@@ -228,3 +228,13 @@ def test_numero_pris_entre_temps_fusion_puis_nouvel_essai(magasin):
     finale = depot.entites(3)
     assert finale["z1"]["properties"]["titre"] == "de l'intrus", "le changement de l'autre est gardé"
     assert set(finale) == {"z1", "z3"}
+
+
+def test_erreur_d_une_requete_n_est_pas_une_panne(magasin):
+    """Une requête annulée par le serveur reste ce qu'elle est : ni « la base ne répond pas », ni
+    connexions directes pendant trente secondes."""
+    with pytest.raises(psycopg.errors.QueryCanceled), magasin.connexion() as conn:
+        conn.execute("SET LOCAL statement_timeout = 50")
+        conn.execute("SELECT pg_sleep(2)")
+    depot = magasin.versions(H1)
+    assert depot.enregistrer([nouvelle("z1")], "Marie").version.numero == 1

@@ -55,7 +55,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from esquisse.esquisses.geojson import normaliser_entite
 from esquisse.esquisses.versions import Changement, Enregistrement, MetaVersion, Version, maintenant
-from esquisse.noyau.erreurs import BaseInjoignable, Concurrence, DonneeInvalide, Introuvable
+from esquisse.noyau.erreurs import BaseInjoignable, Concurrence, DonneeInvalide, EcritureImpossible, Introuvable
 from esquisse.stockage.disque import verifier_chemin_depose
 from esquisse.stockage.enregistrement import (
     PREFIXE_EMPREINTE_CHAINEE,
@@ -192,6 +192,24 @@ def _message_injoignable(exc: Exception) -> str:
         "La base de données ne répond pas : rien n'a été écrit, vos dessins attendent dans le navigateur. "
         f"Réessayez dans un instant. ({type(exc).__name__})"
     )
+
+
+def _est_une_panne(exc: psycopg.OperationalError) -> bool:
+    """La connexion elle-même a échoué ou a été coupée (pas d'état SQL, classe 08, serveur arrêté 57P0x)."""
+    etat = exc.sqlstate or ""
+    return not etat or etat.startswith("08") or etat in ("57P01", "57P02", "57P03")
+
+
+def _erreur_du_serveur(exc: psycopg.OperationalError) -> EcritureImpossible | None:
+    """Disque plein ou ressources épuisées côté serveur (classe 53) : dit en français, rien n'est écrit."""
+    if not (exc.sqlstate or "").startswith("53"):
+        return None
+    erreur = EcritureImpossible(
+        "Le serveur de la base de données manque de place ou de ressources : rien n'a été écrit, vos dessins "
+        "attendent dans le navigateur. Prévenez la personne qui gère le serveur."
+    )
+    erreur.cause = "Le serveur de la base de données manque de place"
+    return erreur
 
 
 def migrer(conn: psycopg.Connection) -> int:
@@ -374,6 +392,11 @@ class StockagePostgis:
             finally:
                 self.pool.putconn(conn)
         except psycopg.OperationalError as exc:
+            if not _est_une_panne(exc):
+                erreur = _erreur_du_serveur(exc)
+                if erreur is None:
+                    raise
+                raise erreur from exc
             self._directes_jusqua = time.monotonic() + APRES_PANNE
             raise BaseInjoignable(_message_injoignable(exc)) from exc
 
