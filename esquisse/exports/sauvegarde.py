@@ -52,10 +52,9 @@ from esquisse.noyau.fichiers import (
     traduire_erreurs_disque,
     verrou,
 )
-from esquisse.noyau.reglages import reglage
 from esquisse.stockage.copie import copier
 from esquisse.stockage.disque import StockageFichiers
-from esquisse.stockage.rangement import magasin
+from esquisse.stockage.rangement import en_base, magasin
 
 Progression = Callable[[float, str], None]
 
@@ -109,7 +108,7 @@ def exporter_archive(atelier: Atelier, destination: Path, progression: Progressi
     temporaire, au format des fichiers (documents, versions et historiques, couches importées,
     journal, brouillons), puis zippé comme un dossier d'atelier : l'archive a la même forme.
     """
-    if not reglage("ESQUISSE_BASE"):
+    if not en_base():
         return _zipper(atelier, atelier.dossier, destination, progression)
     avancer = progression or _rien
     avancer(0.0, "Lecture de l'atelier dans la base…")
@@ -301,9 +300,9 @@ def lire_archive(source: Path | BinaryIO, nom: str | None = None) -> Manifeste:
         return _lire_manifeste(zf, archive)
 
 
-def _pris(dossier_projets: Path, identifiant: str) -> bool:
-    """L'identifiant sert-il déjà : un dossier (fichiers), ou quoi que ce soit dans la base ?"""
-    if not reglage("ESQUISSE_BASE"):
+def identifiant_pris(dossier_projets: Path, identifiant: str) -> bool:
+    """L'identifiant d'atelier sert-il déjà : un dossier (fichiers), ou quoi que ce soit dans la base ?"""
+    if not en_base():
         return (dossier_projets / identifiant).exists()
     m = magasin(dossier_projets)
     return bool(
@@ -317,7 +316,7 @@ def _pris(dossier_projets: Path, identifiant: str) -> bool:
 def identifiant_libre(dossier_projets: Path, base: str) -> str:
     """``base``, ou ``base-2``, ``base-3``… : le premier identifiant d'atelier libre."""
     candidat, n = base, 2
-    while _pris(dossier_projets, candidat):
+    while identifiant_pris(dossier_projets, candidat):
         suffixe = f"-{n}"
         candidat, n = base[: 64 - len(suffixe)] + suffixe, n + 1
     return candidat
@@ -348,13 +347,13 @@ def importer_archive(
     """
     avancer = progression or _rien
     archive = _nom(source, nom)
-    dans_la_base = bool(reglage("ESQUISSE_BASE"))
+    dans_la_base = en_base()
     with _ouvrir(source, archive) as zf:
         m = _lire_manifeste(zf, archive)
         cible_id = verifier_identifiant(identifiant or m.atelier)
         membres = _verifier_membres(zf, m, archive, taille_max)
         cible = dossier_projets / cible_id
-        if _pris(dossier_projets, cible_id):
+        if identifiant_pris(dossier_projets, cible_id):
             raise DonneeInvalide(_deja_pris(dossier_projets, cible_id))
         dossier_projets.mkdir(parents=True, exist_ok=True)
         # Avec la base, le dossier local n'est qu'un cache : l'archive est déballée hors de lui.
@@ -375,7 +374,7 @@ def importer_archive(
             avertissements = _couches_absentes(atelier)
             avancer(0.95, "Mise en place de l'atelier…")
             with verrou(dossier_projets / FICHIER_VERROU_IMPORT):
-                if _pris(dossier_projets, cible_id):
+                if identifiant_pris(dossier_projets, cible_id):
                     raise DonneeInvalide(_deja_pris(dossier_projets, cible_id))
                 if dans_la_base:
                     # La copie refuse, avant toute écriture, un atelier que la base connaît déjà.
