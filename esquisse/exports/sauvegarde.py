@@ -300,7 +300,7 @@ def lire_archive(source: Path | BinaryIO, nom: str | None = None) -> Manifeste:
         return _lire_manifeste(zf, archive)
 
 
-def identifiant_pris(dossier_projets: Path, identifiant: str) -> bool:
+def _pris(dossier_projets: Path, identifiant: str) -> bool:
     """L'identifiant d'atelier sert-il déjà : un dossier (fichiers), ou quoi que ce soit dans la base ?"""
     if not en_base():
         return (dossier_projets / identifiant).exists()
@@ -316,7 +316,7 @@ def identifiant_pris(dossier_projets: Path, identifiant: str) -> bool:
 def identifiant_libre(dossier_projets: Path, base: str) -> str:
     """``base``, ou ``base-2``, ``base-3``… : le premier identifiant d'atelier libre."""
     candidat, n = base, 2
-    while identifiant_pris(dossier_projets, candidat):
+    while _pris(dossier_projets, candidat):
         suffixe = f"-{n}"
         candidat, n = base[: 64 - len(suffixe)] + suffixe, n + 1
     return candidat
@@ -353,7 +353,7 @@ def importer_archive(
         cible_id = verifier_identifiant(identifiant or m.atelier)
         membres = _verifier_membres(zf, m, archive, taille_max)
         cible = dossier_projets / cible_id
-        if identifiant_pris(dossier_projets, cible_id):
+        if _pris(dossier_projets, cible_id):
             raise DonneeInvalide(_deja_pris(dossier_projets, cible_id))
         dossier_projets.mkdir(parents=True, exist_ok=True)
         # Avec la base, le dossier local n'est qu'un cache : l'archive est déballée hors de lui.
@@ -374,7 +374,7 @@ def importer_archive(
             avertissements = _couches_absentes(atelier)
             avancer(0.95, "Mise en place de l'atelier…")
             with verrou(dossier_projets / FICHIER_VERROU_IMPORT):
-                if identifiant_pris(dossier_projets, cible_id):
+                if _pris(dossier_projets, cible_id):
                     raise DonneeInvalide(_deja_pris(dossier_projets, cible_id))
                 if dans_la_base:
                     # La copie refuse, avant toute écriture, un atelier que la base connaît déjà.
