@@ -11,6 +11,7 @@ from esquisse.acces.politique import TOUS_LES_ATELIERS, peut
 from esquisse.atelier.ateliers import REGIONS, catalogue
 from esquisse.atelier.seances import calendrier, prochaine_seance
 from esquisse.noyau.erreurs import EsquisseErreur
+from esquisse.stockage.rangement import en_base
 from ui.acces import acteur_courant
 from ui.navigation import page
 from ui.session import afficher_annonces, annoncer, dossier_projets, inventaire_ateliers, ouvrir_atelier
@@ -28,15 +29,22 @@ inventaire = inventaire_ateliers()
 # Seuls les ateliers où l'acteur a un rôle sont listés (et seule l'animation générale voit les dossiers abîmés).
 liste = ateliers_visibles(acteur, inventaire.ateliers)
 anime_tout = peut(acteur, "atelier.creer", TOUS_LES_ATELIERS)
+dans_la_base = en_base()
 for illisible in inventaire.illisibles if anime_tout else ():
+    quel, intact = (
+        (f"L'atelier « {md(illisible.id)} » de la base de données", "il n'est pas modifié")
+        if dans_la_base
+        else (f"L'atelier du dossier « {md(illisible.id)} »", "ce dossier n'est pas modifié")
+    )
     st.warning(
-        f"L'atelier du dossier « {md(illisible.id)} » ne peut pas être ouvert : {md(illisible.raison.rstrip('.'))}. "
-        "Les autres ateliers restent disponibles ; ce dossier n'est pas modifié.",
+        f"{quel} ne peut pas être ouvert : {md(illisible.raison.rstrip('.'))}. "
+        f"Les autres ateliers restent disponibles ; {intact}.",
         icon=":material/warning:",
     )
 
 if not liste and anime_tout:
-    st.info(f"Aucun atelier dans le dossier de données « {dossier_projets()} » : créez le premier ci-dessous.")
+    ou = "la base de données" if dans_la_base else f"le dossier de données « {md(dossier_projets())} »"
+    st.info(f"Aucun atelier dans {ou} : créez le premier ci-dessous.")
 elif not liste and acteur.courriel:
     st.info(
         f"Vous n'êtes membre d'aucun atelier sous le courriel « {md(acteur.courriel)} ». Demandez à l'équipe "

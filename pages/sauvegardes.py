@@ -83,15 +83,15 @@ if envoi is not None:
         f"**{md(manifeste.nom)}** — {len(manifeste.fichiers)} fichiers, {taille_lisible(manifeste.taille)} "
         "une fois décompressée" + (f", archive du {date_heure(manifeste.cree_le)}" if manifeste.cree_le else "")
     )
-    pris = (dossier_projets() / manifeste.atelier).exists()
-    if pris:
+    libre = identifiant_libre(dossier_projets(), manifeste.atelier)  # dans le magasin actif : dossiers ou base
+    if libre != manifeste.atelier:
         st.warning(
             f"Un atelier existe déjà sous l'identifiant « {md(manifeste.atelier)} » : il ne sera pas remplacé. "
             "L'archive sera importée à côté, sous un autre identifiant."
         )
     identifiant = st.text_input(
-        "Identifiant du nouvel atelier (nom de son dossier)",
-        value=identifiant_libre(dossier_projets(), manifeste.atelier),
+        "Identifiant du nouvel atelier",
+        value=libre,
         max_chars=64,
         help="Minuscules sans accent, chiffres et tirets.",
     )

@@ -52,9 +52,22 @@ def test_accueil_liste_les_ateliers():
 def test_accueil_sans_atelier(tmp_path, monkeypatch):
     monkeypatch.setenv("ESQUISSE_PROJETS", str(tmp_path))
     at = executer("app.py")
-    assert "Aucun atelier" in at.info[0].value
+    # Le chemin du dossier est échappé pour le Markdown.
+    assert (
+        at.info[0].value
+        == f"Aucun atelier dans le dossier de données « {md(tmp_path)} » : créez le premier ci-dessous."
+    )
     # Sans atelier, le formulaire de création est ouvert d'emblée.
     assert at.expander[0].label == "Nouvel atelier" and at.text_input[0].label == "Nom de l'atelier"
+
+
+def test_accueil_sans_atelier_dans_la_base(base_postgres, tmp_path, monkeypatch):
+    """Avec la base, l'accueil parle de la base, pas du dossier local qui n'en est que le cache."""
+    monkeypatch.setenv("ESQUISSE_PROJETS", str(tmp_path))
+    monkeypatch.setenv("ESQUISSE_BASE", base_postgres)
+    at = executer("app.py")
+    assert at.info[0].value == "Aucun atelier dans la base de données : créez le premier ci-dessous."
+    assert str(tmp_path) not in " ".join(i.value for i in at.info)
 
 
 def test_carte_sans_atelier_renvoie_vers_l_accueil():

@@ -67,6 +67,31 @@ def test_accueil_un_atelier_abime_n_en_cache_aucun_autre(projets):
     assert instantane(projets) == avant
 
 
+def test_accueil_un_atelier_abime_dans_la_base(projets, base_postgres, tmp_path, monkeypatch):
+    """Avec la base, l'avertissement nomme l'atelier de la base, pas un dossier local."""
+    from esquisse.stockage.choix import ouvrir
+    from esquisse.stockage.copie import copier
+    from esquisse.stockage.disque import StockageFichiers
+    from esquisse.stockage.interfaces import RefDocument
+
+    base, fichiers = ouvrir(base_postgres), StockageFichiers(projets)
+    for identifiant in fichiers.documents.ateliers():
+        copier(identifiant, fichiers, base)
+    ref = RefDocument("gascogne-toulouse", "atelier")
+    base.documents.ecrire(ref, {"format": 1}, base.documents.lire(ref).revision)  # sans « nom »
+    (tmp_path / "cache").mkdir()
+    monkeypatch.setenv("ESQUISSE_PROJETS", str(tmp_path / "cache"))
+    monkeypatch.setenv("ESQUISSE_BASE", base_postgres)
+    at = lancer("app.py")
+    (avertissement,) = at.warning
+    assert avertissement.value.startswith(
+        "L'atelier « gascogne\\-toulouse » de la base de données ne peut pas être ouvert : "
+    )
+    assert "nom" in avertissement.value and "dossier" not in avertissement.value
+    assert avertissement.value.endswith("Les autres ateliers restent disponibles ; il n'est pas modifié.")
+    assert [b.label for b in at.button if b.label == "Ouvrir la carte"] == ["Ouvrir la carte"]
+
+
 def test_couches_nom_d_atelier_hostile_echappe(projets):
     atelier = creer_atelier(projets, NOM_HOSTILE)
     at = lancer("pages/couches.py", atelier=atelier.id)

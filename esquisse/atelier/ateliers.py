@@ -26,13 +26,20 @@ from esquisse.atelier.seances import slug
 from esquisse.esquisses.legende import LEGENDE_DEFAUT, Categorie, valider_legende
 from esquisse.noyau.erreurs import DonneeInvalide, EsquisseErreur, Introuvable, SchemaInvalide
 from esquisse.noyau.fichiers import raison_illisible, traduire_erreurs_disque, verrou
-from esquisse.noyau.reglages import RACINE, reglage
+from esquisse.noyau.reglages import RACINE
 from esquisse.referentiel.cog import REGIONS as REGIONS_COG
 from esquisse.referentiel.couches import charger_couche
 from esquisse.stockage import rangement
 from esquisse.stockage.disque import StockageFichiers, verifier_chemin_depose
 from esquisse.stockage.interfaces import Document, RefDocument
-from esquisse.stockage.rangement import creer_document, lire_document, magasin, modifier_document
+from esquisse.stockage.rangement import (
+    creer_document,
+    designation_document,
+    en_base,
+    lire_document,
+    magasin,
+    modifier_document,
+)
 
 DOSSIER_CATALOGUE = RACINE / "couches"
 FICHIER_ATELIER = "atelier.json"
@@ -116,16 +123,11 @@ def resoudre_reference(reference: str, dossier_atelier: Path, recopier: bool = T
     return chemin
 
 
-def _dans_la_base() -> bool:
-    """Les documents sont-ils rangés dans la base (``ESQUISSE_BASE``) plutôt que dans les dossiers ?"""
-    return bool(reglage("ESQUISSE_BASE"))
-
-
 def _designation(dossier: Path, en_fichiers: bool = False) -> str:
     """Le document de l'atelier, nommé dans les messages : son fichier, ou sa place dans la base."""
-    if _dans_la_base() and not en_fichiers:
+    if en_base() and not en_fichiers:
         return f"L'atelier « {dossier.name} » de la base"
-    return f"Le fichier {dossier / FICHIER_ATELIER}"
+    return f"Le fichier {designation_document(dossier, FICHIER_ATELIER, en_fichiers=True)}"
 
 
 def _lire_document(dossier: Path) -> Document | None:
@@ -420,7 +422,7 @@ def creer_atelier(
         donnees["attribution"] = ATTRIBUTION_CATALOGUE
     donnees["participants"] = participants_json(valider_participants(list(participants or [])))
     _depuis_json(provisoire, donnees)  # même contrôle qu'à la lecture, avant toute écriture
-    dans_la_base = _dans_la_base()
+    dans_la_base = en_base()
     if not dans_la_base:
         dossier_projets.mkdir(parents=True, exist_ok=True)
     # Dans la base, l'identifiant est pris par la création même du document (une ligne unique).

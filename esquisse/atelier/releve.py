@@ -22,8 +22,7 @@ from esquisse.esquisses.versions import maintenant
 from esquisse.noyau.dates import date_heure
 from esquisse.noyau.erreurs import DonneeInvalide, SchemaInvalide
 from esquisse.noyau.fichiers import raison_illisible
-from esquisse.noyau.reglages import reglage
-from esquisse.stockage.rangement import lire_document, modifier_document
+from esquisse.stockage.rangement import designation_document, en_base, lire_document, modifier_document
 
 GENRE = "releve"
 FICHIER_RELEVE = "releve.json"  # sa place dans le dossier de la séance, avec le magasin de fichiers
@@ -116,7 +115,7 @@ def _dossier_atelier(s: Seance) -> Path:
 
 def _ou(s: Seance) -> str:
     """Où est le relevé, pour un message : son fichier (magasin de fichiers), rien avec la base."""
-    return "" if reglage("ESQUISSE_BASE") else f" ({s.dossier / FICHIER_RELEVE})"
+    return "" if en_base() else f" ({designation_document(_dossier_atelier(s), FICHIER_RELEVE, s.id)})"
 
 
 @contextlib.contextmanager

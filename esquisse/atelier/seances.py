@@ -32,10 +32,16 @@ from esquisse.esquisses.versions import maintenant
 from esquisse.noyau.dates import date_fr
 from esquisse.noyau.erreurs import DonneeInvalide, EsquisseErreur, Introuvable, SchemaInvalide
 from esquisse.noyau.fichiers import raison_illisible, traduire_erreurs_disque, verrou
-from esquisse.noyau.reglages import reglage
 from esquisse.stockage.choix import depot_versions
 from esquisse.stockage.interfaces import DepotVersions
-from esquisse.stockage.rangement import creer_document, lire_document, lister_documents, modifier_document
+from esquisse.stockage.rangement import (
+    creer_document,
+    designation_document,
+    en_base,
+    lire_document,
+    lister_documents,
+    modifier_document,
+)
 
 TYPES_SEANCE = {
     "visite": "Visite de terrain",
@@ -67,27 +73,9 @@ def slug(texte: str, longueur: int = 48) -> str:
 DOSSIER_HYPOTHESES = "hypotheses"
 
 
-def en_base() -> bool:
-    """Les documents sont-ils dans la base (``ESQUISSE_BASE``) plutôt que dans les fichiers ?"""
-    return bool(reglage("ESQUISSE_BASE"))
-
-
 def _dossier(dossier_atelier: Path, seance_id: str, hypothese_id: str = "") -> Path:
     dossier = Path(dossier_atelier) / DOSSIER_SEANCES / seance_id
     return dossier / DOSSIER_HYPOTHESES / hypothese_id if hypothese_id else dossier
-
-
-def emplacement_document(dossier_atelier: Path, fichier: str, seance_id: str, hypothese_id: str = "") -> str:
-    """Où est un document de séance ou d'hypothèse, pour les messages : le chemin de son fichier,
-    ou, avec ``ESQUISSE_BASE``, sa place dans la base."""
-    if not en_base():
-        return str(_dossier(dossier_atelier, seance_id, hypothese_id) / fichier)
-    atelier = f"atelier « {Path(dossier_atelier).name} »"
-    if hypothese_id:
-        place = f"de l'hypothèse « {hypothese_id} » (séance « {seance_id} », {atelier})"
-    else:
-        place = f"de la séance « {seance_id} » ({atelier})"
-    return f"{fichier} {place}, dans la base de données"
 
 
 def raison_du_magasin(exc: BaseException) -> str | None:
@@ -103,7 +91,7 @@ def raison_du_magasin(exc: BaseException) -> str | None:
 def _illisible(dossier_atelier: Path, fichier: str, seance_id: str, hypothese_id: str, raison: str) -> SchemaInvalide:
     quoi = "Document" if en_base() else "Fichier"
     return SchemaInvalide(
-        f"{quoi} illisible : {emplacement_document(dossier_atelier, fichier, seance_id, hypothese_id)} ({raison})."
+        f"{quoi} illisible : {designation_document(dossier_atelier, fichier, seance_id, hypothese_id)} ({raison})."
     )
 
 

@@ -12,10 +12,10 @@ import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from esquisse.atelier.seances import Hypothese, emplacement_document, en_base, raison_du_magasin, slug
+from esquisse.atelier.seances import Hypothese, raison_du_magasin, slug
 from esquisse.noyau.erreurs import DonneeInvalide, SchemaInvalide
 from esquisse.noyau.fichiers import raison_illisible
-from esquisse.stockage.rangement import lire_document, modifier_document
+from esquisse.stockage.rangement import designation_document, en_base, lire_document, modifier_document
 
 FICHIER = "vues.json"
 GRAND_TERRITOIRE = "grand-territoire"
@@ -48,7 +48,7 @@ def _atelier(h: Hypothese) -> Path:
 
 def _illisibles(h: Hypothese, raison: str) -> SchemaInvalide:
     """Les vues abîmées : jamais remplacées, le message le dit."""
-    ou = emplacement_document(_atelier(h), FICHIER, h.seance, h.id)
+    ou = designation_document(_atelier(h), FICHIER, h.seance, h.id)
     if en_base():
         return SchemaInvalide(
             f"Les vues sont illisibles ({raison}) : {ou}. Elles ne sont pas modifiées tant qu'elles ne sont pas "

@@ -20,9 +20,9 @@ from esquisse.esquisses.edition import Annotation, DessinLocal
 from esquisse.esquisses.versions import maintenant
 from esquisse.noyau.erreurs import SchemaInvalide
 from esquisse.noyau.fichiers import traduire_erreurs_disque
-from esquisse.stockage.disque import DOSSIER_BROUILLONS, StockageFichiers
+from esquisse.stockage.disque import DOSSIER_BROUILLONS
 from esquisse.stockage.interfaces import BrouillonStocke, RefHypothese
-from esquisse.stockage.rangement import magasin_atelier, ref_hypothese
+from esquisse.stockage.rangement import en_base, magasin_atelier, ref_hypothese
 
 DOSSIER = DOSSIER_BROUILLONS
 INACTIVITE = 60  # secondes sans nouvelle du poste avant de proposer son brouillon
@@ -80,7 +80,7 @@ def _depuis(dossier_atelier: Path, h: Hypothese, stocke: BrouillonStocke) -> Bro
 
 def _fichiers_illisibles(dossier_atelier: Path, h: Hypothese, poste: str | None = None) -> list[Path]:
     """Les fichiers de brouillon de cette hypothèse (de ce poste) qui ne se lisent pas ; ``[]`` avec la base."""
-    if not isinstance(magasin_atelier(dossier_atelier), StockageFichiers):
+    if en_base():
         return []
     dossier = Path(dossier_atelier) / DOSSIER
     if poste is not None:

@@ -52,10 +52,9 @@ from esquisse.noyau.fichiers import (
     traduire_erreurs_disque,
     verrou,
 )
-from esquisse.noyau.reglages import reglage
 from esquisse.stockage.copie import copier
 from esquisse.stockage.disque import StockageFichiers
-from esquisse.stockage.rangement import magasin
+from esquisse.stockage.rangement import en_base, magasin
 
 Progression = Callable[[float, str], None]
 
@@ -109,7 +108,7 @@ def exporter_archive(atelier: Atelier, destination: Path, progression: Progressi
     temporaire, au format des fichiers (documents, versions et historiques, couches importées,
     journal, brouillons), puis zippé comme un dossier d'atelier : l'archive a la même forme.
     """
-    if not reglage("ESQUISSE_BASE"):
+    if not en_base():
         return _zipper(atelier, atelier.dossier, destination, progression)
     avancer = progression or _rien
     avancer(0.0, "Lecture de l'atelier dans la base…")
@@ -302,8 +301,8 @@ def lire_archive(source: Path | BinaryIO, nom: str | None = None) -> Manifeste:
 
 
 def _pris(dossier_projets: Path, identifiant: str) -> bool:
-    """L'identifiant sert-il déjà : un dossier (fichiers), ou quoi que ce soit dans la base ?"""
-    if not reglage("ESQUISSE_BASE"):
+    """L'identifiant d'atelier sert-il déjà : un dossier (fichiers), ou quoi que ce soit dans la base ?"""
+    if not en_base():
         return (dossier_projets / identifiant).exists()
     m = magasin(dossier_projets)
     return bool(
@@ -348,7 +347,7 @@ def importer_archive(
     """
     avancer = progression or _rien
     archive = _nom(source, nom)
-    dans_la_base = bool(reglage("ESQUISSE_BASE"))
+    dans_la_base = en_base()
     with _ouvrir(source, archive) as zf:
         m = _lire_manifeste(zf, archive)
         cible_id = verifier_identifiant(identifiant or m.atelier)

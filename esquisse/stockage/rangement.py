@@ -15,22 +15,48 @@ from esquisse.noyau.erreurs import Concurrence, Introuvable
 from esquisse.noyau.fichiers import creer_sans_ecraser
 from esquisse.noyau.reglages import reglage
 from esquisse.stockage.choix import ouvrir
-from esquisse.stockage.disque import StockageFichiers, verifier_chemin_depose
+from esquisse.stockage.disque import HYPOTHESES, SEANCES, StockageFichiers, verifier_chemin_depose
 from esquisse.stockage.interfaces import Changer, Document, RefDocument, RefHypothese, Stockage
+
+
+def en_base() -> bool:
+    """Les ateliers sont-ils rangés dans la base (``ESQUISSE_BASE``) plutôt que dans les fichiers ?"""
+    return bool(reglage("ESQUISSE_BASE"))
 
 
 def magasin(dossier_projets: Path) -> Stockage:
     """Le magasin des ateliers : la base ``ESQUISSE_BASE`` si elle est réglée, sinon ``dossier_projets``."""
-    base = reglage("ESQUISSE_BASE")
-    return ouvrir(base) if base else StockageFichiers(Path(dossier_projets))
+    return ouvrir(reglage("ESQUISSE_BASE")) if en_base() else StockageFichiers(Path(dossier_projets))
 
 
 def verifier_joignable() -> None:
     """Lève :class:`~esquisse.noyau.erreurs.BaseInjoignable` si la base ``ESQUISSE_BASE`` ne répond pas
     (une requête minime, par une connexion du pool) ; ne fait rien avec les fichiers."""
-    base = reglage("ESQUISSE_BASE")
-    if base:
-        ouvrir(base).verifier()
+    if en_base():
+        ouvrir(reglage("ESQUISSE_BASE")).verifier()
+
+
+def designation_document(
+    dossier_atelier: Path, fichier: str, seance: str = "", hypothese: str = "", en_fichiers: bool = False
+) -> str:
+    """Où est un document de l'atelier, pour les messages en français.
+
+    Avec les fichiers (ou ``en_fichiers``, pour un atelier en fichiers quel que soit le magasin) : le
+    chemin de son fichier ``fichier``, dans le dossier de l'atelier, de la séance ``seance`` ou de
+    l'hypothèse ``hypothese``. Avec la base : sa place dans la base (« vues.json de l'hypothèse « a »
+    (séance « s », atelier « x »), dans la base de données »)."""
+    dossier_atelier = Path(dossier_atelier)
+    if not en_base() or en_fichiers:
+        dossier = dossier_atelier / SEANCES / seance if seance else dossier_atelier
+        return str((dossier / HYPOTHESES / hypothese if hypothese else dossier) / fichier)
+    atelier = f"atelier « {dossier_atelier.name} »"
+    if hypothese:
+        place = f"de l'hypothèse « {hypothese} » (séance « {seance} », {atelier})"
+    elif seance:
+        place = f"de la séance « {seance} » ({atelier})"
+    else:
+        place = f"de l'{atelier}"
+    return f"{fichier} {place}, dans la base de données"
 
 
 def magasin_atelier(dossier_atelier: Path) -> Stockage:
@@ -80,7 +106,7 @@ def deposer_fichier(dossier_atelier: Path, chemin: str, contenu: bytes) -> bool:
     """Dépose un fichier nouveau dans l'atelier (``couches/…``) ; ``False`` si ce chemin est déjà pris."""
     dossier_atelier = Path(dossier_atelier)
     depose = magasin_atelier(dossier_atelier).fichiers.deposer(dossier_atelier.name, chemin, contenu)
-    if depose and reglage("ESQUISSE_BASE"):
+    if depose and en_base():
         creer_sans_ecraser(dossier_atelier / chemin, contenu)  # le cache local de ce processus
     return depose
 
@@ -89,7 +115,7 @@ def fichier_local(dossier_atelier: Path, chemin: str) -> Path:
     """Le chemin, sur ce disque, d'un fichier déposé dans l'atelier, recopié depuis la base au besoin."""
     dossier_atelier = Path(dossier_atelier)
     local = dossier_atelier / verifier_chemin_depose(chemin)
-    if local.is_file() or not reglage("ESQUISSE_BASE"):
+    if local.is_file() or not en_base():
         return local
     contenu = magasin_atelier(dossier_atelier).fichiers.lire(dossier_atelier.name, chemin)
     if contenu is None:

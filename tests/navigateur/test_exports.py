@@ -130,7 +130,7 @@ def test_archive_televersee_et_importee(serveur, hors_ligne, atelier, tmp_path):
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(archive), timeout=DELAI)
     page.get_by_text("un atelier existe déjà sous l'identifiant").wait_for(timeout=DELAI)
     # Le champ reçoit sa valeur proposée juste après son apparition : on attend qu'elle y soit.
-    expect(page.get_by_role("textbox", name="Identifiant du nouvel atelier (nom de son dossier)")).to_have_value(
+    expect(page.get_by_role("textbox", name="Identifiant du nouvel atelier")).to_have_value(
         f"{ATELIER}-2", timeout=DELAI
     )
     page.get_by_role("button", name="Importer l'atelier").click()
