@@ -40,6 +40,7 @@ from esquisse.stockage.rangement import (
     en_base,
     lire_document,
     lister_documents,
+    magasin_atelier,
     modifier_document,
 )
 
@@ -512,14 +513,19 @@ def creer_hypothese(
     }
 
     def creer(identifiant: str) -> bool:
-        if not creer_document(dossier_atelier, "hypothese", donnees, s.id, identifiant):
-            return False
-        if vues_reprises is not None:
-            creer_document(dossier_atelier, "vues", vues_reprises.contenu, s.id, identifiant)
-        if entites:
-            message = f"Reprise de « {reprise_de.titre} » (séance {reprise_de.seance}, version {origine['version']})"
-            h = _hypothese_de(dossier_atelier, s.id, identifiant, donnees)
-            h.depot(atelier).initialiser(entites, auteur, role, message)
+        # Avec la base : fiche, vues et première version en une transaction (tout ou rien) ; avec les
+        # fichiers, un échec retire le dossier neuf (voir _creer_sous_identifiant_libre).
+        with magasin_atelier(dossier_atelier).transaction():
+            if not creer_document(dossier_atelier, "hypothese", donnees, s.id, identifiant):
+                return False
+            if vues_reprises is not None:
+                creer_document(dossier_atelier, "vues", vues_reprises.contenu, s.id, identifiant)
+            if entites:
+                reprise = (
+                    f"Reprise de « {reprise_de.titre} » (séance {reprise_de.seance}, version {origine['version']})"
+                )
+                h = _hypothese_de(dossier_atelier, s.id, identifiant, donnees)
+                h.depot(atelier).initialiser(entites, auteur, role, reprise)
         return True
 
     identifiant = _creer_sous_identifiant_libre(
