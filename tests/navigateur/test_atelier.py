@@ -100,7 +100,10 @@ def test_creer_un_atelier_une_seance_une_hypothese_et_dessiner(serveur, hors_lig
     editeur.wait_for()
     editeur.fill("Léa Girard")
     editeur.press("Enter")
-    editeur.wait_for(state="detached")  # la cellule est validée
+    editeur.wait_for(state="detached")  # la cellule est validée…
+    # … mais le tableau (dans un formulaire : pas de relance) ne passe sa valeur au formulaire qu'un
+    # instant plus tard, sans rien montrer dans la page qu'on puisse attendre : une courte pause.
+    page.wait_for_timeout(300)
     capture(page, f"atelier-2-participant-{ecran}")
     toucher(page.get_by_role("button", name="Enregistrer les participants"), tactile)
     page.get_by_test_id("stAlertContentSuccess").get_by_text("1 participant(s) enregistré(s).").wait_for()
