@@ -7,7 +7,6 @@ le domaine y lit vient forcément de la base, et l'on vérifie qu'il n'y écrit 
 from __future__ import annotations
 
 import json
-import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -30,15 +29,11 @@ from esquisse.atelier.seances import (
 from esquisse.noyau.erreurs import DonneeInvalide, Introuvable, SchemaInvalide
 from esquisse.stockage.disque import StockageFichiers
 from esquisse.stockage.interfaces import RefDocument
-from esquisse.stockage.rangement import lire_document, magasin
+from esquisse.stockage.rangement import en_base, lire_document, magasin
 from tests.outils import RACINE
 
 ATELIER = "bassee-montois"
 DOCUMENTS_LOCAUX = ("seance.json", "hypothese.json", "vues.json")
-
-
-def en_base() -> bool:
-    return bool(os.environ.get("ESQUISSE_BASE"))
 
 
 def demo(atelier: str) -> dict[str, tuple[dict, dict[str, dict]]]:
