@@ -300,6 +300,12 @@ def test_ateliers_et_documents_par_genre(stockage):
     docs.ecrire(RefDocument("a-atelier", "releve", "s1"), {"presents": []}, 0)
     docs.ecrire(RefDocument("sans-fiche", "seance", "s1"), {"titre": "orpheline"}, 0)
     assert docs.ateliers() == ["a-atelier", "b-atelier"]
+    avant = docs.revisions_ateliers()
+    assert set(avant) == {"a-atelier", "b-atelier"}
+    assert avant["a-atelier"] == docs.lire(RefDocument("a-atelier", "atelier")).revision
+    docs.modifier(RefDocument("b-atelier", "atelier"), lambda fiche: {**fiche, "nom": "B bis"})
+    apres = docs.revisions_ateliers()
+    assert apres["b-atelier"] != avant["b-atelier"] and apres["a-atelier"] == avant["a-atelier"]
     assert [r.seance for r in docs.lister("a-atelier", "seance")] == ["s1", "s2"]
     assert len(docs.lister("a-atelier")) == 4
 

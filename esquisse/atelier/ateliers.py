@@ -268,21 +268,10 @@ def charger_atelier(dossier_projets: Path, identifiant: str) -> Atelier:
     return _lire_atelier(dossier_projets / verifier_identifiant(identifiant))
 
 
-def revisions_des_ateliers(dossier_projets: Path) -> tuple[tuple[str, int | str], ...]:
-    """(identifiant, révision) de chaque atelier : change dès que le document d'un atelier change.
-
-    Un document illisible est représenté par sa raison (il change aussi quand elle change).
-    """
-    etat = []
-    for identifiant in magasin(dossier_projets).documents.ateliers():
-        try:
-            document = _lire_document(dossier_projets / identifiant)
-        except SchemaInvalide as exc:
-            etat.append((identifiant, str(exc)))
-            continue
-        if document is not None:
-            etat.append((identifiant, document.revision))
-    return tuple(etat)
+def revisions_des_ateliers(dossier_projets: Path) -> tuple[tuple[str, int], ...]:
+    """(identifiant, révision) de chaque atelier : change dès que le document d'un atelier change,
+    lisible ou non. Une seule requête avec la base ; un ``stat`` par atelier avec les fichiers."""
+    return tuple(sorted(magasin(dossier_projets).documents.revisions_ateliers().items()))
 
 
 def modifier_atelier(dossier_projets: Path, identifiant: str, modification: Callable[[dict], None]) -> Atelier:

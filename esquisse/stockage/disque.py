@@ -104,9 +104,18 @@ class DocumentsFichiers:
         return refs
 
     def ateliers(self) -> list[str]:
+        return sorted(self.revisions_ateliers())
+
+    def revisions_ateliers(self) -> dict[str, int]:
         if not self.racine.is_dir():
-            return []
-        return sorted(d.name for d in self.racine.iterdir() if (d / _PLACES["atelier"][1]).is_file())
+            return {}
+        revisions = {}
+        for d in self.racine.iterdir():
+            try:
+                revisions[d.name] = (d / _PLACES["atelier"][1]).stat().st_mtime_ns
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+        return revisions
 
     def ecrire(self, ref: RefDocument, contenu: dict | list, revision_lue: int) -> Document:
         chemin, nom_verrou = self._place(ref)

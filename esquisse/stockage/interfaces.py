@@ -122,6 +122,10 @@ class Documents(Protocol):
         """Les identifiants des ateliers qui ont une fiche (document ``atelier``)."""
         ...
 
+    def revisions_ateliers(self) -> dict[str, int]:
+        """La révision de la fiche de chaque atelier, sans la lire (une requête, ou un ``stat`` chacune)."""
+        ...
+
     def ecrire(self, ref: RefDocument, contenu: dict | list, revision_lue: int) -> Document:
         """Écrit ``contenu`` si la révision actuelle est ``revision_lue`` (0 : le document n'existe
         pas encore) ; sinon lève :class:`~esquisse.noyau.erreurs.Concurrence` sans rien écrire."""

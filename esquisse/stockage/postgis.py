@@ -872,9 +872,12 @@ class DocumentsPostgis:
         return [RefDocument(*ligne) for ligne in lignes]
 
     def ateliers(self) -> list[str]:
+        return sorted(self.revisions_ateliers())
+
+    def revisions_ateliers(self) -> dict[str, int]:
         with self.stockage.connexion() as conn:
-            lignes = conn.execute("SELECT atelier FROM documents WHERE genre = 'atelier' ORDER BY atelier").fetchall()
-        return [ligne[0] for ligne in lignes]
+            lignes = conn.execute("SELECT atelier, revision FROM documents WHERE genre = 'atelier'").fetchall()
+        return dict(lignes)
 
     def ecrire(self, ref: RefDocument, contenu: dict | list, revision_lue: int) -> Document:
         cle = self._cle(ref)
