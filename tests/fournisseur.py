@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import selectors
 import shutil
 import subprocess
-import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +36,8 @@ class Fournisseur:
             self.processus.wait(10)
         except subprocess.TimeoutExpired:
             self.processus.kill()
+        if self.processus.stdout is not None:
+            self.processus.stdout.close()
 
 
 def demarrer_fournisseur(client: str, secret: str, redirection: str, comptes: list[dict], journal: Path) -> Fournisseur:
@@ -52,17 +54,18 @@ def demarrer_fournisseur(client: str, secret: str, redirection: str, comptes: li
         "OIDC_COMPTES": json.dumps(comptes),
     }
     sortie = journal.open("wb")
-    processus = subprocess.Popen([node, str(SCRIPT)], cwd=RACINE, env=env, stdout=sortie, stderr=subprocess.STDOUT)
+    # Le script écrit une ligne sur sa sortie standard une fois à l'écoute : c'est elle qu'on attend.
+    processus = subprocess.Popen([node, str(SCRIPT)], cwd=RACINE, env=env, stdout=subprocess.PIPE, stderr=sortie)
     fournisseur = Fournisseur(f"http://127.0.0.1:{port}", processus, journal)
-    limite = time.monotonic() + 30
-    while time.monotonic() < limite:
-        if processus.poll() is not None:
-            raise RuntimeError(f"Le fournisseur OIDC s'est arrêté :\n{journal.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(fournisseur.metadonnees, timeout=2) as r:
-                if json.load(r).get("issuer") == fournisseur.emetteur:
-                    return fournisseur
-        except OSError:
-            time.sleep(0.2)
+    with selectors.DefaultSelector() as guet:
+        guet.register(processus.stdout, selectors.EVENT_READ)
+        pret = guet.select(timeout=30) and processus.stdout.readline()
+    if pret:
+        if json.loads(pret).get("emetteur") != fournisseur.emetteur:
+            fournisseur.arreter()
+            raise RuntimeError(f"Le fournisseur OIDC annonce un autre émetteur : {pret!r}")
+        with urllib.request.urlopen(fournisseur.metadonnees, timeout=10) as r:
+            if json.load(r).get("issuer") == fournisseur.emetteur:
+                return fournisseur
     fournisseur.arreter()
     raise RuntimeError(f"Le fournisseur OIDC ne répond pas :\n{journal.read_text(errors='replace')}")
