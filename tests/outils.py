@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from streamlit.testing.v1 import AppTest
+
 RACINE = Path(__file__).resolve().parents[1]
 
 
@@ -290,3 +292,30 @@ def remplir_disque(disque: Path) -> Path:
                 continue
     assert shutil.disk_usage(disque).free < 4096
     return bouche
+
+
+# -- pages exécutées sans navigateur (AppTest de Streamlit) ----------------------------------------
+
+
+def preparer_page(script: str = "app.py", delai: float = 60, **parametres) -> AppTest:
+    """La page ``script``, prête à s'exécuter : l'application part toujours de app.py (comme dans le
+    navigateur), puis va à la page, avec les paramètres d'adresse donnés (``None`` : omis)."""
+    at = AppTest.from_file(str(RACINE / "app.py"), default_timeout=delai)
+    if script != "app.py":
+        at.switch_page(script)
+    for cle, valeur in parametres.items():
+        if valeur is not None:
+            at.query_params[cle] = valeur
+    return at
+
+
+def executer_page(at: AppTest) -> AppTest:
+    """Exécute la page préparée et vérifie qu'aucune exception ne l'a arrêtée."""
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def ouvrir_page(script: str = "app.py", delai: float = 60, **parametres) -> AppTest:
+    """:func:`preparer_page` puis :func:`executer_page`."""
+    return executer_page(preparer_page(script, delai, **parametres))

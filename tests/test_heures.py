@@ -8,8 +8,6 @@ import sqlite3
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from streamlit.testing.v1 import AppTest
-
 from esquisse.analyse.annotations import choisir
 from esquisse.atelier.ateliers import charger_atelier
 from esquisse.esquisses.versions import COLONNE_DATE
@@ -17,17 +15,13 @@ from esquisse.exports.carnet import exporter_carnet
 from esquisse.exports.export_carte import MiseEnPage, exporter_carte
 from esquisse.exports.export_sig import exporter_sig
 from esquisse.noyau.dates import date_heure
-from tests.conftest import RACINE
 from tests.documents import texte_pdf
+from tests.outils import ouvrir_page
 
 
 def test_meme_heure_locale_partout(projets, monkeypatch, tmp_path):
     monkeypatch.setenv("ESQUISSE_PROJETS", str(projets))
-    at = AppTest.from_file(str(RACINE / "app.py"), default_timeout=60)
-    at.switch_page("pages/historique.py")
-    at.query_params["atelier"] = "bassee-montois"
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
+    at = ouvrir_page("pages/historique.py", atelier="bassee-montois")
     seance_id = at.selectbox(key="historique-seance-bassee-montois").value
     hypothese_id = at.selectbox(key=f"historique-hypothese-{seance_id}").value
     atelier = charger_atelier(projets, "bassee-montois")

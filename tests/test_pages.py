@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 from esquisse.atelier.ateliers import creer_atelier
 from esquisse.atelier.seances import lister_hypotheses, lister_seances
 from tests.conftest import RACINE
+from tests.outils import ouvrir_page
 from ui.navigation import PAGES
 from ui.textes import md
 
@@ -20,15 +21,7 @@ def donnees(projets, monkeypatch):
 
 
 def executer(script: str, atelier: str | None = None) -> AppTest:
-    # L'application part toujours de app.py (comme dans le navigateur), puis va à la page.
-    at = AppTest.from_file(str(RACINE / "app.py"), default_timeout=DELAI)
-    if script != "app.py":
-        at.switch_page(script)
-    if atelier:
-        at.query_params["atelier"] = atelier
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return ouvrir_page(script, DELAI, atelier=atelier)
 
 
 @pytest.mark.parametrize("script", [p[0] for p in PAGES])

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from esquisse.acces import journal, services
 from esquisse.acces.politique import TOUS_LES_ATELIERS, Acteur, Role
 from esquisse.atelier.ateliers import charger_atelier
-from tests.conftest import RACINE
+from tests.outils import executer_page, preparer_page
 from ui.acces import CLE_ACTEUR
 from ui.textes import md
 
@@ -32,15 +32,9 @@ def donnees(projets, monkeypatch):
 
 
 def lancer(acteur: Acteur, script: str, **parametres) -> AppTest:
-    at = AppTest.from_file(str(RACINE / "app.py"), default_timeout=DELAI)
+    at = preparer_page(script, DELAI, **parametres)
     at.session_state[CLE_ACTEUR] = acteur
-    if script != "app.py":
-        at.switch_page(script)
-    for cle, valeur in parametres.items():
-        at.query_params[cle] = valeur
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return executer_page(at)
 
 
 def boutons(at: AppTest) -> set[str]:

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from esquisse.atelier import feuille_de_route as fdr
 from esquisse.atelier.ateliers import charger_atelier, creer_atelier
 from esquisse.atelier.seances import lister_seances
-from tests.conftest import RACINE
+from tests.outils import ouvrir_page
 from ui.textes import md
 
 DELAI = 60
@@ -26,14 +26,7 @@ def donnees(projets, monkeypatch):
 
 
 def lancer(script: str, atelier: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(RACINE / "app.py"), default_timeout=DELAI)
-    if script != "app.py":
-        at.switch_page(script)
-    if atelier:
-        at.query_params["atelier"] = atelier
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return ouvrir_page(script, DELAI, atelier=atelier)
 
 
 def sans_exception(at: AppTest) -> AppTest:

@@ -13,8 +13,8 @@ from esquisse.analyse.etats import Choix
 from esquisse.analyse.sites import comparer_sites
 from esquisse.atelier.ateliers import charger_atelier
 from esquisse.atelier.seances import creer_seance
-from tests.conftest import RACINE
 from tests.demonstration import recreer_gascogne
+from tests.outils import ouvrir_page
 
 DELAI = 60
 
@@ -27,13 +27,7 @@ def donnees(projets, monkeypatch):
 
 
 def executer(script: str, atelier: str | None = "gascogne-toulouse") -> AppTest:
-    at = AppTest.from_file(str(RACINE / "app.py"), default_timeout=DELAI)
-    at.switch_page(script)
-    if atelier:
-        at.query_params["atelier"] = atelier
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return ouvrir_page(script, DELAI, atelier=atelier)
 
 
 def metriques(at: AppTest) -> dict[str, str]:

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from esquisse.atelier.ateliers import charger_atelier
-from tests.conftest import RACINE
+from tests.outils import ouvrir_page
 
 DELAI = 60
 CLE_CARTE = "carte-territoire"
@@ -20,12 +20,7 @@ def donnees(projets, monkeypatch):
 
 
 def ouvrir(script: str, atelier: str) -> AppTest:
-    at = AppTest.from_file(str(RACINE / "app.py"), default_timeout=DELAI)
-    at.switch_page(script)
-    at.query_params["atelier"] = atelier
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return ouvrir_page(script, DELAI, atelier=atelier)
 
 
 def metrique(at: AppTest, libelle: str) -> str:

@@ -11,8 +11,8 @@ from streamlit.testing.v1 import AppTest
 from esquisse.atelier.ateliers import charger_atelier
 from esquisse.atelier.releve import enregistrer_releve, lire_releve
 from esquisse.exports.sauvegarde import lire_archive
-from tests.conftest import RACINE
 from tests.esquisses_de_test import seance_avec_hypotheses
+from tests.outils import ouvrir_page
 
 DELAI = 120
 
@@ -27,13 +27,7 @@ def donnees(projets, tmp_path, monkeypatch):
 
 
 def ouvrir(script: str, **parametres) -> AppTest:
-    at = AppTest.from_file(str(RACINE / "app.py"), default_timeout=DELAI)
-    at.switch_page(script)
-    for cle, valeur in parametres.items():
-        at.query_params[cle] = valeur
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return ouvrir_page(script, DELAI, **parametres)
 
 
 def bouton(at: AppTest, libelle: str):

@@ -22,9 +22,8 @@ from esquisse.atelier.seances import (
 from esquisse.esquisses.fusion import Conflit
 from esquisse.esquisses.versions import Changement
 from esquisse.noyau import fichiers
-from tests.conftest import RACINE
 from tests.fabriques import entite, instantane
-from tests.outils import DisqueEnPanne
+from tests.outils import DisqueEnPanne, executer_page, preparer_page
 from ui.textes import md
 
 DELAI = 60
@@ -37,18 +36,10 @@ def donnees(projets, monkeypatch):
 
 
 def lancer(script: str, **parametres) -> AppTest:
-    at = AppTest.from_file(str(RACINE / "app.py"), default_timeout=DELAI)
-    if script != "app.py":
-        at.switch_page(script)
-    for cle, valeur in parametres.items():
-        at.query_params[cle] = valeur
-    return relancer(at)
+    return relancer(preparer_page(script, DELAI, **parametres))
 
 
-def relancer(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+relancer = executer_page  # une page déjà préparée, exécutée de nouveau
 
 
 def textes(elements) -> str:

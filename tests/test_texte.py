@@ -6,10 +6,9 @@ import csv
 import io
 
 import pandas as pd
-from streamlit.testing.v1 import AppTest
 
 from esquisse.noyau.texte import cellule_csv, csv_fr
-from tests.conftest import RACINE
+from tests.outils import ouvrir_page
 
 
 def test_csv_point_virgule_virgule_decimale_bom():
@@ -29,11 +28,7 @@ def test_csv_point_virgule_virgule_decimale_bom():
 
 def test_historique_telecharge_son_tableau_en_csv_francais(projets, monkeypatch):
     monkeypatch.setenv("ESQUISSE_PROJETS", str(projets))
-    at = AppTest.from_file(str(RACINE / "app.py"), default_timeout=60)
-    at.switch_page("pages/historique.py")
-    at.query_params["atelier"] = "bassee-montois"
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
+    at = ouvrir_page("pages/historique.py", atelier="bassee-montois")
     (bouton,) = [b for b in at.get("download_button") if b.proto.label == "Télécharger le tableau (CSV)"]
     affiche = at.dataframe[0].value
     assert isinstance(affiche, pd.DataFrame) and "Date (heure de Paris)" in affiche.columns
